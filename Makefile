@@ -1,0 +1,67 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PORT ?= 3000
+MONTH ?=
+
+# Dagster needs an absolute DAGSTER_HOME; the project keeps its own unless one is given.
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# dbt and dagster-dbt look for the `dbt` executable on PATH.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help setup run test ui lint lock browser clean
+
+help:
+	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
+	@echo "make test   set up, then run the whole test suite"
+	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
+	@echo "make lint   ruff on the Python code"
+	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
+	@echo "make clean  remove generated state (warehouse/, .dagster/, dbt target/)"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+# The dbt manifest that dagster-dbt reads at import time; cheap, so always refreshed.
+dbt_project/target/manifest.json: $(VENV)/.installed FORCE
+	@cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+$(DAGSTER_HOME)/dagster.yaml: $(VENV)/.installed
+	@$(BIN)/python -m orchestration.cli init-home
+
+setup: $(VENV)/.installed dbt_project/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+
+run: setup
+	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH))
+
+browser:
+	@bash scripts/install_chromium.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+ui: setup
+	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check orchestration tests scripts
+	$(BIN)/ruff format --check orchestration tests scripts
+
+lock: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header \
+	  --annotation-style line -o requirements.lock
+
+clean:
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs
+
+FORCE:
