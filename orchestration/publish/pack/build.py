@@ -1,0 +1,232 @@
+"""Builds the board pack (one HTML file and one workbook) from the published marts.
+
+The pipeline calls `build_pack` from its publish asset once every blocking check has passed.
+The renderer only reads the published DuckDB file, read-only, so analysts' connections and a
+refresh in progress never block it, and it writes each output atomically so a reader never
+sees half a pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from orchestration.publish.pack.formatting import (
+    NOT_AVAILABLE,
+    borough_slug,
+    exception_symbol,
+    format_change_pct,
+    format_count,
+    format_rank,
+    format_rate,
+    month_label,
+    month_long,
+)
+from orchestration.publish.pack.sections import (
+    OGL_ATTRIBUTION,
+    SECTIONS,
+    PackContext,
+    Row,
+    Section,
+)
+from orchestration.publish.pack.workbook import SheetData, workbook_bytes
+
+# Found from this file, not the working directory: the project is installed editable and
+# Dagster may run from anywhere.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+TITLE = "Safer Communities Partnership Board \u2014 Performance Dashboard"
+
+
+@dataclass(frozen=True)
+class PackOutput:
+    """What `build_pack` wrote.
+
+    Attributes:
+        html_path: the self-contained HTML pack.
+        xlsx_path: the workbook with the same tables.
+        overview_rows: rows in the overview table on page one (one per measure).
+    """
+
+    html_path: Path
+    xlsx_path: Path
+    overview_rows: int
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """A section with its query's rows and the template variables built from them."""
+
+    section: Section
+    rows: list[Row]
+    extras: dict[str, Any]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        pct=format_change_pct,
+        count=format_count,
+        rate=format_rate,
+        symbol=exception_symbol,
+        month_label=lambda m: NOT_AVAILABLE if m is None else month_label(m),
+        month_long=lambda m: NOT_AVAILABLE if m is None else month_long(m),
+    )
+    env.globals.update(rank=format_rank)
+    return env
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[Row]:
+    """Runs a section query with only the parameters it names (DuckDB rejects extras)."""
+    names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    cursor = con.execute(sql, {k: v for k, v in params.items() if k in names})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _collect(
+    published_db: Path, ctx: PackContext, sections: Sequence[Section]
+) -> list[RenderedSection]:
+    # Read-only, but attached under an alias rather than opened with duckdb.connect(path): the
+    # published file is `marts.duckdb`, whose catalog name "marts" would make every
+    # `marts.<table>` reference ambiguous between the catalog and the schema.
+    con = duckdb.connect(":memory:")
+    try:
+        escaped = str(published_db).replace("'", "''")
+        con.execute(f"attach '{escaped}' as published (read_only)")
+        con.execute("use published")
+        rendered = []
+        for section in sections:
+            rows = _query(con, section.sql, ctx.params)
+            if section.required and not rows:
+                raise ValueError(
+                    f"No {section.title.lower()} rows for borough {ctx.borough!r} and "
+                    f"reporting month {ctx.reporting_month:%Y-%m} in {published_db}"
+                )
+            rows = section.derive(rows, ctx)
+            rendered.append(RenderedSection(section, rows, section.extras(rows, ctx)))
+        return rendered
+    finally:
+        con.close()
+
+
+def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
+    """Renders the pack: each section's template, then the page around them.
+
+    Args:
+        ctx: the pack's borough, month and generation time.
+        rendered: sections in pack order, with their rows.
+    """
+    env = _environment()
+    common = {"ctx": ctx, "labels": ctx.labels, "borough": ctx.borough}
+    parts = []
+    for item in rendered:
+        html = env.get_template(item.section.template).render(
+            **common, section=item.section, rows=item.rows, **item.extras
+        )
+        parts.append({"section": item.section, "html": Markup(html)})
+    generated = ctx.generated_at.astimezone(dt.UTC)
+    return env.get_template("pack.html.j2").render(
+        **common,
+        title=TITLE,
+        body=[p for p in parts if p["section"].region == "body"],
+        footer=[p for p in parts if p["section"].region == "footer"],
+        generated_at=f"{generated.day} {generated:%B %Y, %H:%M} UTC",
+        generated_iso=generated.isoformat(timespec="seconds"),
+        attribution=OGL_ATTRIBUTION,
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Writes beside the target, then renames over it: readers see the old or the new file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _normalise_generated_at(generated_at: dt.datetime | None) -> dt.datetime:
+    if generated_at is None:
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if generated_at.tzinfo is None:
+        # A naive time is taken as UTC, the pipeline's clock.
+        return generated_at.replace(tzinfo=dt.UTC)
+    return generated_at.astimezone(dt.UTC)
+
+
+def build_pack(
+    published_db: Path,
+    out_dir: Path,
+    borough: str,
+    reporting_month: dt.date,
+    generated_at: dt.datetime | None = None,
+) -> PackOutput:
+    """Renders the board pack for one borough and month from the published marts.
+
+    Args:
+        published_db: the published DuckDB file (opened read-only).
+        out_dir: where the pack goes, e.g. `warehouse/published/packs/2021-05/`; created.
+        borough: `borough_name` as in the marts, e.g. "Barnet".
+        reporting_month: the first day of the pack's last complete month.
+        generated_at: shown in the footer and stamped on the workbook; defaults to now (UTC).
+            Equal inputs and an equal `generated_at` give byte-identical files.
+
+    Returns:
+        The paths written and the number of rows on page one.
+
+    Raises:
+        ValueError: the month is not a first of month, or the overview has no rows for the
+            borough and month.
+        FileNotFoundError: `published_db` does not exist.
+    """
+    if isinstance(reporting_month, dt.datetime) or reporting_month.day != 1:
+        raise ValueError(f"reporting_month must be a date on the 1st, got {reporting_month!r}")
+    published_db = Path(published_db)
+    if not published_db.is_file():
+        raise FileNotFoundError(f"Published marts not found: {published_db}")
+    ctx = PackContext(
+        borough=borough,
+        reporting_month=reporting_month,
+        generated_at=_normalise_generated_at(generated_at),
+    )
+    slug = borough_slug(borough)
+    rendered = _collect(published_db, ctx, SECTIONS)
+
+    html = render_html(ctx, rendered)
+    xlsx = workbook_bytes(
+        ctx, [SheetData(r.section.sheet, r.rows) for r in rendered if r.section.sheet]
+    )
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"board_pack_{slug}_{reporting_month:%Y-%m}"
+    html_path = out_dir / f"{stem}.html"
+    xlsx_path = out_dir / f"{stem}.xlsx"
+    _write_atomically(html_path, html.encode("utf-8"))
+    _write_atomically(xlsx_path, xlsx)
+    overview = next(r for r in rendered if r.section.key == "overview")
+    return PackOutput(html_path=html_path, xlsx_path=xlsx_path, overview_rows=len(overview.rows))

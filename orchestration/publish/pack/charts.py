@@ -1,0 +1,204 @@
+"""Static charts for the pack, drawn with matplotlib and inlined as SVG.
+
+The pack must be one self-contained file that renders the same for everyone and can be
+diffed month to month, so charts are vector SVG written into the HTML (no scripts, no
+images fetched), drawn with matplotlib's object API (no pyplot global state inside a Dagster
+process) under a local rc_context, with a fixed hash salt and no date in the metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from orchestration.publish.pack.formatting import month_label
+
+INK = "#1b1f24"
+MUTED = "#5f6b76"
+GRID = "#e3e7eb"
+PRIMARY = "#1d4f91"
+PREVIOUS = "#9aa5b1"
+OTHERS = "#c9d1da"
+
+# Layout is measured with the first of these that matplotlib finds; the browser then draws the
+# text with the same stack. Liberation Sans is metrically identical to Arial, the councils'
+# house font; DejaVu Sans ships with matplotlib, so there is always a fallback.
+FONT_STACK = ["Liberation Sans", "Arial", "Helvetica", "DejaVu Sans"]
+
+_RC: dict[str, Any] = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT_STACK,
+    "font.size": 8.5,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.linewidth": 0.6,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
+    "text.color": INK,
+    "path.simplify": False,
+}
+
+# No creator (carries the matplotlib version), no date: identical marts give identical bytes.
+_METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of the trend chart: the volume and the volume in the same month a year before."""
+
+    month: dt.date
+    volume: int | None
+    volume_year_before: int | None
+
+
+@dataclass(frozen=True)
+class RateBar:
+    """One borough's bar in the peer comparison."""
+
+    borough: str
+    rate: float
+    highlighted: bool
+
+
+def _svg(fig: Figure, chart_id: str, title: str) -> str:
+    """Serialises a figure to an inline <svg> element that can sit beside others in one page.
+
+    matplotlib writes structural ids ("figure_1", "axes_1") that would repeat in every chart of
+    the document, so every id, and every reference to one, is prefixed with the chart's id.
+    """
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
+        fig.savefig(buffer, format="svg", metadata=_METADATA)
+    text = buffer.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r'id="([^"]+)"', rf'id="{chart_id}-\1"', text)
+    text = re.sub(r'href="#([^"]+)"', rf'href="#{chart_id}-\1"', text)
+    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{chart_id}-\1)", text)
+    # Drop the fixed size so CSS can make the chart as wide as its column; keep the viewBox.
+    text = re.sub(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", text, count=1)
+    title_id = f"{chart_id}-title"
+    text = text.replace(
+        "<svg ",
+        f'<svg class="chart" role="img" aria-labelledby="{title_id}" ',
+        1,
+    )
+    head_end = text.index(">") + 1
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'{text[:head_end]}\n <title id="{title_id}">{safe_title}</title>{text[head_end:]}'
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(_RC):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def _style_axes(ax: Any) -> None:
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.tick_params(length=2.5, width=0.6)
+
+
+def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
+    """Two lines: the last 24 months and the same months a year before, as inline SVG.
+
+    Args:
+        chart_id: unique within the pack; prefixes every id in the SVG.
+        title: the accessible name of the chart.
+        points: the months in order, oldest first.
+    """
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(5.0, 2.5)
+        ax = fig.add_subplot()
+        xs = list(range(len(points)))
+        current = [float("nan") if p.volume is None else p.volume for p in points]
+        before = [
+            float("nan") if p.volume_year_before is None else p.volume_year_before for p in points
+        ]
+        ax.plot(
+            xs,
+            before,
+            color=PREVIOUS,
+            linewidth=1.4,
+            linestyle=(0, (4, 2)),
+            label="Same month a year before",
+        )
+        ax.plot(
+            xs,
+            current,
+            color=PRIMARY,
+            linewidth=2.0,
+            marker="o",
+            markersize=2.5,
+            label="Last 24 months",
+        )
+        ticks = [i for i in xs if (len(xs) - 1 - i) % 3 == 0]
+        ax.set_xticks(ticks, [month_label(points[i].month) for i in ticks])
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        _style_axes(ax)
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=2,
+            frameon=False,
+            borderaxespad=0.2,
+            handlelength=2.2,
+        )
+        return _svg(fig, chart_id, title)
+
+
+def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
+    """The boroughs' rates per 1,000 as sorted horizontal bars, the chosen borough highlighted.
+
+    Horizontal bars keep all 32 borough names readable on a phone and on A4.
+
+    Args:
+        chart_id: unique within the pack; prefixes every id in the SVG.
+        title: the accessible name of the chart.
+        bars: in rank order, rank 1 (lowest rate) first; drawn top to bottom.
+    """
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(5.0, 0.6 + 0.155 * max(len(bars), 1))
+        ax = fig.add_subplot()
+        ys = list(range(len(bars)))
+        colours = [PRIMARY if b.highlighted else OTHERS for b in bars]
+        ax.barh(ys, [b.rate for b in bars], color=colours, height=0.72)
+        ax.set_yticks(ys, [b.borough for b in bars], fontsize=7.5)
+        for tick, bar in zip(ax.get_yticklabels(), bars, strict=True):
+            if bar.highlighted:
+                tick.set_fontweight("bold")
+        ax.invert_yaxis()
+        top = max((b.rate for b in bars), default=0.0)
+        for y, bar in zip(ys, bars, strict=True):
+            if bar.highlighted:
+                ax.annotate(
+                    f"{bar.rate:.2f}",
+                    (bar.rate, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7.5,
+                    fontweight="bold",
+                    color=PRIMARY,
+                )
+        ax.set_xlim(0, top * 1.12 if top > 0 else 1.0)
+        ax.set_ylim(len(bars) - 0.5, -0.5)
+        ax.grid(axis="x", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlabel("Rate per 1,000 (rolling 12 months)")
+        _style_axes(ax)
+        ax.tick_params(axis="y", length=0)
+        return _svg(fig, chart_id, title)

@@ -1,0 +1,120 @@
+"""The pack's tables as an Excel workbook of real numbers, one sheet per section.
+
+Analysts re-use the pack's figures in their own spreadsheets, so numbers are written as
+numbers with Excel number formats (never pre-formatted text), and percentages as fractions
+under a "0%" format. The file is made reproducible: document properties carry the generation
+time, and the zip entries are re-stamped with it because openpyxl stamps them with "now".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from orchestration.publish.pack.sections import PackContext, Row, Sheet
+
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1D4F91")
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class SheetData:
+    """A section's sheet spec with the rows its query returned."""
+
+    sheet: Sheet
+    rows: Sequence[Row]
+
+
+def _cell_value(value: Any, divide_by: float) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and divide_by != 1.0:
+        return value / divide_by
+    return value
+
+
+def _write_sheet(workbook: Workbook, data: SheetData, ctx: PackContext) -> None:
+    sheet = data.sheet
+    ws = workbook.create_sheet(title=sheet.name)
+    labels = ctx.labels
+    for col, column in enumerate(sheet.columns, start=1):
+        cell = ws.cell(row=1, column=col, value=column.header.format(**labels))
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = _HEADER_ALIGNMENT
+        ws.column_dimensions[get_column_letter(col)].width = column.width
+    for r, row in enumerate(data.rows, start=2):
+        for col, column in enumerate(sheet.columns, start=1):
+            value = row.get(column.field)
+            if value is None:
+                continue
+            cell = ws.cell(row=r, column=col, value=_cell_value(value, column.divide_by))
+            if column.number_format:
+                cell.number_format = column.number_format
+            if isinstance(value, str) and column.width >= 30:
+                cell.alignment = _WRAP
+            if column.fills and value in column.fills:
+                cell.fill = PatternFill("solid", fgColor=column.fills[value])
+                cell.font = Font(bold=True, color="FFFFFF" if value != "amber" else "1B1F24")
+    last_row = max(len(data.rows) + 1, 1)
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 32
+    if data.rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{last_row}"
+    for offset, note in enumerate(sheet.notes, start=2):
+        ws.cell(row=last_row + offset, column=1, value=note).font = Font(italic=True)
+
+
+def _restamp(raw: bytes, stamp: dt.datetime) -> bytes:
+    """Rewrites the zip with every entry dated `stamp`, so equal inputs give equal bytes."""
+    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def workbook_bytes(ctx: PackContext, sheets: Sequence[SheetData]) -> bytes:
+    """Builds the workbook in memory so the caller can write it atomically.
+
+    Args:
+        ctx: the pack's borough, month and generation time.
+        sheets: in workbook order.
+    """
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for data in sheets:
+        _write_sheet(workbook, data, ctx)
+    # openpyxl assumes naive UTC; save_workbook() would overwrite `modified` with "now", so the
+    # writer is driven directly below.
+    stamp = ctx.generated_at.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    props = workbook.properties
+    props.created = stamp
+    props.modified = stamp
+    props.creator = "Safer Communities pipeline"
+    props.lastModifiedBy = "Safer Communities pipeline"
+    props.title = (
+        f"Safer Communities Partnership Board - Performance Dashboard - {ctx.borough} - "
+        f"{ctx.labels['month_long']}"
+    )
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    return _restamp(buffer.getvalue(), stamp)
