@@ -33,12 +33,15 @@ class Settings:
             default `warehouse/`).
         borough: the borough the pack and the `make run` summary are for (`SCP_BOROUGH`).
         dagster_home: the Dagster instance (`DAGSTER_HOME`, default `.dagster/`).
+        mps_url: where to fetch the latest MPS file from before loading (`SCP_MPS_URL`,
+            unset by default: the pipeline loads what is already in `raw/`).
     """
 
     raw_dir: Path
     warehouse_dir: Path
     borough: str
     dagster_home: Path
+    mps_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +50,7 @@ class Settings:
             warehouse_dir=_project_path(os.environ.get("SCP_WAREHOUSE_DIR") or "warehouse"),
             borough=os.environ.get("SCP_BOROUGH") or DEFAULT_BOROUGH,
             dagster_home=_project_path(os.environ.get("DAGSTER_HOME") or ".dagster"),
+            mps_url=os.environ.get("SCP_MPS_URL") or "",
         )
 
     @property

@@ -71,7 +71,16 @@ class LoadReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     total_rows: int = 0
-    releases: list[date] = field(default_factory=list)
+    inventory: list[tuple[str, str, date]] = field(default_factory=list)
+
+    @property
+    def releases(self) -> list[date]:
+        return sorted({release for _, _, release in self.inventory})
+
+    @property
+    def latest_file(self) -> tuple[str, str, date] | None:
+        """(file, SHA-256, release) of the latest release in the table."""
+        return max(self.inventory, key=lambda item: (item[2], item[0]), default=None)
 
     @property
     def changed(self) -> bool:
@@ -127,9 +136,7 @@ def sync_recorded_crime(
         raise FileNotFoundError(f"no MPS recorded crime file (*.csv) in {folder}")
 
     con.execute(DDL)
-    known = dict(
-        con.execute(f"select distinct source_file, source_sha256 from {TABLE}").fetchall()
-    )
+    known = dict(con.execute(f"select distinct source_file, source_sha256 from {TABLE}").fetchall())
 
     report = LoadReport()
     to_load: list[ParsedFile] = []
@@ -175,10 +182,11 @@ def sync_recorded_crime(
         raise
 
     report.total_rows = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
-    report.releases = [
-        row[0]
-        for row in con.execute(
-            f"select distinct release_month from {TABLE} order by release_month"
+    report.inventory = [
+        (name, sha, release)
+        for name, sha, release in con.execute(
+            f"select distinct source_file, source_sha256, release_month from {TABLE} "
+            "order by release_month, source_file"
         ).fetchall()
     ]
     return report

@@ -1,0 +1,34 @@
+"""The project's Dagster instance settings (DAGSTER_HOME/dagster.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.lib.partitions import WAREHOUSE_POOL
+
+DAGSTER_YAML = f"""\
+# The project's Dagster instance. Written by `make` when absent; edit freely, make leaves an
+# existing file alone.
+
+# Everything that opens the working DuckDB file (ingest, dbt, checks, publish) is in the pool
+# '{WAREHOUSE_POOL}'. DuckDB allows one writer and a reader blocks it, so the limit is 1:
+# backfills and overlapping runs queue instead of failing on the lock.
+concurrency:
+  pools:
+    granularity: op
+    default_limit: 1
+
+# The council network refuses outbound calls; no usage statistics.
+telemetry:
+  enabled: false
+"""
+
+
+def write_dagster_yaml(dagster_home: Path) -> Path | None:
+    """Writes dagster.yaml when absent; returns its path if written."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    target = dagster_home / "dagster.yaml"
+    if target.exists():
+        return None
+    target.write_text(DAGSTER_YAML, encoding="utf-8")
+    return target

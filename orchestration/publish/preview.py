@@ -1,0 +1,65 @@
+"""The borough's crime overview as text: for `make run`'s summary and the UI's preview."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.lib.duck import published
+
+OVERVIEW_SQL = """
+select
+    m.measure_label as measure,
+    o.ytd_volume, o.ytd_change_pct, o.r12_volume, o.r12_change_pct,
+    o.rate_per_1000, o.london_rank, o.london_rank_of, o.rag
+from marts.kpi_crime_overview as o
+join marts.dim_kpi_measure as m on m.measure = o.measure
+where lower(o.borough_name) = lower(?) and o.reporting_month = ?
+order by m.sort_order
+"""
+
+
+def whole_percent(value: float | None) -> str:
+    """Reports round half away from zero to whole percent (-14.5 -> -15%)."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    rounded = Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return f"{int(rounded):+d}%"
+
+
+def overview_frame(database: Path, borough: str, month: date) -> pd.DataFrame:
+    with published(database) as con:
+        return con.execute(OVERVIEW_SQL, [borough, month]).df()
+
+
+def overview_table(frame: pd.DataFrame, markdown: bool = False) -> str:
+    rows = [
+        [
+            row.measure,
+            f"{row.ytd_volume:,}",
+            whole_percent(row.ytd_change_pct),
+            f"{row.r12_volume:,}",
+            whole_percent(row.r12_change_pct),
+            f"{row.rate_per_1000:.2f}",
+            f"{row.london_rank}/{row.london_rank_of}",
+            row.rag.upper(),
+        ]
+        for row in frame.itertuples()
+    ]
+    header = ["measure", "YTD", "YTD chg", "R12", "R12 chg", "per 1,000", "rank", "RAG"]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return "\n".join([line(header), *(line(row) for row in rows)])
