@@ -20,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 MONTH_COLUMN = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
-WHOLE_NUMBER = re.compile(r"^\d+$")
+# ASCII digits only, and at most 18 of them: a count must fit the warehouse's BIGINT.
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -121,9 +123,16 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        # utf-8-sig counts offsets after the byte order mark; the file's offset includes it.
+        offset = exc.start + (len(BOM) if data.startswith(BOM) else 0)
         raise ContractError(
-            path, f"byte {exc.start}", "the file must be UTF-8 text (a CSV export)"
+            path, f"byte {offset}", "the file must be UTF-8 text (a CSV export)"
         ) from exc
+
+
+def _reader(text: str) -> Iterator[list[str]]:
+    """A csv reader over text with any line ending (Excel for Mac still writes bare CR)."""
+    return csv.reader(io.StringIO(text, newline=None))
 
 
 def detect_layout(path: Path, header: list[str]) -> Layout:
@@ -171,7 +180,10 @@ def read_header(path: Path) -> list[str]:
     with path.open("rb") as handle:
         first_line = handle.readline(1 << 20)
     text = _decode(path, first_line)
-    return next(csv.reader(io.StringIO(text)), [])
+    try:
+        return [column.strip() for column in next(_reader(text), [])]
+    except csv.Error as exc:
+        raise ContractError(path, "row 1", f"not readable as CSV: {exc}") from exc
 
 
 def release_month_of(path: Path) -> date:
@@ -182,9 +194,17 @@ def release_month_of(path: Path) -> date:
 
 
 def _records(path: Path, text: str, width: int) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=None))
     next(reader)
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ContractError(
+                path, f"row {reader.line_num}", f"not readable as CSV: {exc}"
+            ) from exc
         if not record or all(not value.strip() for value in record):
             continue
         if len(record) != width:
@@ -204,9 +224,11 @@ def parse_mps_file(path: Path) -> ParsedFile:
     """
     data = path.read_bytes()
     text = _decode(path, data)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
+    try:
+        header = [column.strip() for column in next(_reader(text), [])]
+    except csv.Error as exc:
+        raise ContractError(path, "row 1", f"not readable as CSV: {exc}") from exc
+    if not any(header):
         raise ContractError(path, "row 1", "the file is empty; expected a header")
     layout = detect_layout(path, header)
     months = parse_months(path, header)
@@ -243,6 +265,8 @@ def parse_mps_file(path: Path) -> ParsedFile:
         source_rows.append(line)
         keys.append(key)
         counts.append(values)
+    if not counts:
+        raise ContractError(path, "row 2", "the file has a header but no data rows")
 
     wide = pd.DataFrame(counts, columns=list(months), dtype="int64")
     wide.insert(0, "source_row", source_rows)
