@@ -15,7 +15,7 @@ from orchestration.met.checks import (
 )
 from orchestration.publish.assets import published_marts
 from orchestration.quality.checks import kpi_crime_overview_publishable
-from orchestration.transform.assets import dbt_project, dbt_warehouse
+from orchestration.transform.assets import DBT_EXECUTABLE, dbt_project, dbt_warehouse
 
 # Every asset, from the landing folder to the published copy, for one release month.
 monthly_refresh = dg.define_asset_job(
@@ -27,19 +27,23 @@ monthly_refresh = dg.define_asset_job(
     ),
 )
 
-settings = Settings.from_env()
 
-defs = dg.Definitions(
-    assets=[met_recorded_crime, dbt_warehouse, published_marts],
-    asset_checks=[
-        recorded_crime_contract,
-        recorded_crime_every_borough_every_month,
-        recorded_crime_labels_known,
-        kpi_crime_overview_publishable,
-    ],
-    jobs=[monthly_refresh],
-    resources={
-        "pipeline": PipelineSettings.from_settings(settings),
-        "dbt": DbtCliResource(project_dir=dbt_project),
-    },
-)
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The whole code location for one set of directories (tests build their own)."""
+    return dg.Definitions(
+        assets=[met_recorded_crime, dbt_warehouse, published_marts],
+        asset_checks=[
+            recorded_crime_contract,
+            recorded_crime_every_borough_every_month,
+            recorded_crime_labels_known,
+            kpi_crime_overview_publishable,
+        ],
+        jobs=[monthly_refresh],
+        resources={
+            "pipeline": PipelineSettings.from_settings(settings),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        },
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,5 +1,6 @@
 -- A returned row is an overview row whose reporting month does not have exactly three
 -- exception months (M-2, M-1, M) in kpi_crime_exceptions.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_crime_exceptions'}}}) }}
 with
 
 overview as (

@@ -29,6 +29,15 @@ MART_KEYS = [
 ]
 
 
+def reported_month(context: AssetExecutionContext) -> str:
+    """The month a run reports on: its partition, or the last of a backfilled range."""
+    if context.has_partition_key:
+        return context.partition_key
+    if context.has_partition_key_range:
+        return context.partition_key_range.end
+    return ""
+
+
 @dg.asset(
     key=PUBLISHED_MARTS,
     deps=MART_KEYS,
@@ -49,7 +58,7 @@ def published_marts(
     month's published figures exactly as they were.
     """
     settings = pipeline.settings
-    month_key = context.partition_key_range.end if context.has_partition_key_range else ""
+    month_key = reported_month(context)
     report = publish_marts(settings.warehouse_path, settings.published_dir, month_key)
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": sum(report.row_counts.values()),

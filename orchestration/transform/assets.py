@@ -1,6 +1,8 @@
 """dbt: staging, intermediate and marts, as Dagster assets in one lineage graph."""
 
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -13,6 +15,10 @@ from orchestration.lib.partitions import WAREHOUSE_POOL, backfill_policy, monthl
 from orchestration.lib.resources import PipelineSettings
 
 OWNERS = ["team:community-safety-data"]
+
+# The dbt installed beside this Python, so the code location loads whatever PATH says.
+_VENV_DBT = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Parses only under `dagster dev`; elsewhere `make` has run `dbt parse` already.
