@@ -124,9 +124,7 @@ def test_after_the_bad_file_is_removed_the_refresh_publishes_again(
     assert result.success
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     try:
-        files = con.execute(
-            "select distinct source_file from raw.met_recorded_crime"
-        ).fetchall()
+        files = con.execute("select distinct source_file from raw.met_recorded_crime").fetchall()
     finally:
         con.close()
     assert files == [("MPS_Borough_Level_Crime_Historical_201004-202201.csv",)]

@@ -167,7 +167,8 @@ def test_overview_covers_the_32_boroughs_for_every_month_with_24_months_of_data(
             "from marts.kpi_crime_overview group by 1 order by 1"
         ).fetchall()
         names = {
-            name for (name,) in con.execute(
+            name
+            for (name,) in con.execute(
                 "select distinct borough_name from marts.kpi_crime_overview"
             ).fetchall()
         }

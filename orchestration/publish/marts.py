@@ -72,8 +72,8 @@ def publish_marts(
             con.execute(f"create schema {SCHEMA}")
             for table in tables:
                 con.execute(
-                    f'create table {SCHEMA}."{table}" as select * from warehouse.{SCHEMA}."{table}" '
-                    "order by all"
+                    f'create table {SCHEMA}."{table}" as '
+                    f'select * from warehouse.{SCHEMA}."{table}" order by all'
                 )
                 row_counts[table] = con.execute(
                     f'select count(*) from {SCHEMA}."{table}"'

@@ -102,7 +102,10 @@ def expected_overview(
             prior = [series[month_add(m, -k)] for k in range(1, 25)]
             mean, sd = statistics.mean(prior), statistics.stdev(prior)
             exceptions[m] = (
-                "high" if series[m] > mean + 2 * sd else "low" if series[m] < mean - 2 * sd
+                "high"
+                if series[m] > mean + 2 * sd
+                else "low"
+                if series[m] < mean - 2 * sd
                 else "normal"
             )
         result[measure] = Expected(
