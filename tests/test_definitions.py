@@ -77,9 +77,31 @@ def test_every_asset_has_a_description_group_owner_and_kinds(repository) -> None
 
 
 def test_every_asset_that_opens_the_warehouse_is_in_the_one_pool(repository) -> None:
+    """Ingest, dbt, every check and publish open the working DuckDB file; the board pack reads
+    only the published copy and needs no place in the queue."""
     job = repository.get_job("monthly_refresh")
     pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
-    assert pools and set(pools.values()) == {WAREHOUSE_POOL}, pools
+    assert pools.pop("published__board_pack") is None
+    assert len(pools) >= 8 and set(pools.values()) == {WAREHOUSE_POOL}, pools
+
+
+def test_a_monthly_schedule_and_a_landing_sensor_are_on_by_default(repository) -> None:
+    schedule = repository.get_schedule_def("monthly_refresh_schedule")
+    assert schedule.cron_schedule == "0 7 10 * *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    sensor = repository.get_sensor_def("recorded_crime_landing_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensor.job_name == "monthly_refresh"
+
+
+def test_dbt_and_python_assets_share_one_backfill_policy(repository) -> None:
+    graph = asset_graph(repository)
+    policies = {
+        key.to_user_string(): graph.get(key).backfill_policy
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    }
+    assert set(policies.values()) == {dg.BackfillPolicy.single_run()}, policies
 
 
 def test_the_monthly_refresh_is_partitioned_by_month(repository) -> None:

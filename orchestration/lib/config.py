@@ -35,6 +35,8 @@ class Settings:
         dagster_home: the Dagster instance (`DAGSTER_HOME`, default `.dagster/`).
         mps_url: where to fetch the latest MPS file from before loading (`SCP_MPS_URL`,
             unset by default: the pipeline loads what is already in `raw/`).
+        freshness_deadline_day: the day of month M+1 by which release M must be loaded
+            (`SCP_FRESHNESS_DEADLINE_DAY`, default 10).
     """
 
     raw_dir: Path
@@ -42,6 +44,7 @@ class Settings:
     borough: str
     dagster_home: Path
     mps_url: str = ""
+    freshness_deadline_day: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,6 +54,7 @@ class Settings:
             borough=os.environ.get("SCP_BOROUGH") or DEFAULT_BOROUGH,
             dagster_home=_project_path(os.environ.get("DAGSTER_HOME") or ".dagster"),
             mps_url=os.environ.get("SCP_MPS_URL") or "",
+            freshness_deadline_day=int(os.environ.get("SCP_FRESHNESS_DEADLINE_DAY") or 10),
         )
 
     @property

@@ -13,7 +13,8 @@ class PipelineSettings(dg.ConfigurableResource):
     """Where the pipeline reads and writes, shown in the UI's resource page.
 
     Built from the environment (`SCP_RAW_DIR`, `SCP_WAREHOUSE_DIR`, `SCP_BOROUGH`,
-    `SCP_MPS_URL`) when the code location loads; see orchestration/lib/config.py.
+    `SCP_MPS_URL`, `SCP_FRESHNESS_DEADLINE_DAY`) when the code location loads; see
+    orchestration/lib/config.py.
     """
 
     raw_dir: str
@@ -21,6 +22,7 @@ class PipelineSettings(dg.ConfigurableResource):
     borough: str
     mps_url: str = ""
     dagster_home: str = ""
+    freshness_deadline_day: int = 10
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
@@ -30,6 +32,7 @@ class PipelineSettings(dg.ConfigurableResource):
             borough=settings.borough,
             mps_url=settings.mps_url,
             dagster_home=str(settings.dagster_home),
+            freshness_deadline_day=settings.freshness_deadline_day,
         )
 
     @property
@@ -40,4 +43,5 @@ class PipelineSettings(dg.ConfigurableResource):
             borough=self.borough,
             dagster_home=Path(self.dagster_home),
             mps_url=self.mps_url,
+            freshness_deadline_day=self.freshness_deadline_day,
         )

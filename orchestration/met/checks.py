@@ -6,6 +6,7 @@ so the engineer can fix the file from the UI.
 """
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -21,6 +22,7 @@ from orchestration.lib.reference import (
 )
 from orchestration.lib.resources import PipelineSettings
 from orchestration.met.assets import RAW_RECORDED_CRIME
+from orchestration.met.freshness import expected_release, freshness_problem
 from orchestration.met.load import TABLE
 from orchestration.quality.gx import SuiteResult, validate
 
@@ -157,4 +159,29 @@ def recorded_crime_labels_known(pipeline: PipelineSettings) -> dg.AssetCheckResu
         severity=dg.AssetCheckSeverity.WARN,
         parameters={"known_label_keys": sorted(category_label_keys())},
         index_columns=["source_layout", "major_text", "minor_text", "first_file", "first_row"],
+    )
+
+
+@dg.asset_check(asset=RAW_RECORDED_CRIME, blocking=False, pool=WAREHOUSE_POOL)
+def recorded_crime_fresh(pipeline: PipelineSettings) -> dg.AssetCheckResult:
+    """The expected release is loaded by its deadline: month M by day 10 of month M+1.
+
+    The deadline day is SCP_FRESHNESS_DEADLINE_DAY (default 10). A warning, not a stop: late
+    data should be chased, but last month's figures are still right to publish.
+    """
+    settings = pipeline.settings
+    with read_only(settings.warehouse_path) as con:
+        latest = con.execute(f"select max(release_month) from {TABLE}").fetchone()[0]
+    today = date.today()
+    problem = freshness_problem(latest, today, pipeline.freshness_deadline_day)
+    return dg.AssetCheckResult(
+        passed=problem is None,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=problem or "the expected release is loaded",
+        metadata={
+            "expected_release": f"{expected_release(today, pipeline.freshness_deadline_day):%Y-%m}",
+            "latest_release": f"{latest:%Y-%m}" if latest else "",
+            "deadline_day": pipeline.freshness_deadline_day,
+            "summary": problem or "on time",
+        },
     )

@@ -11,6 +11,7 @@ from orchestration.lib.partitions import (
 )
 from orchestration.lib.resources import PipelineSettings
 from orchestration.publish.marts import publish_marts
+from orchestration.publish.pack import build_pack
 from orchestration.publish.preview import overview_frame, overview_table
 
 OWNERS = ["team:community-safety-data"]
@@ -80,3 +81,43 @@ def published_marts(
             "months up to the reporting month."
         )
     return dg.MaterializeResult(metadata=metadata)
+
+
+BOARD_PACK = dg.AssetKey(["published", "board_pack"])
+
+
+@dg.asset(
+    key=BOARD_PACK,
+    deps=[PUBLISHED_MARTS],
+    partitions_def=monthly_partitions,
+    backfill_policy=backfill_policy,
+    group_name="publish",
+    owners=OWNERS,
+    kinds={"html", "excel"},
+)
+def board_pack(context: AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    """The board's performance pack for the borough and month: one self-contained HTML page
+    and an Excel workbook, in published/packs/YYYY-MM/.
+
+    Read from the published marts only (never the working warehouse), so every figure in the
+    pack is one that passed the checks, and analysts' numbers and the board's agree.
+    """
+    settings = pipeline.settings
+    month_key = reported_month(context)
+    out = build_pack(
+        settings.published_db_path,
+        settings.packs_dir / month_key,
+        settings.borough,
+        partition_month(month_key),
+    )
+    frame = overview_frame(settings.published_db_path, settings.borough, partition_month(month_key))
+    return dg.MaterializeResult(
+        metadata={
+            "html": dg.MetadataValue.path(str(out.html_path)),
+            "xlsx": dg.MetadataValue.path(str(out.xlsx_path)),
+            "borough": settings.borough,
+            "reporting_month": month_key,
+            "dagster/row_count": out.overview_rows,
+            "page_one": dg.MetadataValue.md(overview_table(frame, markdown=True)),
+        }
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.lib.duck import published
+from orchestration.publish.pack.formatting import round_half_away_from_zero
 
 OVERVIEW_SQL = """
 select
@@ -26,8 +26,7 @@ def whole_percent(value: float | None) -> str:
     """Reports round half away from zero to whole percent (-14.5 -> -15%)."""
     if value is None or pd.isna(value):
         return "n/a"
-    rounded = Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    return f"{int(rounded):+d}%"
+    return f"{round_half_away_from_zero(value):+d}%"
 
 
 def overview_frame(database: Path, borough: str, month: date) -> pd.DataFrame:

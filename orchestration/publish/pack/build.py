@@ -21,6 +21,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from orchestration.lib.duck import published
 from orchestration.publish.pack.formatting import (
     NOT_AVAILABLE,
     borough_slug,
@@ -104,14 +105,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
 def _collect(
     published_db: Path, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
-    # Read-only, but attached under an alias rather than opened with duckdb.connect(path): the
-    # published file is `marts.duckdb`, whose catalog name "marts" would make every
-    # `marts.<table>` reference ambiguous between the catalog and the schema.
-    con = duckdb.connect(":memory:")
-    try:
-        escaped = str(published_db).replace("'", "''")
-        con.execute(f"attach '{escaped}' as published (read_only)")
-        con.execute("use published")
+    with published(published_db) as con:
         rendered = []
         for section in sections:
             rows = _query(con, section.sql, ctx.params)
@@ -123,8 +117,6 @@ def _collect(
             rows = section.derive(rows, ctx)
             rendered.append(RenderedSection(section, rows, section.extras(rows, ctx)))
         return rendered
-    finally:
-        con.close()
 
 
 def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
