@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+import warnings
 from datetime import date
 
 from orchestration.lib.config import Settings
@@ -45,6 +46,10 @@ def run(settings: Settings, month: str | None) -> int:
     # Imported here: loading the definitions imports dagster, dbt and GX (slow), which
     # init-home does not need.
     import dagster as dg
+
+    # Beta-API notices are for the developers, not for the person running the refresh.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
     from orchestration.definitions import defs
     from orchestration.publish.preview import overview_frame, overview_table
