@@ -1,0 +1,506 @@
+"""End to end: the board pack the session's run wrote for Barnet, May 2021, read back.
+
+`test_pack_render.py` tests the renderer on hand-built marts; these tests take the pack the
+`published/board_pack` asset actually wrote from the real sample file and check it against the
+published marts it was rendered from: every figure on page one, the glossary, the footer, that
+nothing is fetched from outside the file, the workbook's numbers, and how it looks in Chromium.
+Expected text is worked out here from the marts (rounding with `decimal`), not with the
+renderer's own formatting helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from orchestration.lib.duck import published
+from orchestration.publish.pack import build_pack
+from tests.conftest import REPORTING_MONTH, PipelineRun
+
+pytestmark = pytest.mark.e2e
+
+BOROUGH = "Barnet"
+MONTH = dt.date(2021, 5, 1)
+PACK_STEM = f"board_pack_barnet_{REPORTING_MONTH}"
+MEASURES = [
+    "burglary",
+    "burglary_residential",
+    "burglary_business",
+    "robbery",
+    "violence_with_injury",
+]
+# M-2, M-1, M as the July 2021 pack heads its exception columns.
+EXCEPTION_MONTHS = [
+    (dt.date(2021, 3, 1), "Mar-21"),
+    (dt.date(2021, 4, 1), "Apr-21"),
+    (dt.date(2021, 5, 1), "May-21"),
+]
+SYMBOLS = {"normal": "\u25cf", "high": "\u25b2", "low": "\u25bc"}  # ● ▲ ▼
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+GENERATED_AT = dt.datetime(2021, 7, 23, 9, 0, tzinfo=dt.UTC)
+
+# HTML elements that never have an end tag, so the tree builder must not wait for one.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}  # fmt: skip
+
+
+# --- Expected text, worked out independently ---------------------------------------------------
+
+
+def whole_percent_change(current: int, previous: int) -> str:
+    """(current - previous) / previous as a whole percent, halves away from zero ("-15%").
+
+    Worked from the two counts in exact decimal arithmetic, so an exact half such as
+    -14.5 % cannot arrive as -14.4999... the way a double might.
+    """
+    if previous == 0:
+        return "n/a"
+    with localcontext() as ctx:
+        ctx.prec = 50
+        exact = (Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)
+        # ROUND_HALF_UP is away from zero for either sign in decimal.
+        whole = int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return f"{whole}%"
+
+
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+# --- The published marts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Marts:
+    """What the pack was rendered from, read straight from the published DuckDB file."""
+
+    overview: dict[str, dict[str, Any]]
+    flags: dict[str, dict[dt.date, str]]
+    labels: dict[str, str]
+    glossary: list[tuple[str, str]]
+    releases: list[dict[str, Any]]
+
+
+def _records(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def marts(pipeline: PipelineRun) -> Marts:
+    with published(pipeline.published_db) as con:
+        overview = _records(
+            con,
+            "select * from marts.kpi_crime_overview where borough_name = ? and reporting_month = ?",
+            [BOROUGH, MONTH],
+        )
+        exceptions = _records(
+            con,
+            "select measure, month, flag from marts.kpi_crime_exceptions "
+            "where borough_name = ? and reporting_month = ?",
+            [BOROUGH, MONTH],
+        )
+        labels = _records(con, "select measure, measure_label from marts.dim_kpi_measure")
+        glossary = con.execute(
+            "select term, definition from marts.kpi_glossary order by sort_order, term"
+        ).fetchall()
+        releases = _records(con, "select * from marts.meta_source_releases")
+    flags: dict[str, dict[dt.date, str]] = {}
+    for row in exceptions:
+        flags.setdefault(row["measure"], {})[row["month"]] = row["flag"]
+    return Marts(
+        overview={row["measure"]: row for row in overview},
+        flags=flags,
+        labels={row["measure"]: row["measure_label"] for row in labels},
+        glossary=[(term, definition) for term, definition in glossary],
+        releases=releases,
+    )
+
+
+# --- The pack on disk --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pack_dir(pipeline: PipelineRun) -> Path:
+    return pipeline.warehouse_dir / "published" / "packs" / REPORTING_MONTH
+
+
+@pytest.fixture(scope="module")
+def html_path(pack_dir: Path) -> Path:
+    return pack_dir / f"{PACK_STEM}.html"
+
+
+@pytest.fixture(scope="module")
+def xlsx_path(pack_dir: Path) -> Path:
+    return pack_dir / f"{PACK_STEM}.xlsx"
+
+
+@pytest.fixture(scope="module")
+def html(html_path: Path) -> str:
+    return html_path.read_text(encoding="utf-8")
+
+
+# --- A small DOM, enough to find the pack's parts by id and class -----------------------------
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Element | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def iter(self) -> Iterator[Element]:
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag: str, cls: str | None = None, **attrs: str) -> list[Element]:
+        return [
+            el
+            for el in self.iter()
+            if el.tag == tag
+            and (cls is None or cls in el.classes)
+            and all(el.attrs.get(k) == v for k, v in attrs.items())
+        ]
+
+    def find(self, tag: str, cls: str | None = None, **attrs: str) -> Element:
+        found = self.find_all(tag, cls, **attrs)
+        assert len(found) == 1, f"expected one <{tag} class={cls} {attrs}>, found {len(found)}"
+        return found[0]
+
+    def text(self, skip: Callable[[Element], bool] = lambda el: False) -> str:
+        """The element's text with whitespace collapsed, leaving out subtrees `skip` picks."""
+        parts: list[str] = []
+
+        def walk(el: Element) -> None:
+            for child in el.children:
+                if isinstance(child, str):
+                    parts.append(child)
+                elif not skip(child):
+                    walk(child)
+
+        walk(self)
+        return " ".join("".join(parts).split())
+
+
+def visually_hidden(el: Element) -> bool:
+    return "visually-hidden" in el.classes
+
+
+def screen_reader_text(el: Element) -> str:
+    return " ".join(span.text() for span in el.iter() if visually_hidden(span))
+
+
+class TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.stack = [self.root]
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {name: value or "" for name, value in attrs})
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+        self.stack[-1].children.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+@dataclass(frozen=True)
+class Page:
+    root: Element
+    attributes: list[tuple[str, str, str]]
+
+
+@pytest.fixture(scope="module")
+def page(html: str) -> Page:
+    builder = TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return Page(builder.root, builder.attributes)
+
+
+@pytest.fixture(scope="module")
+def overview_table(page: Page) -> Element:
+    return page.root.find("section", id="overview").find("table", "overview")
+
+
+def overview_rows(table: Element) -> dict[str, list[Element]]:
+    body = table.find("tbody")
+    return {
+        tr.attrs["data-measure"]: [c for c in tr.children if isinstance(c, Element)]
+        for tr in body.find_all("tr")
+    }
+
+
+# --- 1. The files ------------------------------------------------------------------------------
+
+
+def test_the_pack_directory_holds_exactly_the_html_and_the_workbook(pack_dir: Path) -> None:
+    entries = sorted(p.name for p in pack_dir.iterdir())
+    assert entries == [f"{PACK_STEM}.html", f"{PACK_STEM}.xlsx"]
+    for name in entries:
+        assert (pack_dir / name).is_file()
+        assert (pack_dir / name).stat().st_size > 0, name
+    # Nothing half-written anywhere under packs/ (the writer's temp files are .<name>.*.tmp).
+    leftovers = [
+        p for p in pack_dir.parent.rglob("*") if p.name.startswith(".") or p.name.endswith(".tmp")
+    ]
+    assert leftovers == []
+
+
+# --- 2. Page one against the marts -------------------------------------------------------------
+
+
+def test_page_one_names_the_borough_and_the_month(page: Page, overview_table: Element) -> None:
+    masthead = page.root.find("header", "masthead")
+    assert masthead.find("p", "borough").text() == BOROUGH
+    assert masthead.find("p", "period").text() == "Crime figures to May 2021"
+    title = page.root.find("head").find("title").text()
+    assert BOROUGH in title and "May 2021" in title
+    groups = overview_table.find("tr", "groups").text()
+    assert "Recent 12 months (to May 2021)" in groups
+
+
+def test_overview_columns_are_headed_as_in_the_july_2021_pack(overview_table: Element) -> None:
+    thead = overview_table.find("thead")
+    second_row = [r for r in thead.find_all("tr") if "groups" not in r.classes]
+    assert len(second_row) == 1
+    headers = [th.text() for th in second_row[0].find_all("th")]
+    assert headers == [
+        "Volume (Jan21 - May21)",
+        "Change vs. previous yr.",
+        "Volume",
+        "Change vs. previous yr.",
+        "London rank (per population)*",
+        *[label for _, label in EXCEPTION_MONTHS],
+    ]
+
+
+def test_overview_has_one_row_per_measure_in_the_marts(
+    overview_table: Element, marts: Marts
+) -> None:
+    rows = overview_rows(overview_table)
+    assert set(marts.overview) == set(MEASURES)
+    assert sorted(rows) == sorted(MEASURES)
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_every_overview_figure_equals_the_published_mart(
+    overview_table: Element, marts: Marts, measure: str
+) -> None:
+    mart = marts.overview[measure]
+    cells = overview_rows(overview_table)[measure]
+    assert len(cells) == 11, [c.text() for c in cells]
+    label, rag, _factors, *figures = cells
+    shown = [cell.text(skip=visually_hidden) for cell in figures]
+
+    assert label.text() == marts.labels[measure]
+    assert mart["london_rank_of"] == 32
+    expected_symbols = [SYMBOLS[marts.flags[measure][month]] for month, _ in EXCEPTION_MONTHS]
+    assert shown == [
+        thousands(mart["ytd_volume"]),
+        whole_percent_change(mart["ytd_volume"], mart["ytd_volume_prev"]),
+        thousands(mart["r12_volume"]),
+        whole_percent_change(mart["r12_volume"], mart["r12_volume_prev"]),
+        f"{mart['london_rank']}/{mart['london_rank_of']}",
+        *expected_symbols,
+    ]
+    # The printed change is the mart's change; it is re-derived above from the exact counts.
+    for period in ("ytd", "r12"):
+        previous = mart[f"{period}_volume_prev"]
+        if previous == 0:
+            assert mart[f"{period}_change_pct"] is None
+            continue
+        exact = (mart[f"{period}_volume"] - previous) * 100 / previous
+        assert mart[f"{period}_change_pct"] == pytest.approx(exact, abs=1e-9)
+
+    rag_word = mart["rag"].capitalize()
+    assert rag.find("span", "rag").classes >= {"rag", f"rag-{mart['rag']}"}
+    assert screen_reader_text(rag) == rag_word
+    assert rag.text(skip=visually_hidden) == rag_word[0]
+
+    exception_cells = figures[5:]
+    assert [c.attrs["data-label"] for c in exception_cells] == [m for _, m in EXCEPTION_MONTHS]
+    assert [c.classes for c in exception_cells] == [
+        {"exc", f"exc-{marts.flags[measure][month]}"} for month, _ in EXCEPTION_MONTHS
+    ]
+
+
+# --- 3. Glossary and footer --------------------------------------------------------------------
+
+
+def test_glossary_shows_every_term_and_definition_of_the_glossary_mart(
+    page: Page, marts: Marts
+) -> None:
+    glossary = page.root.find("section", id="glossary").find("dl", "glossary")
+    shown = list(
+        zip(
+            [dt_.text() for dt_ in glossary.find_all("dt")],
+            [dd.text() for dd in glossary.find_all("dd")],
+            strict=True,
+        )
+    )
+    assert len(marts.glossary) >= 5
+    assert shown == [(term, " ".join(definition.split())) for term, definition in marts.glossary]
+
+
+def test_footer_names_the_source_release_and_carries_the_ogl_attribution(
+    page: Page, marts: Marts
+) -> None:
+    footer = page.root.find("footer", "pack-footer").text()
+    assert [r["release_month"] for r in marts.releases] == [dt.date(2022, 1, 1)]
+    release = marts.releases[0]
+    assert f"{release['source_name']}, release January 2022" in footer
+    assert release["source_file"] in footer
+    assert OGL in footer
+    # In the footer, and only once in the page.
+    assert page.root.text().count(OGL) == 1
+
+
+# --- 4. Self-contained -------------------------------------------------------------------------
+
+
+def test_no_src_or_href_points_outside_the_file(page: Page) -> None:
+    links = [
+        (tag, name, value)
+        for tag, name, value in page.attributes
+        if name in ("src", "href", "srcset") or name.endswith(":href")
+    ]
+    assert links, "the contents links at least should have been found"
+    outside = [link for link in links if not link[2].startswith(("data:", "#"))]
+    assert outside == []
+
+
+def test_no_style_loads_a_url_from_the_web(html: str) -> None:
+    urls = re.findall(r"url\(\s*(.*?)\s*\)", html, flags=re.IGNORECASE | re.DOTALL)
+    assert urls, "the inline charts reference their clip paths with url(#...)"
+    assert [u for u in urls if re.search(r"https?://", u, flags=re.IGNORECASE)] == []
+    assert "@import" not in html
+
+
+# --- 5. The workbook ---------------------------------------------------------------------------
+
+
+def test_workbook_overview_holds_the_marts_figures_as_numbers(
+    xlsx_path: Path, marts: Marts
+) -> None:
+    workbook = openpyxl.load_workbook(xlsx_path)
+    try:
+        ws = workbook["Overview"]
+        assert ws.freeze_panes == "A2"
+        header = [cell.value for cell in ws[1]]
+        column = {name: index for index, name in enumerate(header)}
+        numbers = {
+            "Volume (Jan21 - May21)": ("ytd_volume", 1),
+            "Volume a year before": ("ytd_volume_prev", 1),
+            "YTD change vs. previous yr.": ("ytd_change_pct", 100),
+            "Recent 12 months (to May 2021)": ("r12_volume", 1),
+            "Previous 12 months": ("r12_volume_prev", 1),
+            "R12 change vs. previous yr.": ("r12_change_pct", 100),
+            "Rate per 1,000": ("rate_per_1000", 1),
+            "London rank": ("london_rank", 1),
+            "Ranked of": ("london_rank_of", 1),
+        }
+        assert set(numbers) <= set(column), header
+        by_label = {label: measure for measure, label in marts.labels.items()}
+        rows = list(ws.iter_rows(min_row=2))
+        assert sorted(by_label[row[column["Measure"]].value] for row in rows) == sorted(MEASURES)
+        for row in rows:
+            mart = marts.overview[by_label[row[column["Measure"]].value]]
+            for name, (field_name, divisor) in numbers.items():
+                cell = row[column[name]]
+                assert cell.data_type == "n", (name, cell.value)
+                assert cell.value == pytest.approx(mart[field_name] / divisor, rel=1e-12), name
+            assert row[column["RAG"]].value == mart["rag"]
+        assert ws.max_row == 1 + len(MEASURES)
+    finally:
+        workbook.close()
+
+
+# --- 6. In a real browser ----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_real_pack_renders_offline_in_chromium_on_a_desktop_and_a_phone(
+    html_path: Path, artifacts_dir: Path
+) -> None:
+    from tests.support.browser import chromium
+
+    requests: list[str] = []
+    with chromium() as context:
+        tab = context.new_page()
+        tab.on("request", lambda request: requests.append(request.url))
+        tab.set_viewport_size({"width": 1280, "height": 900})
+        tab.goto(html_path.as_uri())
+        overview = tab.locator("section#overview table.overview")
+        assert overview.is_visible()
+        assert overview.locator("tbody tr").count() == len(MEASURES)
+        # Every chart drew something: two per measure, each with a real height.
+        charts = tab.locator("svg.chart")
+        assert charts.count() == 2 * len(MEASURES)
+        for index in range(charts.count()):
+            box = charts.nth(index).bounding_box()
+            assert box is not None and box["height"] > 100, index
+        tab.screenshot(path=str(artifacts_dir / "board_pack_2021-05.png"), full_page=True)
+
+        tab.set_viewport_size({"width": 390, "height": 844})
+        tab.reload()
+        assert overview.is_visible()
+        # Only the table's own box may scroll sideways, never the page.
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        tab.screenshot(path=str(artifacts_dir / "board_pack_2021-05_phone.png"), full_page=True)
+        tab.close()
+    assert requests, "the page load itself should have been recorded"
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+
+
+# --- 7. Reproducible ---------------------------------------------------------------------------
+
+
+def test_two_builds_from_the_same_marts_and_time_are_byte_identical(
+    pipeline: PipelineRun, html: str, tmp_path: Path
+) -> None:
+    first = build_pack(
+        pipeline.published_db, tmp_path / "a", BOROUGH, MONTH, generated_at=GENERATED_AT
+    )
+    second = build_pack(
+        pipeline.published_db, tmp_path / "b", BOROUGH, MONTH, generated_at=GENERATED_AT
+    )
+    assert first.html_path.read_bytes() == second.html_path.read_bytes()
+    assert first.xlsx_path.read_bytes() == second.xlsx_path.read_bytes()
+
+    # And the asset's pack is that same page, bar the time it was generated.
+    def undated(text: str) -> str:
+        return re.sub(r'<time datetime="[^"]*">[^<]*</time>', "<time/>", text)
+
+    assert undated(first.html_path.read_text(encoding="utf-8")) == undated(html)
