@@ -321,8 +321,8 @@ def test_a_file_put_back_after_being_removed_is_asked_for_again(
     sensor: dg.SensorDefinition, settings: Settings, landing: Path
 ) -> None:
     """Between the removal and the return a run may have loaded the folder without the file
-    (the table mirrors the folder), so its return is news. KNOWN BUG: the cursor never forgets
-    a removed file's hash, so the sensor skips."""
+    (the table mirrors the folder), so its return is news. Regression: the cursor once kept a
+    removed file's hash, so the sensor skipped its return."""
     landed = Path(shutil.copy(SLICE_2021, landing))
     _, cursor = tick(sensor, settings, None)
     landed.unlink()
@@ -339,7 +339,7 @@ def test_a_file_reverted_to_an_earlier_version_gets_a_run_key_not_used_before(
 ) -> None:
     """Dagster drops a sensor's run request whose run_key an earlier request of that sensor
     used. Version A, then B, then A again (a bad correction undone) must start a run for the
-    return to A. KNOWN BUG: the run key is made from name and hash only, so it repeats."""
+    return to A. (Regression: the run key was once made from name and hash only, so it repeated.)"""
     landed = Path(shutil.copy(SLICE_2021, landing))
     first, cursor = tick(sensor, settings, None)
     landed.write_bytes(with_one_count_changed(SLICE_2021))
@@ -484,8 +484,8 @@ def test_with_nothing_loaded_the_message_says_none_is_loaded() -> None:
 
 def test_a_deadline_day_past_the_end_of_a_short_month_reports_instead_of_raising() -> None:
     """SCP_FRESHNESS_DEADLINE_DAY=31 ("by the end of the month"): on 2026-03-05 release 2026-01
-    is due, by February's end. KNOWN BUG: the deadline is built as date(2026, 2, 31) and the
-    check raises ValueError instead of reporting."""
+    is due, by February's end. Regression: the deadline was once built as date(2026, 2, 31) and
+    the check raised ValueError instead of reporting."""
     message = freshness_problem(None, date(2026, 3, 5), deadline_day=31)
 
     assert message is not None and "2026-01" in message

@@ -29,8 +29,12 @@ def scan_landing(folder: Path, cursor: dict[str, str]) -> LandingScan:
     file never asks twice, whatever its timestamp. An unreadable header is reported, and the
     file is remembered so it does not report on every tick; changing it makes it count again.
     """
-    scan = LandingScan(cursor=dict(cursor))
-    for path in landed_files(folder):
+    files = landed_files(folder)
+    # Names gone from the folder leave the cursor: put back, a file counts as new again (its
+    # rows left the warehouse with it).
+    present = {path.name for path in files}
+    scan = LandingScan(cursor={name: sha for name, sha in cursor.items() if name in present})
+    for path in files:
         digest = sha256_of(path)
         if cursor.get(path.name) == digest:
             continue
@@ -59,26 +63,29 @@ def build_landing_sensor(job: Any) -> dg.SensorDefinition:
         context: dg.SensorEvaluationContext, pipeline: PipelineSettings
     ) -> dg.SensorResult | dg.SkipReason:
         folder = pipeline.settings.recorded_crime_dir
-        cursor = json.loads(context.cursor) if context.cursor else {}
-        scan = scan_landing(folder, cursor)
+        state = json.loads(context.cursor) if context.cursor else {}
+        scan = scan_landing(folder, state.get("files", {}))
+        # A counter in every run key: a file put back to an earlier version is a new request,
+        # which Dagster would drop if its run key had been used before.
+        sequence = int(state.get("sequence", 0)) + 1
+        cursor = json.dumps({"files": scan.cursor, "sequence": sequence}, sort_keys=True)
         for problem in scan.unreadable:
             context.log.warning(f"cannot tell the release month of a file: {problem}")
         if not scan.months:
             reason = f"no new or changed file in {folder}"
             if scan.unreadable:
                 reason += f"; unreadable: {'; '.join(scan.unreadable)}"
-            context.update_cursor(json.dumps(scan.cursor, sort_keys=True))
+            context.update_cursor(cursor)
             return dg.SkipReason(reason)
         requests = [
             dg.RunRequest(
                 partition_key=month,
-                run_key=f"{month}:" + ",".join(f"{n}@{scan.cursor[n][:12]}" for n in sorted(names)),
+                run_key=f"{month}#{sequence}:"
+                + ",".join(f"{n}@{scan.cursor[n][:12]}" for n in sorted(names)),
                 tags={"scp/trigger_files": ", ".join(sorted(names))},
             )
             for month, names in sorted(scan.months.items())
         ]
-        return dg.SensorResult(
-            run_requests=requests, cursor=json.dumps(scan.cursor, sort_keys=True)
-        )
+        return dg.SensorResult(run_requests=requests, cursor=cursor)
 
     return recorded_crime_landing_sensor
