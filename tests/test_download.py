@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.met.download import DownloadError, DownloadResult, fetch_mps_file
+from tests.support.http_server import running
 
 HEADER = "MajorText,MinorText,LookUp_BoroughName,202104,202105\r\n"
 ROWS = [
@@ -122,17 +123,8 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:
-    httpd = ScriptedServer()
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
+    with running(ScriptedServer()) as httpd:
         yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=2)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +31,7 @@ from orchestration.lib.resources import PipelineSettings
 from orchestration.met.freshness import expected_release, freshness_problem
 from orchestration.met.sensors import scan_landing
 from tests.conftest import FIXTURES
+from tests.support.http_server import running
 
 RAW = dg.AssetKey(["raw", "met_recorded_crime"])
 INGEST_STEP = "raw__met_recorded_crime"
@@ -160,17 +160,8 @@ def serving(name: str, status: int, body: bytes, headers: dict[str, str] | None 
 
     @pytest.fixture(name=name)
     def fixture() -> Iterator[OneReplyServer]:
-        httpd = OneReplyServer(status, body, headers)
-        thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        thread.start()
-        try:
+        with running(OneReplyServer(status, body, headers)) as httpd:
             yield httpd
-        finally:
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join(timeout=2)
 
     return fixture
 
