@@ -10,6 +10,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pyarrow.parquet as pq
 import pytest
@@ -69,10 +70,12 @@ def test_every_blocking_check_passed_in_the_run(pipeline: PipelineRun) -> None:
         "recorded_crime_contract",
         "recorded_crime_every_borough_every_month",
         "recorded_crime_labels_known",
+        "recorded_crime_fresh",
         "kpi_crime_overview_publishable",
     } <= names
-    failed = [e.check_name for e in evaluations if not e.passed]
-    assert failed == []
+    failed = {e.check_name: e.severity for e in evaluations if not e.passed}
+    # Only the freshness warning: the sample's latest release (2022-01) is long overdue.
+    assert failed == {"recorded_crime_fresh": dg.AssetCheckSeverity.WARN}
     # dbt tests arrive as checks too.
     assert len(evaluations) > 30
 
