@@ -20,12 +20,14 @@ import openpyxl
 import pytest
 
 from orchestration.publish.pack import PackOutput, build_pack
+from orchestration.publish.pack.charts import month_ticks
 from orchestration.publish.pack.formatting import (
     EXCEPTION_SYMBOLS,
     add_months,
     borough_slug,
     crime_factors,
     exception_symbol,
+    exception_words,
     format_change_pct,
     format_count,
     format_rank,
@@ -539,6 +541,33 @@ def test_trend_charts_compare_24_months_with_the_year_before(html: str) -> None:
     assert trend.count("<svg") == len(MEASURES)
 
 
+def test_trend_charts_label_the_first_and_the_last_month(html: str) -> None:
+    trend = html[html.index('id="trend"') : html.index('id="rates"')]
+    for svg in trend.split("<svg")[1:]:
+        labels = re.findall(r">([A-Z][a-z]{2}-\d\d)</text>", svg[: svg.index("</svg>")])
+        assert labels == ["Jun-19", "Dec-19", "Jun-20", "Dec-20", "May-21"]
+
+
+def test_month_ticks_start_at_the_first_month_and_end_at_the_last() -> None:
+    assert month_ticks(24) == [0, 6, 12, 18, 23]
+    assert month_ticks(20) == [0, 6, 12, 19]  # 18 would crowd 19's label, so it gives way
+    assert month_ticks(13) == [0, 6, 12]
+    assert month_ticks(2) == [0, 1]
+    assert month_ticks(1) == [0]
+    assert month_ticks(0) == []
+
+
+def test_exceptions_group_each_measures_three_months(html: str) -> None:
+    exceptions = html[html.index('id="exceptions"') : html.index('id="trend"')]
+    groups = re.findall(r'<tbody data-measure="([^"]+)">(.*?)</tbody>', exceptions, re.DOTALL)
+    assert [measure for measure, _ in groups] == [m[0] for m in MEASURES]
+    for (measure, body), e in zip(groups, BARNET_MAY, strict=True):
+        assert body.count("<tr>") == 3, measure
+        assert re.findall(r'class="col-month">([^<]+)<', body) == ["Mar-21", "Apr-21", "May-21"]
+        flags = re.findall(r'class="col-result exc-word exc-([a-z]+)"', body)
+        assert tuple(flags) == e.flags, measure
+
+
 def test_glossary_comes_from_the_glossary_mart(parsed: ParsedPack) -> None:
     text = parsed.plain_text
     for term, definition, _ in GLOSSARY:
@@ -725,3 +754,80 @@ def test_pack_renders_in_chromium_on_a_desktop_a_phone_and_on_paper(pack: PackOu
         assert pdf.startswith(b"%PDF")
         page.close()
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+# Rendered size, in CSS px, of the smallest and the largest text in the inline charts: the SVGs
+# scale with their viewBox, so this is the font size times the text's on-screen scale.
+CHART_TEXT_PX = """() => {
+  const sizes = [...document.querySelectorAll("svg.chart text")].map(
+    (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return [Math.min(...sizes), Math.max(...sizes), sizes.length];
+}"""
+
+# For each chart grid, the gaps left and right of its last row of charts.
+LAST_ROW_GAPS = """() => [...document.querySelectorAll(".chart-grid")].map((grid) => {
+  const outer = grid.getBoundingClientRect();
+  const cards = [...grid.children].map((c) => c.getBoundingClientRect());
+  const top = Math.max(...cards.map((c) => c.top));
+  const row = cards.filter((c) => Math.abs(c.top - top) < 1);
+  return [Math.min(...row.map((c) => c.left)) - outer.left,
+          outer.right - Math.max(...row.map((c) => c.right)), row.length];
+})"""
+
+
+@pytest.mark.browser
+def test_exceptions_and_charts_read_on_a_phone_without_scrolling_sideways(
+    pack: PackOutput,
+) -> None:
+    from tests.support.browser import chromium
+
+    width = 390
+    with chromium() as context:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(pack.html_path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        section = page.locator("section#exceptions")
+        region = section.locator(".table-scroll")
+        assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), "it must not scroll"
+        rows = section.locator("tbody tr")
+        expected = [
+            (e.measure, label, flag)
+            for e in BARNET_MAY
+            for label, flag in zip(("Mar-21", "Apr-21", "May-21"), e.flags, strict=True)
+        ]
+        assert rows.count() == len(expected)
+        for index, (measure, label, flag) in enumerate(expected):
+            row = rows.nth(index)
+            month = row.locator("td.col-month")
+            result = row.locator("td.exc-word")
+            assert month.inner_text().strip() == label, (measure, label)
+            # The result is on screen, whole, and says in words how the month compares.
+            assert result.is_visible(), (measure, label)
+            assert " ".join(result.inner_text().split()) == (
+                f"{EXCEPTION_SYMBOLS[flag]} {exception_words(flag).capitalize()}"
+            )
+            assert result.evaluate("el => el.scrollWidth <= el.clientWidth"), (measure, label)
+            for cell in row.locator("td").all():
+                box = cell.bounding_box()
+                assert box is not None and box["width"] > 0, (measure, label)
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (measure, label, box)
+
+        # Chart text (borough names, month and value ticks) is about body-text size.
+        smallest, _largest, texts = page.evaluate(CHART_TEXT_PX)
+        assert texts > 32 * len(MEASURES)
+        assert smallest >= 10.5, smallest
+        for chart in page.locator("svg.chart").all():
+            box = chart.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+        # On a desktop and a tablet the text stays that size, and a short last row of charts
+        # sits in the middle rather than at the left.
+        for desktop in (1280, 900):
+            page.set_viewport_size({"width": desktop, "height": 900})
+            smallest, largest, _ = page.evaluate(CHART_TEXT_PX)
+            assert 10.5 <= smallest and largest <= 16, (desktop, smallest, largest)
+            for left, right, _count in page.evaluate(LAST_ROW_GAPS):
+                assert abs(left - right) <= 2, (desktop, left, right)
+        page.close()

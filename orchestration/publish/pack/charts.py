@@ -33,11 +33,40 @@ OTHERS = "#c9d1da"
 # house font; DejaVu Sans ships with matplotlib, so there is always a fallback.
 FONT_STACK = ["Liberation Sans", "Arial", "Helvetica", "DejaVu Sans"]
 
+# The SVGs scale with their viewBox, so text is as large as the chart is wide. Every chart is
+# drawn for the width it is shown at: a card about 340 CSS px wide, which is what a 390 px phone
+# leaves, and what the stylesheet gives each chart on a desktop (three to a row, capped at
+# 30rem) and on half an A4 page. Font sizes are worked out so text shows at CHART_TEXT_PX there.
+CHART_WIDTH_PX = 340.0
+CHART_TEXT_PX = 11.5
+
+TREND_WIDTH_IN = 4.0
+TREND_HEIGHT_IN = 2.75
+RATES_WIDTH_IN = 3.6
+# One bar per borough, a line of text apart (about 15.5 px at the chart's width), plus the
+# axis, its label and the margins.
+RATES_ROW_IN = 0.164
+RATES_FRAME_IN = 0.85
+
+# Label a month every half year on the trend charts: at the chart's width three-monthly labels
+# ("Jun-19") would touch. Every month still gets a small tick.
+TREND_LABEL_STEP = 6
+
+
+def font_points(width_in: float, px: float = CHART_TEXT_PX) -> float:
+    """The font size (pt) that shows as `px` CSS pixels in a chart `width_in` inches wide.
+
+    A figure `width_in` wide has a viewBox `width_in * 72` units across, drawn
+    CHART_WIDTH_PX pixels wide.
+    """
+    return round(px * width_in * 72 / CHART_WIDTH_PX, 2)
+
+
 _RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": FONT_STACK,
-    "font.size": 8.5,
+    "font.size": font_points(TREND_WIDTH_IN),
     "axes.edgecolor": MUTED,
     "axes.labelcolor": INK,
     "axes.linewidth": 0.6,
@@ -109,6 +138,24 @@ def _style_axes(ax: Any) -> None:
     ax.tick_params(length=2.5, width=0.6)
 
 
+def month_ticks(count: int, step: int = TREND_LABEL_STEP) -> list[int]:
+    """Which of `count` months get a label: the first, every `step`th after it, and the last.
+
+    A label less than half a step before the last month's gives way to it, so the two do not
+    touch: 24 months are labelled at 0, 6, 12, 18 and 23; 20 months at 0, 6, 12 and 19.
+    """
+    if count <= 0:
+        return []
+    ticks = list(range(0, count, step))
+    last = count - 1
+    if ticks[-1] != last:
+        if len(ticks) > 1 and last - ticks[-1] < (step + 1) // 2:
+            ticks[-1] = last
+        else:
+            ticks.append(last)
+    return ticks
+
+
 def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
     """Two lines: the last 24 months and the same months a year before, as inline SVG.
 
@@ -118,7 +165,7 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
         points: the months in order, oldest first.
     """
     with matplotlib.rc_context(_RC):
-        fig = _new_figure(5.0, 2.5)
+        fig = _new_figure(TREND_WIDTH_IN, TREND_HEIGHT_IN)
         ax = fig.add_subplot()
         xs = list(range(len(points)))
         current = [float("nan") if p.volume is None else p.volume for p in points]
@@ -142,20 +189,24 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
             markersize=2.5,
             label="Last 24 months",
         )
-        ticks = [i for i in xs if (len(xs) - 1 - i) % 3 == 0]
+        ticks = month_ticks(len(points))
         ax.set_xticks(ticks, [month_label(points[i].month) for i in ticks])
+        ax.set_xticks(xs, minor=True)
+        ax.tick_params(axis="x", which="minor", length=1.5, width=0.5)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         _style_axes(ax)
-        ax.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.0),
+        # Above the plot across the whole figure (the constrained layout makes room for it),
+        # not just across the axes, which the y labels narrow.
+        fig.legend(
+            loc="outside upper center",
             ncol=2,
             frameon=False,
             borderaxespad=0.2,
-            handlelength=2.2,
+            handlelength=2.0,
+            columnspacing=1.2,
         )
         return _svg(fig, chart_id, title)
 
@@ -171,12 +222,13 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
         bars: in rank order, rank 1 (lowest rate) first; drawn top to bottom.
     """
     with matplotlib.rc_context(_RC):
-        fig = _new_figure(5.0, 0.6 + 0.155 * max(len(bars), 1))
+        text = font_points(RATES_WIDTH_IN)
+        fig = _new_figure(RATES_WIDTH_IN, RATES_FRAME_IN + RATES_ROW_IN * max(len(bars), 1))
         ax = fig.add_subplot()
         ys = list(range(len(bars)))
         colours = [PRIMARY if b.highlighted else OTHERS for b in bars]
         ax.barh(ys, [b.rate for b in bars], color=colours, height=0.72)
-        ax.set_yticks(ys, [b.borough for b in bars], fontsize=7.5)
+        ax.set_yticks(ys, [b.borough for b in bars], fontsize=text)
         for tick, bar in zip(ax.get_yticklabels(), bars, strict=True):
             if bar.highlighted:
                 tick.set_fontweight("bold")
@@ -190,7 +242,7 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
                     xytext=(3, 0),
                     textcoords="offset points",
                     va="center",
-                    fontsize=7.5,
+                    fontsize=text,
                     fontweight="bold",
                     color=PRIMARY,
                 )
@@ -198,7 +250,9 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
         ax.set_ylim(len(bars) - 0.5, -0.5)
         ax.grid(axis="x", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.set_xlabel("Rate per 1,000 (rolling 12 months)")
+        ax.set_xlabel("Rate per 1,000 (rolling 12 months)", fontsize=text)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         _style_axes(ax)
+        ax.tick_params(axis="x", labelsize=text)
         ax.tick_params(axis="y", length=0)
         return _svg(fig, chart_id, title)

@@ -123,6 +123,11 @@ class Sheet:
     notes: Sequence[str] = ()
 
 
+def _by_measure(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    """Groups rows (already ordered by sort_order, measure) into one list per measure."""
+    return [(key, list(group)) for key, group in groupby(rows, key=lambda r: r["measure"])]
+
+
 def _unchanged(rows: list[Row], ctx: PackContext) -> list[Row]:
     return rows
 
@@ -329,12 +334,23 @@ def derive_exceptions(rows: list[Row], ctx: PackContext) -> list[Row]:
     ]
 
 
+def exceptions_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The months grouped by measure: one row group (a card on a phone) per measure."""
+    return {
+        "groups": [
+            {"measure": measure, "label": group[0]["measure_label"], "rows": group}
+            for measure, group in _by_measure(rows)
+        ]
+    }
+
+
 EXCEPTIONS = Section(
     key="exceptions",
     title="Monthly exceptions",
     sql=EXCEPTIONS_SQL,
     template="sections/exceptions.html.j2",
     derive=derive_exceptions,
+    extras=exceptions_extras,
     sheet=Sheet(
         name="Exceptions",
         columns=[
@@ -381,11 +397,6 @@ final as (
 
 select * from final order by sort_order, measure, month
 """
-
-
-def _by_measure(rows: list[Row]) -> list[tuple[str, list[Row]]]:
-    """Groups rows (already ordered by sort_order, measure) into one list per measure."""
-    return [(key, list(group)) for key, group in groupby(rows, key=lambda r: r["measure"])]
 
 
 def trend_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
