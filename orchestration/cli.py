@@ -72,7 +72,18 @@ def run(settings: Settings, month: str | None) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     if not result.success:
-        print(f"\nThe run {result.run_id} failed; the published marts were left as they were.")
+        published = any(
+            event.is_step_success and event.step_key == "published__marts"
+            for event in result.all_events
+        )
+        print(
+            f"\nThe run {result.run_id} failed; "
+            + (
+                "the marts were published, but a later step failed."
+                if published
+                else "the published marts were left as they were."
+            )
+        )
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"  step {event.step_key}: {event.step_failure_data.error.message.strip()}")
