@@ -13,12 +13,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui lint lock browser clean
+.PHONY: help setup run test ui lint lock browser bench clean
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
+	@echo "make bench  time each stage of the refresh on the sample, and its peak memory"
 	@echo "make lint   ruff on the Python code"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
 	@echo "make clean  remove generated state (warehouse/, .dagster/, dbt target/)"
@@ -51,6 +52,9 @@ test: setup browser
 
 ui: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
+
+bench: setup
+	$(BIN)/python scripts/benchmark.py $(if $(REPEAT),--repeat $(REPEAT))
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check orchestration tests scripts
