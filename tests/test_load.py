@@ -328,17 +328,15 @@ def test_a_folder_emptied_after_a_load_raises_and_keeps_what_was_loaded(
     assert _dump(con) == before
 
 
-# --- known bug: fails until the parser or the loader is fixed ---------------------------------
+# --- regressions -------------------------------------------------------------------------------
 
 
 def test_a_file_with_a_header_and_no_rows_is_not_reloaded_on_every_sync(
     con: duckdb.DuckDBPyConnection, landing: Path
 ) -> None:
-    """BUG: a header-only file parses to zero rows, so nothing in the table records it.
-
-    Every later sync finds it "new", lists it in report.loaded and reports changed=True
-    although no byte changed. Either fix keeps this test: reject the file (a borough-level
-    file always has rows), or remember files that contributed no rows.
+    """A header-only file once parsed to zero rows, so nothing in the table recorded it and
+    every later sync found it "new" (changed=True although no byte changed). It is now
+    rejected: a borough-level file always has rows. Either behaviour passes this test.
     """
     _land(landing, MONTHS_24)
     (landing / "header_only.csv").write_bytes(

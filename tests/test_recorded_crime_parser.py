@@ -429,11 +429,12 @@ def test_the_header_of_a_file_that_is_not_utf8_is_rejected_by_release_month_of(
     assert caught.value.where == "byte 3" and "UTF-8" in caught.value.rule
 
 
-# --- known bugs: these fail until recorded_crime.py is fixed ----------------------------------
+# --- regressions -------------------------------------------------------------------------------
 
 
 def test_the_byte_offset_of_a_non_utf8_byte_counts_the_byte_order_mark(tmp_path: Path) -> None:
-    """BUG: utf-8-sig reports offsets after the BOM, so the message points 3 bytes early."""
+    """Regression: utf-8-sig reports offsets after the BOM; the message once pointed 3 bytes
+    early."""
     path = tmp_path / "bom_then_latin1.csv"
     path.write_bytes(BOM + MPS_2019_24_MONTHS.path.read_bytes().replace(b"Barnet", b"B\xe4rnet", 1))
     offset = path.read_bytes().index(b"\xe4")
@@ -443,11 +444,9 @@ def test_the_byte_offset_of_a_non_utf8_byte_counts_the_byte_order_mark(tmp_path:
 def test_key_columns_padded_with_spaces_parse_as_detect_layout_accepts_them(
     tmp_path: Path,
 ) -> None:
-    """BUG: detect_layout strips the header, parse_mps_file then looks up the unstripped name.
-
-    `MajorText ,MinorText,LookUp_BoroughName,...` is accepted by release_month_of but makes
-    parse_mps_file raise a bare ValueError ("'MajorText' is not in list"), which the loader does
-    not catch as a rejection.
+    """Regression: `MajorText ,MinorText,LookUp_BoroughName,...` was accepted by
+    release_month_of, then parse_mps_file raised a bare ValueError ("'MajorText' is not in
+    list") that the loader did not treat as a rejection.
     """
     header = _lines(MPS_2019_24_MONTHS.path)[0].replace(b"MajorText,", b"MajorText ,", 1)
     path = _broken(tmp_path, _set_line(1, header))
@@ -459,10 +458,9 @@ def test_key_columns_padded_with_spaces_parse_as_detect_layout_accepts_them(
 def test_a_file_with_bare_cr_line_endings_is_parsed_or_rejected_never_a_csv_error(
     tmp_path: Path,
 ) -> None:
-    """BUG: Excel's "CSV (Macintosh)" ends lines with CR alone; csv.Error escapes unnamed.
-
-    Either outcome keeps the contract: the rows read as with CRLF, or a ContractError that names
-    the file. Today `_csv.Error: new-line character seen in unquoted field` escapes instead.
+    """Regression: Excel's "CSV (Macintosh)" ends lines with CR alone, and a bare csv.Error
+    once escaped without the file's name. Either outcome keeps the contract: the rows read as
+    with CRLF, or a ContractError that names the file.
     """
     path = tmp_path / "saved_on_a_mac.csv"
     path.write_bytes(MPS_2019_24_MONTHS.path.read_bytes().replace(b"\r\n", b"\r"))
@@ -476,7 +474,8 @@ def test_a_file_with_bare_cr_line_endings_is_parsed_or_rejected_never_a_csv_erro
 
 
 def test_a_count_too_large_for_the_table_is_a_contract_error(tmp_path: Path) -> None:
-    """BUG: a 20-digit count passes the whole-number rule, then OverflowError escapes unnamed."""
+    """Regression: a 20-digit count once passed the whole-number rule, then an OverflowError
+    escaped without the file's name."""
     fields = _line_fields(MPS_2019_24_MONTHS, 7)
     fields[-1] = "99999999999999999999"
     error = _rejection(_broken(tmp_path, _set_line(7, _csv_line(fields))))
