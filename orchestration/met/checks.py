@@ -5,7 +5,6 @@ suite in expectations/. Failures carry the rows that broke each expectation (fil
 so the engineer can fix the file from the UI.
 """
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,7 @@ from orchestration.lib.resources import PipelineSettings
 from orchestration.met.assets import RAW_RECORDED_CRIME
 from orchestration.met.freshness import expected_release, freshness_problem
 from orchestration.met.load import TABLE
-from orchestration.quality.gx import SuiteResult, validate
+from orchestration.quality.warehouse_checks import validate_in_warehouse
 
 
 def recorded_crime_rows(con: Any) -> pd.DataFrame:
@@ -90,37 +89,13 @@ def label_rows(con: Any) -> pd.DataFrame:
     return labels
 
 
-def check_result(result: SuiteResult, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "suite": f"expectations/{result.suite}.json",
-        "rows_validated": result.rows,
-        "expectations": result.evaluated,
-        "summary": result.summary(),
-    }
-    if not result.success:
-        metadata["failures"] = dg.MetadataValue.md(result.failures_markdown())
-    return dg.AssetCheckResult(passed=result.success, severity=severity, metadata=metadata)
-
-
-def _run(
-    pipeline: PipelineSettings,
-    frame_of: Callable[[Any], pd.DataFrame],
-    suite: str,
-    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
-    **kwargs: Any,
-) -> dg.AssetCheckResult:
-    with read_only(pipeline.settings.warehouse_path) as con:
-        frame = frame_of(con)
-    return check_result(validate(suite, frame, **kwargs), severity)
-
-
 @dg.asset_check(asset=RAW_RECORDED_CRIME, blocking=True, pool=WAREHOUSE_POOL)
 def recorded_crime_contract(pipeline: PipelineSettings) -> dg.AssetCheckResult:
     """Expected columns, known boroughs, non-negative whole counts, one row per key a release.
 
     Suite expectations/met_recorded_crime.json. Blocking: dbt does not run on data that fails.
     """
-    return _run(
+    return validate_in_warehouse(
         pipeline,
         recorded_crime_rows,
         "met_recorded_crime",
@@ -136,7 +111,7 @@ def recorded_crime_every_borough_every_month(pipeline: PipelineSettings) -> dg.A
     Suite expectations/met_recorded_crime_coverage.json. Blocking: a pack must never show a
     month that some boroughs lack.
     """
-    return _run(
+    return validate_in_warehouse(
         pipeline,
         coverage_rows,
         "met_recorded_crime_coverage",
@@ -152,7 +127,7 @@ def recorded_crime_labels_known(pipeline: PipelineSettings) -> dg.AssetCheckResu
     is kept and reaches the marts as category_scheme 'unmapped', so nothing is dropped while
     someone adds it to the seed.
     """
-    return _run(
+    return validate_in_warehouse(
         pipeline,
         label_rows,
         "met_recorded_crime_labels",

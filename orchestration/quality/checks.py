@@ -2,11 +2,9 @@
 
 import dagster as dg
 
-from orchestration.lib.duck import read_only
 from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings
-from orchestration.met.checks import check_result
-from orchestration.quality.gx import validate
+from orchestration.quality.warehouse_checks import validate_in_warehouse
 
 KPI_CRIME_OVERVIEW = dg.AssetKey(["marts", "kpi_crime_overview"])
 
@@ -18,13 +16,9 @@ def kpi_crime_overview_publishable(pipeline: PipelineSettings) -> dg.AssetCheckR
 
     Suite expectations/kpi_crime_overview.json. Blocking: publish waits for it.
     """
-    with read_only(pipeline.settings.warehouse_path) as con:
-        frame = con.execute("select * from marts.kpi_crime_overview").df()
-    return check_result(
-        validate(
-            "kpi_crime_overview",
-            frame,
-            index_columns=["borough_name", "measure", "reporting_month"],
-        ),
-        dg.AssetCheckSeverity.ERROR,
+    return validate_in_warehouse(
+        pipeline,
+        lambda con: con.execute("select * from marts.kpi_crime_overview").df(),
+        "kpi_crime_overview",
+        index_columns=["borough_name", "measure", "reporting_month"],
     )
