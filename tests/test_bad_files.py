@@ -53,23 +53,19 @@ def rerun(run: PipelineRun):
         )
 
 
+def published_now(pipeline: PipelineRun) -> dict[str, str]:
+    """Every published file and the SHA-256 of its bytes."""
+    published_dir = pipeline.warehouse_dir / "published"
+    return {
+        str(path.relative_to(published_dir)): digest(path)
+        for path in sorted(published_dir.rglob("*"))
+        if path.is_file()
+    }
+
+
 @pytest.fixture
 def published_before(pipeline: PipelineRun) -> dict[str, str]:
-    published_dir = pipeline.warehouse_dir / "published"
-    return {
-        str(path.relative_to(published_dir)): digest(path)
-        for path in sorted(published_dir.rglob("*"))
-        if path.is_file()
-    }
-
-
-def published_now(pipeline: PipelineRun) -> dict[str, str]:
-    published_dir = pipeline.warehouse_dir / "published"
-    return {
-        str(path.relative_to(published_dir)): digest(path)
-        for path in sorted(published_dir.rglob("*"))
-        if path.is_file()
-    }
+    return published_now(pipeline)
 
 
 def test_a_file_that_breaks_the_contract_is_rejected_by_name_row_and_rule(

@@ -515,20 +515,24 @@ def error_text(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(texts)
 
 
-def test_a_run_fetches_the_file_loads_it_and_warns_that_the_data_is_not_fresh(
-    settings: Settings, instance: dg.DagsterInstance, mps_server: OneReplyServer
-) -> None:
-    url = mps_server.url(SLICE_2021.name)
-    settings = dataclasses.replace(settings, mps_url=url)
+def fetch_and_ingest(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """The ingest and its checks for the 2021-08 release, downloading from settings.mps_url."""
     definitions, pipeline = ingest_and_checks(settings)
-
-    result = dg.materialize(
+    return dg.materialize(
         definitions,
         instance=instance,
         resources={"pipeline": pipeline},
         partition_key=release_of(SLICE_2021),
         raise_on_error=False,
     )
+
+
+def test_a_run_fetches_the_file_loads_it_and_warns_that_the_data_is_not_fresh(
+    settings: Settings, instance: dg.DagsterInstance, mps_server: OneReplyServer
+) -> None:
+    url = mps_server.url(SLICE_2021.name)
+    settings = dataclasses.replace(settings, mps_url=url)
+    result = fetch_and_ingest(settings, instance)
 
     assert mps_server.requests == 1
     landing = settings.recorded_crime_dir
@@ -561,15 +565,7 @@ def test_a_server_that_always_answers_500_fails_the_ingest_naming_the_url_and_la
     before = listing(landing)
     url = broken_server.url(SLICE_2021.name)
     settings = dataclasses.replace(settings, mps_url=url)
-    definitions, pipeline = ingest_and_checks(settings)
-
-    result = dg.materialize(
-        definitions,
-        instance=instance,
-        resources={"pipeline": pipeline},
-        partition_key=release_of(SLICE_2021),
-        raise_on_error=False,
-    )
+    result = fetch_and_ingest(settings, instance)
 
     assert not result.success
     assert broken_server.requests > 1  # a 500 is worth retrying

@@ -25,19 +25,13 @@ import pytest
 from orchestration.lib.duck import published
 from orchestration.publish.pack import build_pack
 from tests.conftest import REPORTING_MONTH, PipelineRun
+from tests.support.reference import MEASURES
 
 pytestmark = pytest.mark.e2e
 
 BOROUGH = "Barnet"
 MONTH = dt.date(2021, 5, 1)
 PACK_STEM = f"board_pack_barnet_{REPORTING_MONTH}"
-MEASURES = [
-    "burglary",
-    "burglary_residential",
-    "burglary_business",
-    "robbery",
-    "violence_with_injury",
-]
 # M-2, M-1, M as the July 2021 pack heads its exception columns.
 EXCEPTION_MONTHS = [
     (dt.date(2021, 3, 1), "Mar-21"),

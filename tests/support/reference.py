@@ -20,6 +20,8 @@ MEASURE_ROWS = {
     "robbery": lambda major, minor: major == "Robbery",
     "violence_with_injury": lambda major, minor: minor == "Violence with Injury",
 }
+# The board's five overview measures, in the pack's order.
+MEASURES = list(MEASURE_ROWS)
 NOT_RANKED = {"London Heathrow and London City Airports", "City of London", "Unknown"}
 
 
