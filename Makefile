@@ -42,7 +42,7 @@ $(DAGSTER_HOME)/dagster.yaml: $(VENV)/.installed
 setup: $(VENV)/.installed dbt_project/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 run: setup
-	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH))
+	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH)) $(if $(AS_OF),--as-of $(AS_OF))
 
 browser:
 	@bash scripts/install_chromium.sh

@@ -1,38 +1,33 @@
-"""Command line for `make`: prepare the Dagster instance, and run the monthly refresh.
+"""Command line for `make`: prepare the Dagster instance, and run the refresh.
 
     python -m orchestration.cli init-home
-    python -m orchestration.cli run [--month YYYY-MM]
+    python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD]
 
 `run` goes through Dagster, into the instance in DAGSTER_HOME, so the run shows in the UI's
-history like any other.
+history like any other. Everything a user can get wrong (a borough, a month, a date, a missing
+folder) is checked first and reported in one sentence, before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import sys
 import warnings
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
-from orchestration.lib.config import Settings
+from orchestration.lib.boroughs import Borough, UnknownBorough, resolve_borough
+from orchestration.lib.config import ConfigurationError, InvalidAsOf, Settings, parse_as_of
 from orchestration.lib.instance import write_dagster_yaml
-from orchestration.lib.partitions import month_key, monthly_partitions, partition_month
-from orchestration.met.load import landed_files
-from orchestration.met.recorded_crime import ContractError, release_month_of
+from orchestration.lib.partitions import FIRST_MONTH, partition_month
+from orchestration.lib.runs import DEFAULT_WAIT_SECONDS
 
 
-def latest_release(settings: Settings) -> date:
-    """The latest release among the files in raw/ (a file's release is its last month)."""
-    releases = []
-    for path in landed_files(settings.recorded_crime_dir):
-        try:
-            releases.append(release_month_of(path))
-        except ContractError as error:
-            print(f"warning: {error}", file=sys.stderr)
-    if not releases:
-        raise SystemExit(f"no readable MPS recorded crime file in {settings.recorded_crime_dir}")
-    return max(releases)
+class UsageError(ValueError):
+    """Something the user asked for cannot work; the message says what and why."""
 
 
 def init_home(settings: Settings) -> None:
@@ -41,91 +36,210 @@ def init_home(settings: Settings) -> None:
         print(f"wrote {written}")
 
 
-def run(settings: Settings, month: str | None) -> int:
-    # Imported here: loading the definitions imports dagster, dbt and GX (slow), which
-    # init-home does not need.
+def _month(settings: Settings, month: str | None) -> str:
+    from orchestration.jobs import default_reporting_month
+    from orchestration.sources import REPORTING_SOURCE
+
+    if month is None:
+        month = default_reporting_month(settings)
+        if month is None:
+            folder = REPORTING_SOURCE.landing_folder(settings.raw_dir)
+            raise UsageError(
+                f"no readable {REPORTING_SOURCE.title} file in {folder}, so there is no month to "
+                "report on; put the Met's file there, or give MONTH=YYYY-MM"
+            )
+    try:
+        first = partition_month(month)
+    except ValueError as exc:
+        raise UsageError(f"MONTH={month}: {exc}") from exc
+    if first < partition_month(FIRST_MONTH) or first >= date.today().replace(day=1):
+        raise UsageError(
+            f"MONTH={month}: a reporting month is a finished month from {FIRST_MONTH} on"
+        )
+    return month
+
+
+def _as_of(value: str | None) -> str:
+    try:
+        parsed = parse_as_of(value or "")
+    except InvalidAsOf as exc:
+        raise UsageError(f"AS_OF={value}: {exc}") from exc
+    return parsed.isoformat() if parsed else ""
+
+
+def _check_evaluations(result: Any) -> list[Any]:
+    return list(result.get_asset_check_evaluations())
+
+
+def _what(evaluation: Any) -> str:
+    """A check's finding in words: its description, or a dbt test's failing row count."""
+    if evaluation.description:
+        return str(evaluation.description)
+    failed = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    return f"dbt test failed on {failed.value} row(s)" if failed else "failed"
+
+
+def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str) -> int:
+    import dagster as dg
+
+    from orchestration.publish.preview import overview_frame, overview_table
+
+    evaluations = _check_evaluations(result)
+    refused = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    failures = [e for e in result.all_events if e.is_step_failure]
+    published_now = any(
+        e.is_step_success and e.step_key == "published__marts" for e in result.all_events
+    )
+    manifest: dict[str, Any] = {}
+    if settings.manifest_path.exists():
+        manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
+
+    if failures:
+        print("\nFailed steps:")
+        for event in failures:
+            data = event.step_failure_data
+            text = data.user_failure_data.description if data.user_failure_data else None
+            print(f"  {event.step_key}: {(text or data.error.message).strip()}")
+    if refused:
+        print("\nRefused (each source keeps its last good data):")
+        for evaluation in refused:
+            asset = evaluation.asset_key.to_user_string()
+            print(f"  {asset} check {evaluation.check_name}: {_what(evaluation)}")
+    if warned:
+        print("\nWarnings:")
+        for evaluation in warned:
+            asset = evaluation.asset_key.to_user_string()
+            print(f"  {asset} check {evaluation.check_name}: {_what(evaluation)}")
+
+    print("\nPublished " + ("in this run:" if published_now else "(unchanged by this run):"))
+    for key, unit in manifest.get("sources", {}).items():
+        state = unit["status"] + (", STALE" if unit.get("stale") else "")
+        release = f"release {unit['release']}" if unit.get("release") else ""
+        print(f"  {key:<28} {state:<18} {release}")
+        if unit.get("reason"):
+            print(f"      {unit['reason']}")
+    if manifest.get("as_of"):
+        print(f"  as of {manifest['as_of']}: from the releases published by then")
+
+    if settings.published_db_path.exists():
+        frame = overview_frame(settings.published_db_path, borough, partition_month(month))
+        print(f"\nCrime overview, {borough.name} ({borough.code}), reporting month {month}")
+        print(
+            overview_table(frame) if len(frame) else f"  (no rows: {month} needs 24 months of data)"
+        )
+    print("\nWhere:")
+    print(f"  DuckDB   {settings.published_db_path}  (open read-only)")
+    print(f"  Parquet  {settings.published_parquet_dir}/")
+    print(f"  Manifest {settings.manifest_path}")
+    packs = settings.packs_dir / month
+    if packs.exists():
+        print(f"  Pack     {packs}/")
+    print(f"  Run      {result.run_id} in the Dagster UI's run history (`make ui`)")
+    if not result.success:
+        print(
+            "\nThe run failed"
+            + (
+                "; the marts were published before the failure."
+                if published_now
+                else "; the published copy was left as it was."
+            )
+        )
+        return 1
+    if refused or any(unit.get("stale") for unit in manifest.get("sources", {}).values()):
+        print(
+            "\nPublished with refusals: the sources above marked STALE kept their last good data."
+        )
+        return 1
+    return 0
+
+
+def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: float) -> int:
+    """Runs the refresh through Dagster; returns the exit status."""
+    borough = resolve_borough(settings.borough)
+    if not settings.raw_dir.is_dir():
+        raise UsageError(f"SCP_RAW_DIR={settings.raw_dir} is not a folder: nothing to load")
+    key = _month(settings, month)
+    as_of_value = _as_of(as_of)
+    # Imported here: loading the definitions imports dagster, dbt and GX (slow), which the
+    # checks above and init-home do not need.
     import dagster as dg
 
     # Beta-API notices are for the developers, not for the person running the refresh.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
-    from orchestration.definitions import defs
-    from orchestration.publish.preview import overview_frame, overview_table
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import REFRESH_JOB
+    from orchestration.lib.runs import wait_for_warehouse
 
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
     write_dagster_yaml(settings.dagster_home)
-    key = month or month_key(latest_release(settings))
-    partition_month(key)
-    if key not in monthly_partitions.get_partition_keys():
-        raise SystemExit(f"{key} is not a release month the pipeline knows (2008-01 onwards)")
-
-    print(f"Running monthly_refresh for {key} (Dagster instance: {settings.dagster_home})")
-    job = defs.resolve_job_def("monthly_refresh")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=key,
-            raise_on_error=False,
-            # The steps' own INFO lines (files loaded, rows); Dagster's DEBUG events stay in
-            # the UI's run log.
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
-    if not result.success:
-        published = any(
-            event.is_step_success and event.step_key == "published__marts"
-            for event in result.all_events
-        )
-        print(
-            f"\nThe run {result.run_id} failed; "
-            + (
-                "the marts were published, but a later step failed."
-                if published
-                else "the published marts were left as they were."
+    definitions = build_definitions(settings)
+    vintage = f", as of {as_of_value}" if as_of_value else ", latest releases"
+    print(f"Refresh for {key}{vintage}: {borough.name} (Dagster instance {settings.dagster_home})")
+    job = definitions.resolve_job_def(REFRESH_JOB)
+    # dbt's own progress lines go to a file (and to the run's logs in the UI), not the terminal.
+    log_dir = settings.warehouse_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    dbt_log = log_dir / f"dbt-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    with (
+        dg.DagsterInstance.get() as instance,
+        dbt_log.open("w", encoding="utf-8") as dbt_output,
+    ):
+        wait_for_warehouse(instance, print, timeout_seconds=wait_seconds)
+        with contextlib.redirect_stdout(dbt_output):
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=key,
+                raise_on_error=False,
+                tags={"scp/as_of": as_of_value or "latest"},
+                run_config={
+                    # The steps' own INFO lines (files loaded, rows); Dagster's DEBUG events
+                    # stay in the UI's run log.
+                    "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                    "resources": {"vintage": {"config": {"as_of": as_of_value}}},
+                },
             )
-        )
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"  step {event.step_key}: {event.step_failure_data.error.message.strip()}")
-        for evaluation in result.get_asset_check_evaluations():
-            if not evaluation.passed:
-                summary = evaluation.metadata.get("summary")
-                print(f"  check {evaluation.check_name}: {summary.value if summary else 'failed'}")
-        print("Open the run in the Dagster UI (`make ui`) for the rows that broke each rule.")
-        return 1
-
-    warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    for evaluation in warned:
-        print(f"\nwarning: check {evaluation.check_name}: {evaluation.description or 'failed'}")
-
-    frame = overview_frame(settings.published_db_path, settings.borough, partition_month(key))
-    print(f"\nCrime overview, {settings.borough}, reporting month {key}")
-    if len(frame):
-        print(overview_table(frame))
-    else:
-        print(f"  (no rows: {key} needs 24 months of data before it)")
-    print("\nPublished:")
-    print(f"  DuckDB   {settings.published_db_path}  (schema marts, open read-only)")
-    print(f"  Parquet  {settings.published_parquet_dir}/")
-    packs = settings.packs_dir / key
-    if packs.exists():
-        print(f"  Pack     {packs}/")
-    print(f"  Run      {result.run_id} in the Dagster UI's run history (`make ui`)")
-    return 0
+    print(f"dbt's output: {dbt_log}")
+    return _print_outcome(result, settings, borough, key)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml when absent")
-    run_parser = commands.add_parser("run", help="run the monthly refresh through Dagster")
-    run_parser.add_argument("--month", help="release month YYYY-MM (default: latest in raw/)")
+    run_parser = commands.add_parser("run", help="run the refresh through Dagster")
+    run_parser.add_argument("--month", help="reporting month YYYY-MM (default: latest in raw/)")
+    run_parser.add_argument(
+        "--as-of", help="build from the releases published by this date, YYYY-MM-DD"
+    )
+    run_parser.add_argument(
+        "--wait-minutes",
+        type=float,
+        default=DEFAULT_WAIT_SECONDS / 60,
+        help="how long to wait for another run using the warehouse (default 30)",
+    )
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
-    if args.command == "init-home":
-        init_home(settings)
-        return 0
-    return run(settings, args.month)
+    try:
+        from orchestration.sources import DOWNLOAD_ENVS
+
+        settings = Settings.from_env(DOWNLOAD_ENVS)
+        if args.command == "init-home":
+            init_home(settings)
+            return 0
+        return run(settings, args.month or None, args.as_of or None, args.wait_minutes * 60)
+    except (UsageError, UnknownBorough, ConfigurationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - known faults get a sentence, bugs a traceback
+        from orchestration.lib.duck import WarehouseUnavailable
+        from orchestration.lib.runs import WarehouseBusy
+
+        if isinstance(exc, WarehouseUnavailable | WarehouseBusy):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

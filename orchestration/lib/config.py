@@ -8,19 +8,53 @@ dbt always open the same DuckDB file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 DEFAULT_BOROUGH = "Barnet"
+# The environment variable that moves the Met's delivery day: the monthly schedule and every
+# monthly source's freshness deadline.
+DELIVERY_DAY_ENV = "SCP_FRESHNESS_DEADLINE_DAY"
+
+
+class ConfigurationError(ValueError):
+    """A setting that cannot work; the message says which and why, before anything runs."""
+
+
+class InvalidAsOf(ConfigurationError):
+    """An as-of value that is not a date."""
+
+
+def parse_as_of(value: str) -> date | None:
+    """'2021-12-31' -> the date; '' -> None (build from the latest releases)."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidAsOf(
+            f"as_of {value!r} is not a date: expected YYYY-MM-DD, for example 2021-12-31"
+        ) from exc
 
 
 def _project_path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+
+def _delivery_day(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.strip().isdigit() or not 1 <= int(value) <= 31:
+        raise ConfigurationError(f"{DELIVERY_DAY_ENV}={value!r}: expected a day of the month, 1-31")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -31,35 +65,37 @@ class Settings:
         raw_dir: the landing zone (`SCP_RAW_DIR`, default `raw/`).
         warehouse_dir: working warehouse and published outputs (`SCP_WAREHOUSE_DIR`,
             default `warehouse/`).
-        borough: the borough the pack and the `make run` summary are for (`SCP_BOROUGH`).
+        borough: the borough the pack and the `make run` summary are for (`SCP_BOROUGH`, an ONS
+            code or a name in any case), as given; `orchestration.lib.boroughs` resolves it.
         dagster_home: the Dagster instance (`DAGSTER_HOME`, default `.dagster/`).
-        mps_url: where to fetch the latest MPS file from before loading (`SCP_MPS_URL`,
-            unset by default: the pipeline loads what is already in `raw/`).
-        freshness_deadline_day: the day of month M+1 by which release M must be loaded
-            (`SCP_FRESHNESS_DEADLINE_DAY`, default 10).
+        download_urls: source key -> URL to fetch the latest file from before loading, from
+            each source's declared variable (`SCP_MPS_URL` for Met recorded crime).
+        delivery_day: overrides the declared delivery day of the monthly Met sources
+            (`SCP_FRESHNESS_DEADLINE_DAY`): the schedule's day and the freshness deadline.
     """
 
     raw_dir: Path
     warehouse_dir: Path
     borough: str
     dagster_home: Path
-    mps_url: str = ""
-    freshness_deadline_day: int = 10
+    download_urls: Mapping[str, str] = field(default_factory=dict)
+    delivery_day: int | None = None
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, download_envs: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment; `download_envs` maps source keys to URL variables."""
         return cls(
             raw_dir=_project_path(os.environ.get("SCP_RAW_DIR") or "raw"),
             warehouse_dir=_project_path(os.environ.get("SCP_WAREHOUSE_DIR") or "warehouse"),
             borough=os.environ.get("SCP_BOROUGH") or DEFAULT_BOROUGH,
             dagster_home=_project_path(os.environ.get("DAGSTER_HOME") or ".dagster"),
-            mps_url=os.environ.get("SCP_MPS_URL") or "",
-            freshness_deadline_day=int(os.environ.get("SCP_FRESHNESS_DEADLINE_DAY") or 10),
+            download_urls={
+                key: os.environ[name]
+                for key, name in (download_envs or {}).items()
+                if os.environ.get(name)
+            },
+            delivery_day=_delivery_day(os.environ.get(DELIVERY_DAY_ENV)),
         )
-
-    @property
-    def recorded_crime_dir(self) -> Path:
-        return self.raw_dir / "met" / "recorded_crime"
 
     @property
     def warehouse_path(self) -> Path:
@@ -72,12 +108,16 @@ class Settings:
 
     @property
     def published_db_path(self) -> Path:
-        """The analysts' copy of the `marts` schema, swapped in atomically after every check."""
+        """The analysts' copy of the marts, swapped in atomically after the checks."""
         return self.published_dir / "marts.duckdb"
 
     @property
     def published_parquet_dir(self) -> Path:
         return self.published_dir / "parquet"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.published_dir / "manifest.json"
 
     @property
     def packs_dir(self) -> Path:

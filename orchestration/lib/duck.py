@@ -1,13 +1,13 @@
-"""DuckDB connections with the access each role needs.
+"""DuckDB connections with the access each role needs, and the sentences for when they fail.
 
 One process may write a DuckDB file, and even a read-only connection from another process
 blocks the writer. So writers (ingest, dbt) share one Dagster pool with limit 1, checks read
-after the writers through short read-only connections, and analysts only ever open the
-published copy.
+inside the writer's step, and analysts only ever open the published copy.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +15,46 @@ from pathlib import Path
 import duckdb
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The working warehouse cannot be opened; the message says why and what to do."""
+
+
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+
+
+def quote_literal(value: str) -> str:
+    """A SQL string literal: DuckDB cannot bind parameters in DDL such as a view."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _holder(pid: str) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return f"process {pid}"
+    return f"process {pid} ({command[:120]})" if command else f"process {pid}"
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" not in message.lower():
+            raise WarehouseUnavailable(f"cannot open {path}: {message}") from exc
+        match = _LOCK_HOLDER.search(message)
+        holder = _holder(match.group(1)) if match else "another process"
+        raise WarehouseUnavailable(
+            f"the working warehouse {path} is open in {holder}; DuckDB lets one process use it "
+            "while it is written. Close that connection (analysts read "
+            "published/marts.duckdb instead) and run again."
+        ) from exc
+
+
 @contextmanager
 def read_write(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = _connect(path, read_only=False)
     try:
         yield con
     finally:
@@ -29,31 +65,18 @@ def read_write(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     if not path.exists():
         raise FileNotFoundError(f"no DuckDB database at {path}: has the pipeline run?")
-    con = duckdb.connect(str(path), read_only=True)
+    con = _connect(path, read_only=True)
     try:
         yield con
     finally:
         con.close()
-
-
-PUBLISHED_CATALOG = "published"
 
 
 @contextmanager
 def published(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published marts, read-only, as catalog `published` (tables `published.marts.*`),
-    with `marts` on the search path so `marts.<table>` and plain `<table>` both resolve.
-
-    DuckDB names a file's catalog after the file, so opening `marts.duckdb` directly gives a
-    catalog and a schema both called `marts`, and `marts.<table>` is then ambiguous. Attaching
-    under another name avoids that; analysts are shown the same ATTACH in the README.
-    """
+    """The published marts, read-only: tables are in its default schema, so `<table>` and
+    `marts.<table>` (the file's catalog) both resolve, as they do for analysts."""
     if not path.exists():
         raise FileNotFoundError(f"no published marts at {path}: has a run published yet?")
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{path}' as {PUBLISHED_CATALOG} (read_only)")
-        con.execute(f"use {PUBLISHED_CATALOG}.marts")
+    with read_only(path) as con:
         yield con
-    finally:
-        con.close()

@@ -1,30 +1,46 @@
-"""The partitions, pool and backfill policy every monthly asset shares."""
+"""The reporting month: what the board pack is partitioned by, and the warehouse's pool."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import dagster as dg
 
-# A partition is a release month ('YYYY-MM'): the month a run reports on. The earliest MPS
+# A partition is a reporting month ('YYYY-MM'): the month a board pack reports on. The data
+# assets are not partitioned: each refresh loads whatever has landed. The earliest MPS
 # borough-level file (the pre-2019 Historic layout) starts in January 2008.
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2008-01", fmt="%Y-%m")
+FIRST_MONTH = "2008-01"
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m")
 
 # DuckDB allows one writing process, and a read-only connection from another process blocks
 # the writer too: everything that opens the working warehouse queues in this pool (limit 1,
 # set in the instance's dagster.yaml).
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-# Ingest, dbt and publish rebuild whole tables, so a backfill of many months is one run, not
-# one run per month, and the dbt and Python assets agree on it.
+# A backfill of pack months is one run that builds each month's pack.
 backfill_policy = dg.BackfillPolicy.single_run()
+
+_MONTH_KEY = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def partition_month(key: str) -> date:
-    """'2021-05' -> date(2021, 5, 1)."""
-    year, month = key.split("-")
-    return date(int(year), int(month), 1)
+    """'2021-05' -> date(2021, 5, 1); anything else is a ValueError that says what is expected."""
+    match = _MONTH_KEY.match(key.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"{key!r} is not a month: expected YYYY-MM, for example 2021-05")
+    return date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def month_key(month: date) -> str:
     return f"{month:%Y-%m}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month key from `first` to `last`, inclusive."""
+    start, end = partition_month(first), partition_month(last)
+    keys = []
+    while start <= end:
+        keys.append(month_key(start))
+        start = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return keys

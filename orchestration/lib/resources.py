@@ -1,4 +1,4 @@
-"""The pipeline's one configuration resource, filled from the environment."""
+"""The pipeline's Dagster resources: where it works, and which vintage a run builds."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ from orchestration.lib.config import Settings
 class PipelineSettings(dg.ConfigurableResource):
     """Where the pipeline reads and writes, shown in the UI's resource page.
 
-    Built from the environment (`SCP_RAW_DIR`, `SCP_WAREHOUSE_DIR`, `SCP_BOROUGH`,
-    `SCP_MPS_URL`, `SCP_FRESHNESS_DEADLINE_DAY`) when the code location loads; see
-    orchestration/lib/config.py.
+    Built from the environment (`SCP_RAW_DIR`, `SCP_WAREHOUSE_DIR`, `SCP_BOROUGH`, each
+    source's download URL variable, `SCP_FRESHNESS_DEADLINE_DAY`) when the code location
+    loads; see orchestration/lib/config.py.
     """
 
     raw_dir: str
     warehouse_dir: str
     borough: str
-    mps_url: str = ""
     dagster_home: str = ""
-    freshness_deadline_day: int = 10
+    download_urls: dict[str, str] = {}
+    delivery_day: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
@@ -30,9 +30,9 @@ class PipelineSettings(dg.ConfigurableResource):
             raw_dir=str(settings.raw_dir),
             warehouse_dir=str(settings.warehouse_dir),
             borough=settings.borough,
-            mps_url=settings.mps_url,
             dagster_home=str(settings.dagster_home),
-            freshness_deadline_day=settings.freshness_deadline_day,
+            download_urls=dict(settings.download_urls),
+            delivery_day=settings.delivery_day or 0,
         )
 
     @property
@@ -42,6 +42,17 @@ class PipelineSettings(dg.ConfigurableResource):
             warehouse_dir=Path(self.warehouse_dir),
             borough=self.borough,
             dagster_home=Path(self.dagster_home),
-            mps_url=self.mps_url,
-            freshness_deadline_day=self.freshness_deadline_day,
+            download_urls=dict(self.download_urls),
+            delivery_day=self.delivery_day or None,
         )
+
+
+class Vintage(dg.ConfigurableResource):
+    """Which releases a run builds from: the latest (the default), or those published by a date.
+
+    Set `as_of` in the launchpad (resources → vintage → config → as_of: "2021-12-31") to
+    rebuild the marts and the pack as they stood on that day; `make run AS_OF=...` does the
+    same from a terminal. Schedules and sensors always build from the latest releases.
+    """
+
+    as_of: str = ""

@@ -1,123 +1,220 @@
-"""Publishing: the analysts' copy of the marts, only after every blocking check passed."""
+"""Publishing: each source's last good tables for analysts, then the board pack per month."""
+
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 from dagster import AssetExecutionContext
+from dagster_dbt import DbtProject
 
+from orchestration.landing.source import Source
+from orchestration.lib.boroughs import resolve_borough
+from orchestration.lib.config import InvalidAsOf, parse_as_of
+from orchestration.lib.duck import published
 from orchestration.lib.partitions import (
     WAREHOUSE_POOL,
     backfill_policy,
     monthly_partitions,
+    months_between,
     partition_month,
 )
-from orchestration.lib.resources import PipelineSettings
-from orchestration.publish.marts import publish_marts
+from orchestration.lib.resources import PipelineSettings, Vintage
+from orchestration.publish.marts import PublicationUnit, PublishError, PublishReport, publish
 from orchestration.publish.pack import build_pack
+from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.preview import overview_frame, overview_table
+from orchestration.quality.cross_source import CrossSourceCheck
+from orchestration.transform.assets import published_tables
 
 OWNERS = ["team:community-safety-data"]
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
-MART_KEYS = [
-    dg.AssetKey(["marts", name])
-    for name in (
-        "fct_recorded_crime_monthly",
-        "fct_crime_measure_monthly",
-        "dim_kpi_measure",
-        "kpi_crime_overview",
-        "kpi_crime_exceptions",
-        "kpi_glossary",
-        "meta_source_releases",
-    )
-]
-
-
-def reported_month(context: AssetExecutionContext) -> str:
-    """The month a run reports on: its partition, or the last of a backfilled range."""
-    if context.has_partition_key:
-        return context.partition_key
-    if context.has_partition_key_range:
-        return context.partition_key_range.end
-    return ""
-
-
-@dg.asset(
-    key=PUBLISHED_MARTS,
-    deps=MART_KEYS,
-    partitions_def=monthly_partitions,
-    backfill_policy=backfill_policy,
-    pool=WAREHOUSE_POOL,
-    group_name="publish",
-    owners=OWNERS,
-    kinds={"duckdb", "parquet"},
-)
-def published_marts(
-    context: AssetExecutionContext, pipeline: PipelineSettings
-) -> dg.MaterializeResult:
-    """The `marts` schema as analysts read it: published/marts.duckdb and one Parquet per mart.
-
-    Runs only when every blocking check upstream passed (raw contract, coverage, dbt tests,
-    the overview suite), and swaps each file in atomically, so a failed refresh leaves last
-    month's published figures exactly as they were.
-    """
-    settings = pipeline.settings
-    month_key = reported_month(context)
-    report = publish_marts(settings.warehouse_path, settings.published_dir, month_key)
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "dagster/row_count": sum(report.row_counts.values()),
-        "database": dg.MetadataValue.path(str(report.database)),
-        "parquet_dir": dg.MetadataValue.path(str(settings.published_parquet_dir)),
-        "tables": dg.MetadataValue.md(
-            "| table | rows |\n|---|---|\n"
-            + "\n".join(f"| marts.{t} | {n:,} |" for t, n in report.row_counts.items())
-        ),
-        "reporting_month": month_key,
-    }
-    if month_key:
-        frame = overview_frame(report.database, settings.borough, partition_month(month_key))
-        metadata["overview_rows"] = len(frame)
-        metadata[f"{settings.borough} overview {month_key}"] = dg.MetadataValue.md(
-            overview_table(frame, markdown=True)
-            if len(frame)
-            else f"No overview rows for {settings.borough} in {month_key}: the data needs 24 "
-            "months up to the reporting month."
-        )
-    return dg.MaterializeResult(metadata=metadata)
-
-
 BOARD_PACK = dg.AssetKey(["published", "board_pack"])
+REFERENCE = "reference"
 
 
-@dg.asset(
-    key=BOARD_PACK,
-    deps=[PUBLISHED_MARTS],
-    partitions_def=monthly_partitions,
-    backfill_policy=backfill_policy,
-    group_name="publish",
-    owners=OWNERS,
-    kinds={"html", "excel"},
-)
-def board_pack(context: AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
-    """The board's performance pack for the borough and month: one self-contained HTML page
-    and an Excel workbook, in published/packs/YYYY-MM/.
+def publication_units(project: DbtProject, sources: Sequence[Source]) -> list[PublicationUnit]:
+    """The reference tables, then each source's, from the dbt groups that own them.
 
-    Read from the published marts only (never the working warehouse), so every figure in the
-    pack is one that passed the checks, and analysts' numbers and the board's agree.
+    Raises:
+        ValueError: a published model belongs to a group that is neither a source nor
+            `reference`, so nothing would say when to publish it.
     """
-    settings = pipeline.settings
-    month_key = reported_month(context)
-    out = build_pack(
-        settings.published_db_path,
-        settings.packs_dir / month_key,
-        settings.borough,
-        partition_month(month_key),
+    tables = published_tables(project)
+    keys = {source.key for source in sources}
+    orphans = sorted(set(tables) - keys - {REFERENCE})
+    if orphans:
+        raise ValueError(
+            f"dbt models in the marts or reporting schemas belong to group(s) {orphans}, which "
+            f"are neither a declared source ({sorted(keys)}) nor {REFERENCE!r}"
+        )
+    return [
+        PublicationUnit(
+            key=REFERENCE,
+            title="Reference data (boroughs, populations, glossary)",
+            tables=tuple(tables.get(REFERENCE, ())),
+            licence="Open Government Licence v3.0",
+        ),
+        *(
+            PublicationUnit(
+                key=source.key,
+                title=source.title,
+                tables=tuple(tables.get(source.key, ())),
+                source_table=source.table,
+                licence=source.licence,
+            )
+            for source in sources
+        ),
+    ]
+
+
+def _units_markdown(report: PublishReport) -> str:
+    lines = ["| source | status | release | tables | note |", "|---|---|---|---|---|"]
+    for unit in report.units:
+        tables = ", ".join(f"{t} ({report.row_counts.get(t, 0):,})" for t in unit.tables)
+        lines.append(
+            f"| {unit.key} | {unit.status}{' (stale)' if unit.stale else ''} | {unit.release} | "
+            f"{tables} | {unit.reason} |"
+        )
+    return "\n".join(lines)
+
+
+def build_publish_assets(
+    units: Sequence[PublicationUnit], cross_source_checks: Sequence[CrossSourceCheck]
+) -> list[dg.AssetsDefinition]:
+    """`published/marts` (per-source write-audit-publish) and `published/board_pack`."""
+    mart_keys = [dg.AssetKey([schema, table]) for unit in units for schema, table in unit.tables]
+
+    @dg.asset(
+        key=PUBLISHED_MARTS,
+        deps=mart_keys,
+        pool=WAREHOUSE_POOL,
+        group_name="publish",
+        owners=OWNERS,
+        kinds={"duckdb", "parquet"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                f"{unit.key}_current",
+                asset=PUBLISHED_MARTS,
+                description=(
+                    f"{unit.title}: the published tables come from its latest landed files and "
+                    "its latest build. A warning when they are its last good ones instead (a "
+                    "refused file, a failed dbt test), with the reason."
+                ),
+            )
+            for unit in units
+        ],
     )
-    frame = overview_frame(settings.published_db_path, settings.borough, partition_month(month_key))
-    return dg.MaterializeResult(
-        metadata={
-            "html": dg.MetadataValue.path(str(out.html_path)),
-            "xlsx": dg.MetadataValue.path(str(out.xlsx_path)),
-            "borough": settings.borough,
-            "reporting_month": month_key,
-            "dagster/row_count": out.overview_rows,
-            "page_one": dg.MetadataValue.md(overview_table(frame, markdown=True)),
-        }
+    def published_marts(
+        context: AssetExecutionContext, pipeline: PipelineSettings, vintage: Vintage
+    ) -> dg.MaterializeResult:
+        """The marts as analysts read them: published/marts.duckdb, one Parquet per table,
+        manifest.json. Each source publishes when its build passed; a source whose new file
+        was refused or whose dbt tests failed keeps its last good tables, and says why."""
+        settings = pipeline.settings
+        try:
+            as_of = parse_as_of(vintage.as_of)
+            report = publish(settings.warehouse_path, settings.published_dir, units, as_of=as_of)
+        except (InvalidAsOf, PublishError) as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        for unit in report.units:
+            if unit.stale:
+                context.log.warning(f"{unit.key}: {unit.reason}")
+        checks = [
+            dg.AssetCheckResult(
+                check_name=f"{unit.key}_current",
+                passed=not unit.stale,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=unit.reason
+                or f"published from release {unit.release or '(reference)'}",
+                metadata={"status": unit.status, "release": unit.release},
+            )
+            for unit in report.units
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": sum(report.row_counts.values()),
+                "database": dg.MetadataValue.path(str(report.database)),
+                "manifest": dg.MetadataValue.path(str(report.manifest)),
+                "as_of": as_of.isoformat() if as_of else "latest releases",
+                "sources": dg.MetadataValue.md(_units_markdown(report)),
+            },
+            check_results=checks,
+        )
+
+    @dg.asset(
+        key=BOARD_PACK,
+        deps=[PUBLISHED_MARTS],
+        partitions_def=monthly_partitions,
+        backfill_policy=backfill_policy,
+        group_name="publish",
+        owners=OWNERS,
+        kinds={"html", "excel"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                check.name,
+                asset=BOARD_PACK,
+                blocking=True,
+                description=f"{check.rule} (across {', '.join(check.sources)}); blocks the pack only.",
+            )
+            for check in cross_source_checks
+        ],
     )
+    def board_pack(context: AssetExecutionContext, pipeline: PipelineSettings) -> Iterator[object]:
+        """The board's pack for the borough and each month of the partition (a backfill of a
+        range rebuilds every month's pack): one self-contained HTML page and an Excel workbook
+        in published/packs/YYYY-MM/, read from the published copy only. Checks that compare
+        sources run first and block only the pack."""
+        settings = pipeline.settings
+        borough = resolve_borough(settings.borough)
+        if context.has_partition_key_range:
+            keys = months_between(
+                context.partition_key_range.start, context.partition_key_range.end
+            )
+        else:
+            keys = [context.partition_key]
+        failed = []
+        with published(settings.published_db_path) as con:
+            for check in cross_source_checks:
+                result = check.run(con)
+                yield dg.AssetCheckResult(
+                    check_name=check.name,
+                    passed=result.success,
+                    description=result.summary(),
+                    metadata={"failures": dg.MetadataValue.md(result.failures_markdown())}
+                    if not result.success
+                    else {},
+                )
+                if not result.success:
+                    failed.append(result.summary())
+        if failed:
+            raise dg.Failure(
+                description="the board pack was not rebuilt: a check across sources failed: "
+                + "; ".join(failed)
+            )
+        built = []
+        for key in keys:
+            try:
+                built.append(
+                    build_pack(
+                        settings.published_db_path,
+                        settings.packs_dir / key,
+                        borough,
+                        partition_month(key),
+                    )
+                )
+            except PackUnavailable as exc:
+                raise dg.Failure(description=str(exc)) from exc
+        last = built[-1]
+        frame = overview_frame(settings.published_db_path, borough, partition_month(keys[-1]))
+        yield dg.MaterializeResult(
+            metadata={
+                "html": dg.MetadataValue.path(str(last.html_path)),
+                "xlsx": dg.MetadataValue.path(str(last.xlsx_path)),
+                "borough": f"{borough.name} ({borough.code})",
+                "months": ", ".join(keys),
+                "stale_sections": ", ".join(last.stale_sections) or "none",
+                "dagster/row_count": last.overview_rows,
+                "page_one": dg.MetadataValue.md(overview_table(frame, markdown=True)),
+            }
+        )
+
+    return [published_marts, board_pack]

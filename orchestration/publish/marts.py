@@ -1,9 +1,18 @@
-"""Write, audit, publish: the analysts' copy of the marts, swapped in atomically.
+"""Write, audit, publish, per source: the analysts' copy, swapped in atomically.
 
-Analysts never open the working warehouse (a reader there would block the writer). They open
-`published/marts.duckdb` and `published/parquet/*.parquet`, which change only here, only after
-every blocking check has passed, and only by `os.replace` of a complete file: a reader sees the
-old copy or the new one, never half of either.
+The working warehouse holds everything the last refresh built, good or not. The published copy
+(`published/marts.duckdb`, one Parquet file per table, `manifest.json`) holds, for each
+publication unit (a source, or the shared reference tables), its last good tables:
+
+- a unit whose dbt build passed (every model built, every test and unit test passed) is
+  published from the working warehouse;
+- a unit whose build failed keeps the tables it had in the previous published copy, and the
+  manifest says why.
+
+A file refused at the landing gate never reached the working warehouse, so its source still
+publishes (from its earlier files) and is marked stale when the refused file was newer. The
+new copy is built beside the old one and renamed over it: a reader sees the old copy or the
+new one, never half of either, and a failure leaves the old one whole.
 """
 
 from __future__ import annotations
@@ -11,114 +20,431 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 
-SCHEMA = "marts"
+from orchestration.landing.load import LEDGER
+from orchestration.lib.duck import quote_literal
+
+DBT_RESULTS = "audit.dbt_results"
+# Statuses dbt reports for a node that did not do its job.
+FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
+
+
+class PublishError(RuntimeError):
+    """The published copy could not be written; the previous copy is unchanged."""
+
+
+@dataclass(frozen=True)
+class PublicationUnit:
+    """What publishes or keeps its last good tables together.
+
+    Attributes:
+        key: a source key, or `reference` for the shared reference tables.
+        tables: (schema, table) in the working warehouse; published under the table's name.
+        source_table: the source's raw table, for the files its figures come from.
+    """
+
+    key: str
+    title: str
+    tables: tuple[tuple[str, str], ...]
+    source_table: str | None = None
+    licence: str = ""
+
+
+@dataclass
+class UnitPublication:
+    """One unit's entry in the manifest."""
+
+    key: str
+    title: str
+    status: str  # published | kept | absent
+    published_at: str
+    tables: list[str]
+    release: str = ""
+    released_on: str = ""
+    stale: bool = False
+    reason: str = ""
+    files: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    licence: str = ""
 
 
 @dataclass(frozen=True)
 class PublishReport:
     database: Path
-    parquet_files: dict[str, Path]
-    row_counts: dict[str, int]
     manifest: Path
+    row_counts: dict[str, int]
+    units: list[UnitPublication]
+
+    def unit(self, key: str) -> UnitPublication:
+        return next(unit for unit in self.units if unit.key == key)
 
 
-def _quote(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _iso(value: date | datetime | None) -> str:
+    return value.isoformat() if value else ""
 
 
-def publish_marts(
-    warehouse: Path, published_dir: Path, reporting_month: str, published_at: datetime | None = None
+@contextmanager
+def _cleaned(paths: list[Path]) -> Iterator[None]:
+    """Removes every staged path (and DuckDB's .wal beside a database) whatever happens."""
+    try:
+        yield
+    finally:
+        for path in paths:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+
+
+def build_failures(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
+    """Unit key -> what failed in the latest dbt build (empty when everything passed)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = ? "
+        "and table_schema = 'audit' and table_name = 'dbt_results'",
+        [catalog],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return {}
+    failures: dict[str, list[str]] = {}
+    statuses = ", ".join(quote_literal(status) for status in FAILED_STATUSES)
+    rows = con.execute(
+        f"select group_name, resource_type, name, status, message from {catalog}.{DBT_RESULTS} "
+        f"where status in ({statuses}) order by group_name, name"
+    ).fetchall()
+    for group, kind, name, status, message in rows:
+        first_line = (message or "").strip().splitlines()[:1]
+        text = f"dbt {kind} {name} {status}" + (f": {first_line[0]}" if first_line else "")
+        failures.setdefault(group or "", []).append(text)
+    return failures
+
+
+def _files(
+    con: duckdb.DuckDBPyConnection, catalog: str, unit: PublicationUnit, as_of: date | None
+) -> list[dict]:
+    """The accepted files the unit's figures come from (released by `as_of`, when given)."""
+    if unit.source_table is None:
+        return []
+    cutoff = f"where released_on <= date {quote_literal(as_of.isoformat())}" if as_of else ""
+    frame = con.execute(
+        "select l.source_file, l.source_sha256, l.release, l.released_on, l.first_period, "
+        "l.last_period, l.row_count, l.checked_at from (select distinct source_file, "
+        f"source_sha256 from {catalog}.{unit.source_table} {cutoff}) t join {catalog}.{LEDGER} l "
+        "on l.source = ? and l.source_file = t.source_file and l.source_sha256 = t.source_sha256 "
+        "order by l.released_on, l.source_file",
+        [unit.key],
+    ).df()
+    return [
+        {
+            "file": row.source_file,
+            "sha256": row.source_sha256,
+            "release": row.release,
+            "released_on": _iso(row.released_on.date()),
+            "first_period": _iso(row.first_period.date()),
+            "last_period": _iso(row.last_period.date()),
+            "rows": int(row.row_count),
+            "loaded_at": row.checked_at.isoformat(timespec="seconds"),
+        }
+        for row in frame.itertuples()
+    ]
+
+
+def _refused(con: duckdb.DuckDBPyConnection, catalog: str, unit: PublicationUnit) -> list[dict]:
+    """The unit's landed files that stand refused, with the check, place and rule."""
+    if unit.source_table is None:
+        return []
+    rows = con.execute(
+        "select source_file, source_sha256, release, released_on, check_name, location, rule "
+        f"from {catalog}.{LEDGER} where source = ? and status = 'refused' order by source_file",
+        [unit.key],
+    ).fetchall()
+    return [
+        {
+            "file": name,
+            "sha256": sha,
+            "release": release or "",
+            "released_on": _iso(released_on),
+            "check": check or "",
+            "where": where or "",
+            "rule": rule or "",
+        }
+        for name, sha, release, released_on, check, where, rule in rows
+    ]
+
+
+def _stale_reason(entry: UnitPublication) -> str:
+    """'stale: figures from release 2024-01; the 2024-02 file ... failed check X (...)'."""
+    newer = [
+        refusal
+        for refusal in entry.refused
+        if not refusal["released_on"] or refusal["released_on"] > entry.released_on
+    ]
+    if not newer:
+        return ""
+    parts = []
+    for refusal in newer:
+        release = f"the {refusal['release']} file" if refusal["release"] else "the file"
+        parts.append(
+            f"{release} {refusal['file']} failed check {refusal['check']} "
+            f"({refusal['where']}: {refusal['rule']})"
+        )
+    shown = f"figures from release {entry.release}" if entry.release else "no figures"
+    return f"stale: {shown}; " + "; ".join(parts)
+
+
+def _previous_manifest(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def publish(
+    warehouse: Path,
+    published_dir: Path,
+    units: Sequence[PublicationUnit],
+    *,
+    as_of: date | None = None,
+    published_at: datetime | None = None,
 ) -> PublishReport:
-    """Copies every table of the `marts` schema into a fresh database and Parquet files, then
-    swaps each into place.
+    """Publishes every unit whose build passed; every other unit keeps its published tables.
 
-    Args:
-        warehouse: the working DuckDB file, attached read-only.
-        published_dir: where analysts look (`warehouse/published/`).
-        reporting_month: 'YYYY-MM' the run reports on, recorded in manifest.json.
+    Raises:
+        PublishError: the copy could not be written (a full or read-only disk, say); the
+            previous copy is unchanged and no staged file is left behind.
     """
-    published_at = published_at or datetime.now(UTC)
-    published_dir.mkdir(parents=True, exist_ok=True)
+    stamp = (published_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    database = published_dir / "marts.duckdb"
+    manifest_path = published_dir / "manifest.json"
     parquet_dir = published_dir / "parquet"
-    parquet_dir.mkdir(exist_ok=True)
+    previous = _previous_manifest(manifest_path)
     token = uuid.uuid4().hex[:12]
     # DuckDB names a catalog after its file; the staged file's name must not be 'marts'.
     staged_db = published_dir / f".staged-{token}.duckdb.tmp"
+    staged_manifest = published_dir / f".manifest-{token}.json.tmp"
     staged_parquet: dict[str, Path] = {}
-    row_counts: dict[str, int] = {}
+    staged: list[Path] = [staged_db, staged_manifest]
     try:
-        con = duckdb.connect(str(staged_db))
+        published_dir.mkdir(parents=True, exist_ok=True)
+        parquet_dir.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise PublishError(_cannot_write(published_dir, exc)) from exc
+
+    with _cleaned(staged):
         try:
-            con.execute(f"attach {_quote(warehouse)} as warehouse (read_only)")
-            tables = [
+            entries, row_counts = _stage(
+                warehouse, database, staged_db, units, previous, as_of, stamp
+            )
+            with duckdb.connect(str(staged_db), read_only=True) as con:
+                for entry in entries:
+                    if entry.status != "published":
+                        continue
+                    for table in entry.tables:
+                        target = parquet_dir / f".{table}.{token}.parquet.tmp"
+                        staged.append(target)
+                        staged_parquet[table] = target
+                        con.execute(
+                            f'copy "{table}" to {quote_literal(str(target))} '
+                            "(format parquet, compression zstd)"
+                        )
+            staged_manifest.write_text(
+                _manifest_text(entries, row_counts, as_of, stamp), encoding="utf-8"
+            )
+            os.replace(staged_db, database)
+            for table, path in staged_parquet.items():
+                os.replace(path, parquet_dir / f"{table}.parquet")
+            os.replace(staged_manifest, manifest_path)
+        except (OSError, duckdb.IOException, duckdb.InvalidInputException) as exc:
+            raise PublishError(_cannot_write(published_dir, exc)) from exc
+    return PublishReport(database, manifest_path, row_counts, entries)
+
+
+def _cannot_write(folder: Path, exc: BaseException) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return (
+        f"cannot write the published copy in {folder}: {reason.strip()}. The previous "
+        "published copy is unchanged; free space or make the folder writable and run again."
+    )
+
+
+def _stage(
+    warehouse: Path,
+    database: Path,
+    staged_db: Path,
+    units: Sequence[PublicationUnit],
+    previous: Mapping[str, Any],
+    as_of: date | None,
+    stamp: datetime,
+) -> tuple[list[UnitPublication], dict[str, int]]:
+    """Builds the new copy in `staged_db` (the default catalog, schema main); returns each
+    unit's entry and the row counts."""
+    entries: list[UnitPublication] = []
+    previous_units = previous.get("sources", {})
+    con = duckdb.connect(str(staged_db))
+    try:
+        con.execute(f"attach {quote_literal(str(warehouse))} as warehouse (read_only)")
+        old_tables: set[str] = set()
+        if database.exists():
+            con.execute(f"attach {quote_literal(str(database))} as old (read_only)")
+            old_tables = {
                 name
                 for (name,) in con.execute(
                     "select table_name from information_schema.tables "
-                    "where table_catalog = 'warehouse' and table_schema = ? "
-                    "and table_type = 'BASE TABLE' order by table_name",
-                    [SCHEMA],
+                    "where table_catalog = 'old' and table_type = 'BASE TABLE'"
                 ).fetchall()
-            ]
-            if not tables:
-                raise RuntimeError(
-                    f"no tables in schema {SCHEMA} of {warehouse}: nothing to publish"
-                )
-            con.execute(f"create schema {SCHEMA}")
-            for table in tables:
-                con.execute(
-                    f'create table {SCHEMA}."{table}" as '
-                    f'select * from warehouse.{SCHEMA}."{table}" order by all'
-                )
-                row_counts[table] = con.execute(
-                    f'select count(*) from {SCHEMA}."{table}"'
-                ).fetchone()[0]
-                staged = parquet_dir / f".{table}.{token}.parquet.tmp"
-                con.execute(
-                    f'copy {SCHEMA}."{table}" to {_quote(staged)} '
-                    "(format parquet, compression zstd)"
-                )
-                staged_parquet[table] = staged
-            con.execute("detach warehouse")
-            con.execute("checkpoint")
-        finally:
-            con.close()
-
-        database = published_dir / "marts.duckdb"
-        os.replace(staged_db, database)
-        parquet_files: dict[str, Path] = {}
-        for table, staged in staged_parquet.items():
-            final = parquet_dir / f"{table}.parquet"
-            os.replace(staged, final)
-            parquet_files[table] = final
+            }
+        failures = build_failures(con, "warehouse")
+        for unit in units:
+            failed = failures.get(unit.key, [])
+            entry = (
+                _publish_unit(con, unit, as_of, stamp)
+                if not failed
+                else _keep_unit(con, unit, old_tables, previous_units.get(unit.key, {}), failed)
+            )
+            entry.refused = _refused(con, "warehouse", unit)
+            if entry.files:
+                entry.release = entry.files[-1]["release"]
+                entry.released_on = entry.files[-1]["released_on"]
+            stale = _stale_reason(entry)
+            entry.stale = bool(stale) or entry.status != "published"
+            entry.reason = "; ".join(part for part in (entry.reason, stale) if part)
+            entries.append(entry)
+        _write_meta(con, entries, as_of)
+        row_counts = {
+            table: int(con.execute(f'select count(*) from "{table}"').fetchone()[0])  # type: ignore[index]
+            for entry in entries
+            for table in entry.tables
+        }
+        for table in ("meta_publication", "meta_source_files"):
+            row_counts[table] = int(con.execute(f"select count(*) from {table}").fetchone()[0])  # type: ignore[index]
+        con.execute("detach warehouse")
+        if old_tables or database.exists():
+            con.execute("detach old")
+        con.execute("checkpoint")
     finally:
-        staged_db.unlink(missing_ok=True)
-        for staged in staged_parquet.values():
-            staged.unlink(missing_ok=True)
+        con.close()
+    return entries, row_counts
 
-    manifest = published_dir / "manifest.json"
-    staged_manifest = published_dir / f".manifest.{token}.tmp"
-    staged_manifest.write_text(
-        json.dumps(
-            {
-                "reporting_month": reporting_month,
-                "published_at": published_at.isoformat(timespec="seconds"),
-                "database": database.name,
-                "schema": SCHEMA,
-                "tables": row_counts,
-                "parquet": {table: f"parquet/{path.name}" for table, path in parquet_files.items()},
-            },
-            indent=2,
+
+def _publish_unit(
+    con: duckdb.DuckDBPyConnection, unit: PublicationUnit, as_of: date | None, stamp: datetime
+) -> UnitPublication:
+    """The unit's tables from the working warehouse: its build passed."""
+    for schema, table in unit.tables:
+        con.execute(
+            f'create table "{table}" as select * from warehouse."{schema}"."{table}" order by all'
         )
-        + "\n",
-        encoding="utf-8",
+    return UnitPublication(
+        key=unit.key,
+        title=unit.title,
+        status="published",
+        published_at=stamp.isoformat(),
+        tables=[table for _, table in unit.tables],
+        licence=unit.licence,
+        files=_files(con, "warehouse", unit, as_of),
     )
-    os.replace(staged_manifest, manifest)
-    return PublishReport(
-        database=database, parquet_files=parquet_files, row_counts=row_counts, manifest=manifest
+
+
+def _keep_unit(
+    con: duckdb.DuckDBPyConnection,
+    unit: PublicationUnit,
+    old_tables: set[str],
+    earlier: Mapping[str, Any],
+    failed: list[str],
+) -> UnitPublication:
+    """The unit's tables from the previous published copy: its build failed."""
+    kept = [table for _, table in unit.tables if table in old_tables]
+    for table in kept:
+        con.execute(f'create table "{table}" as select * from old.main."{table}"')
+    when = earlier.get("published_at") or "before"
+    return UnitPublication(
+        key=unit.key,
+        title=unit.title,
+        status="kept" if kept else "absent",
+        published_at=earlier.get("published_at", ""),
+        tables=kept,
+        licence=unit.licence,
+        files=list(earlier.get("files", [])),
+        reason=(
+            f"the latest build failed, so the tables published {when} are kept: "
+            + "; ".join(failed[:5])
+            if kept
+            else "the latest build failed and nothing was published before: "
+            + "; ".join(failed[:5])
+        ),
     )
+
+
+def _write_meta(
+    con: duckdb.DuckDBPyConnection, entries: list[UnitPublication], as_of: date | None
+) -> None:
+    """The manifest as two tables, so the pack and analysts read it with SQL."""
+    publication = pd.DataFrame(
+        [
+            {
+                "source": e.key,
+                "title": e.title,
+                "status": e.status,
+                "is_stale": e.stale,
+                "reason": e.reason,
+                "release": e.release,
+                "released_on": pd.Timestamp(e.released_on) if e.released_on else pd.NaT,
+                "published_at": pd.Timestamp(e.published_at) if e.published_at else pd.NaT,
+                "as_of": pd.Timestamp(as_of) if as_of else pd.NaT,
+                "file_count": len(e.files),
+                "licence": e.licence,
+            }
+            for e in entries
+        ]
+    )
+    files = pd.DataFrame(
+        [
+            {"source": e.key, "title": e.title, "licence": e.licence, **f}
+            for e in entries
+            for f in e.files
+        ],
+        columns=[
+            "source",
+            "title",
+            "licence",
+            "file",
+            "sha256",
+            "release",
+            "released_on",
+            "first_period",
+            "last_period",
+            "rows",
+            "loaded_at",
+        ],
+    )
+    for column in ("released_on", "first_period", "last_period"):
+        files[column] = pd.to_datetime(files[column]).dt.date
+    files["loaded_at"] = pd.to_datetime(files["loaded_at"])
+    for name, frame in (("meta_publication", publication), ("meta_source_files", files)):
+        con.register("frame", frame)
+        try:
+            con.execute(f"create table {name} as select * from frame")
+        finally:
+            con.unregister("frame")
+
+
+def _manifest_text(
+    entries: list[UnitPublication], row_counts: dict[str, int], as_of: date | None, stamp: datetime
+) -> str:
+    manifest = {
+        "published_at": stamp.isoformat(),
+        "as_of": as_of.isoformat() if as_of else None,
+        "database": "marts.duckdb",
+        "tables": row_counts,
+        "parquet": {
+            table: f"parquet/{table}.parquet" for entry in entries for table in entry.tables
+        },
+        "sources": {entry.key: asdict(entry) for entry in entries},
+    }
+    return json.dumps(manifest, indent=2, default=str) + "\n"

@@ -7,19 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
 from orchestration.publish.pack.formatting import round_half_away_from_zero
-
-OVERVIEW_SQL = """
-select
-    m.measure_label as measure,
-    o.ytd_volume, o.ytd_change_pct, o.r12_volume, o.r12_change_pct,
-    o.rate_per_1000, o.london_rank, o.london_rank_of, o.rag
-from marts.kpi_crime_overview as o
-join marts.dim_kpi_measure as m on m.measure = o.measure
-where lower(o.borough_name) = lower(?) and o.reporting_month = ?
-order by m.sort_order
-"""
+from orchestration.publish.pack.sections import OVERVIEW
 
 
 def whole_percent(value: float | None) -> str:
@@ -29,15 +20,16 @@ def whole_percent(value: float | None) -> str:
     return f"{round_half_away_from_zero(value):+d}%"
 
 
-def overview_frame(database: Path, borough: str, month: date) -> pd.DataFrame:
+def overview_frame(database: Path, borough: Borough, month: date) -> pd.DataFrame:
+    """The rows of the pack's first page: the same query, on the same published table."""
     with published(database) as con:
-        return con.execute(OVERVIEW_SQL, [borough, month]).df()
+        return con.execute(OVERVIEW.query, {"borough_code": borough.code, "month": month}).df()
 
 
 def overview_table(frame: pd.DataFrame, markdown: bool = False) -> str:
     rows = [
         [
-            row.measure,
+            row.measure_label,
             f"{row.ytd_volume:,}",
             whole_percent(row.ytd_change_pct),
             f"{row.r12_volume:,}",

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
 from orchestration.publish.pack.formatting import (
     NOT_AVAILABLE,
@@ -62,15 +63,32 @@ class PackOutput:
     html_path: Path
     xlsx_path: Path
     overview_rows: int
+    stale_sections: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class RenderedSection:
-    """A section with its query's rows and the template variables built from them."""
+    """A section with its query's rows, the template variables built from them, and where its
+    figures come from."""
 
     section: Section
     rows: list[Row]
     extras: dict[str, Any]
+    provenance: Row | None = None
+
+    @property
+    def provenance_note(self) -> str:
+        """'Source: <title>, release <r> (published <date>).' with the stale reason if any."""
+        source = self.provenance
+        if source is None:
+            return ""
+        release = f", release {source['release']}" if source.get("release") else ""
+        published_at = source.get("published_at")
+        when = f" (published {published_at:%Y-%m-%d})" if published_at else ""
+        note = f"Source: {source['title']}{release}{when}."
+        if source.get("is_stale"):
+            note += f" STALE: {source['reason']}"
+        return note
 
 
 def _environment() -> Environment:
@@ -102,21 +120,39 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> 
     return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
+class PackUnavailable(ValueError):
+    """The published marts cannot make this pack; the message says what is missing."""
+
+
+def publication(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
+    """Source key -> its `meta_publication` row (release, stale, reason), as published."""
+    return {row["source"]: row for row in _query(con, "select * from meta_publication", {})}
+
+
 def _collect(
-    published_db: Path, ctx: PackContext, sections: Sequence[Section]
+    con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
-    with published(published_db) as con:
-        rendered = []
-        for section in sections:
-            rows = _query(con, section.sql, ctx.params)
-            if section.required and not rows:
-                raise ValueError(
-                    f"No {section.title.lower()} rows for borough {ctx.borough!r} and "
-                    f"reporting month {ctx.reporting_month:%Y-%m} in {published_db}"
-                )
-            rows = section.derive(rows, ctx)
-            rendered.append(RenderedSection(section, rows, section.extras(rows, ctx)))
-        return rendered
+    rendered = []
+    for section in sections:
+        rows = _query(con, section.query, ctx.params)
+        if section.required and not rows:
+            months = con.execute(
+                f"select min(reporting_month), max(reporting_month) from {section.table}"
+            ).fetchone()
+            have = (
+                f"the published {section.table} has months {months[0]:%Y-%m} to {months[1]:%Y-%m}"
+                if months and months[0]
+                else f"the published {section.table} is empty"
+            )
+            raise PackUnavailable(
+                f"No {section.title.lower()} rows for {ctx.borough.name} ({ctx.borough.code}) "
+                f"and reporting month {ctx.reporting_month:%Y-%m}: {have} (a month needs the "
+                "24 months up to it)"
+            )
+        rows = section.derive(rows, ctx)
+        provenance = ctx.publication.get(section.source) if section.source else None
+        rendered.append(RenderedSection(section, rows, section.extras(rows, ctx), provenance))
+    return rendered
 
 
 def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
@@ -127,11 +163,16 @@ def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
         rendered: sections in pack order, with their rows.
     """
     env = _environment()
-    common = {"ctx": ctx, "labels": ctx.labels, "borough": ctx.borough}
+    common = {"ctx": ctx, "labels": ctx.labels, "borough": ctx.borough.name}
     parts = []
     for item in rendered:
         html = env.get_template(item.section.template).render(
-            **common, section=item.section, rows=item.rows, **item.extras
+            **common,
+            section=item.section,
+            rows=item.rows,
+            provenance=item.provenance,
+            provenance_note=item.provenance_note,
+            **item.extras,
         )
         parts.append({"section": item.section, "html": Markup(html)})
     generated = ctx.generated_at.astimezone(dt.UTC)
@@ -173,7 +214,7 @@ def _normalise_generated_at(generated_at: dt.datetime | None) -> dt.datetime:
 def build_pack(
     published_db: Path,
     out_dir: Path,
-    borough: str,
+    borough: Borough,
     reporting_month: dt.date,
     generated_at: dt.datetime | None = None,
 ) -> PackOutput:
@@ -182,7 +223,7 @@ def build_pack(
     Args:
         published_db: the published DuckDB file (opened read-only).
         out_dir: where the pack goes, e.g. `warehouse/published/packs/2021-05/`; created.
-        borough: `borough_name` as in the marts, e.g. "Barnet".
+        borough: the borough the pack is for.
         reporting_month: the first day of the pack's last complete month.
         generated_at: shown in the footer and stamped on the workbook; defaults to now (UTC).
             Equal inputs and an equal `generated_at` give byte-identical files.
@@ -191,34 +232,50 @@ def build_pack(
         The paths written and the number of rows on page one.
 
     Raises:
-        ValueError: the month is not a first of month, or the overview has no rows for the
+        PackUnavailable: the month is not a first of month, or the overview has no rows for the
             borough and month.
         FileNotFoundError: `published_db` does not exist.
     """
     if isinstance(reporting_month, dt.datetime) or reporting_month.day != 1:
-        raise ValueError(f"reporting_month must be a date on the 1st, got {reporting_month!r}")
+        raise PackUnavailable(f"reporting_month must be a date on the 1st, got {reporting_month!r}")
     published_db = Path(published_db)
     if not published_db.is_file():
         raise FileNotFoundError(f"Published marts not found: {published_db}")
-    ctx = PackContext(
-        borough=borough,
-        reporting_month=reporting_month,
-        generated_at=_normalise_generated_at(generated_at),
-    )
-    slug = borough_slug(borough)
-    rendered = _collect(published_db, ctx, SECTIONS)
+    with published(published_db) as con:
+        sources = publication(con)
+        as_of = next((row["as_of"] for row in sources.values() if row.get("as_of")), None)
+        ctx = PackContext(
+            borough=borough,
+            reporting_month=reporting_month,
+            generated_at=_normalise_generated_at(generated_at),
+            publication=sources,
+            as_of=as_of.date() if isinstance(as_of, dt.datetime) else as_of,
+        )
+        rendered = _collect(con, ctx, SECTIONS)
 
     html = render_html(ctx, rendered)
     xlsx = workbook_bytes(
-        ctx, [SheetData(r.section.sheet, r.rows) for r in rendered if r.section.sheet]
+        ctx,
+        [
+            SheetData(r.section.sheet, r.rows, (r.provenance_note,) if r.provenance_note else ())
+            for r in rendered
+            if r.section.sheet
+        ],
     )
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"board_pack_{slug}_{reporting_month:%Y-%m}"
+    stem = f"board_pack_{borough_slug(borough.name)}_{reporting_month:%Y-%m}"
     html_path = out_dir / f"{stem}.html"
     xlsx_path = out_dir / f"{stem}.xlsx"
     _write_atomically(html_path, html.encode("utf-8"))
     _write_atomically(xlsx_path, xlsx)
     overview = next(r for r in rendered if r.section.key == "overview")
-    return PackOutput(html_path=html_path, xlsx_path=xlsx_path, overview_rows=len(overview.rows))
+    return PackOutput(
+        html_path=html_path,
+        xlsx_path=xlsx_path,
+        overview_rows=len(overview.rows),
+        stale_sections=[
+            r.section.title for r in rendered if r.provenance and r.provenance.get("is_stale")
+        ],
+    )

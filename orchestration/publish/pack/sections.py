@@ -1,10 +1,12 @@
-"""The pack's sections: each one is a query, a template and, optionally, a sheet.
+"""The pack's sections: each one is a published table, a template and, optionally, a sheet.
 
-A board section is added by appending a `Section` to `SECTIONS`: SQL against the published
-marts (named parameters from `PackContext.params`), a Jinja template in `templates/sections/`,
-and a `Sheet` saying which columns go to the workbook with which number formats. `derive` and
-`extras` exist for the few things SQL should not do (plain-words factors, charts); most
-sections need neither.
+A board section is added by appending a `Section` to `SECTIONS`: the reporting table it reads
+(a dbt model in `dbt_project/models/reporting/`, filtered to the pack's borough and month), a
+Jinja template in `templates/sections/`, and a `Sheet` saying which columns go to the workbook
+with which number formats. The SQL that shapes a section lives in its dbt model, where it is
+tested; `derive` and `extras` exist for the few things SQL should not do (plain-words
+factors, charts). Each section names the source it shows, so the pack can say which release
+it is and mark it stale.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Literal
 
+from orchestration.lib.boroughs import Borough
 from orchestration.publish.pack.charts import RateBar, TrendPoint, rates_chart, trend_chart
 from orchestration.publish.pack.formatting import (
     add_months,
@@ -50,11 +53,18 @@ OGL_ATTRIBUTION = (
 
 @dataclass(frozen=True)
 class PackContext:
-    """What every section may use: the borough, the month, and labels derived from them."""
+    """What every section may use: the borough, the month, and labels derived from them.
 
-    borough: str
+    Attributes:
+        publication: source key -> its row of `meta_publication` (release, stale, reason).
+        as_of: the date the pack's releases were published by, when it was built as of one.
+    """
+
+    borough: Borough
     reporting_month: dt.date
     generated_at: dt.datetime
+    publication: Mapping[str, Row] = field(default_factory=dict)
+    as_of: dt.date | None = None
 
     @property
     def exception_months(self) -> list[dt.date]:
@@ -66,7 +76,7 @@ class PackContext:
         """The named parameters a section's SQL may use (`$borough`, `$month`, ...)."""
         month = self.reporting_month
         return {
-            "borough": self.borough,
+            "borough_code": self.borough.code,
             "month": month,
             "month_m1": add_months(month, -1),
             "month_m2": add_months(month, -2),
@@ -79,7 +89,7 @@ class PackContext:
         """Header words, also usable as `{placeholders}` in sheet column headers."""
         month = self.reporting_month
         return {
-            "borough": self.borough,
+            "borough": self.borough.name,
             "month_long": month_long(month),
             "month_label": month_label(month),
             "ytd_span": ytd_span(month),
@@ -138,12 +148,16 @@ def _no_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Section:
-    """One part of the pack: a query, a template, and optionally a workbook sheet.
+    """One part of the pack: a published table, a template, and optionally a workbook sheet.
 
     Attributes:
         key: the HTML anchor and the chart id prefix.
         title: the heading, also listed in the contents.
-        sql: a query on the published marts using `PackContext.params` names.
+        table: the published table the section reads.
+        where: conditions on it, each using `PackContext.params` names (`$borough_code`).
+        order_by: the rows' order.
+        source: the publication unit (a source key) whose release the section shows, or None
+            for sections about the pack itself.
         template: a file under `templates/`.
         sheet: the workbook sheet, or None for an HTML-only section.
         derive: adds computed fields to each row (used by the template and the sheet).
@@ -154,67 +168,25 @@ class Section:
 
     key: str
     title: str
-    sql: str
+    table: str
     template: str
+    where: tuple[str, ...] = ()
+    order_by: str = "1"
+    source: str | None = None
     sheet: Sheet | None = None
     derive: Callable[[list[Row], PackContext], list[Row]] = field(default=_unchanged)
     extras: Callable[[list[Row], PackContext], dict[str, Any]] = field(default=_no_extras)
     region: Literal["body", "footer"] = "body"
     required: bool = False
 
+    @property
+    def query(self) -> str:
+        """The one-line query: the table, filtered to the pack's borough and month."""
+        where = f" where {' and '.join(self.where)}" if self.where else ""
+        return f"select * from {self.table}{where} order by {self.order_by}"
+
 
 # --- Overview ---------------------------------------------------------------------------------
-
-OVERVIEW_SQL = """
-with overview as (
-    select * from marts.kpi_crime_overview
-    where borough_name = $borough and reporting_month = $month
-),
-
-measures as (
-    select * from marts.dim_kpi_measure
-),
-
-exceptions as (
-    select
-        measure,
-        max(flag) filter (where month = $month_m2) as exception_m2,
-        max(flag) filter (where month = $month_m1) as exception_m1,
-        max(flag) filter (where month = $month) as exception_m0
-    from marts.kpi_crime_exceptions
-    where borough_name = $borough and reporting_month = $month
-    group by measure
-),
-
-final as (
-    select
-        overview.measure,
-        measures.measure_label,
-        measures.denominator,
-        measures.direction,
-        measures.sort_order,
-        overview.borough_code,
-        overview.borough_name,
-        overview.rag,
-        overview.ytd_volume,
-        overview.ytd_volume_prev,
-        overview.ytd_change_pct,
-        overview.r12_volume,
-        overview.r12_volume_prev,
-        overview.r12_change_pct,
-        overview.rate_per_1000,
-        overview.london_rank,
-        overview.london_rank_of,
-        exceptions.exception_m2,
-        exceptions.exception_m1,
-        exceptions.exception_m0
-    from overview
-    inner join measures on measures.measure = overview.measure
-    left join exceptions on exceptions.measure = overview.measure
-)
-
-select * from final order by sort_order, measure
-"""
 
 
 def derive_overview(rows: list[Row], ctx: PackContext) -> list[Row]:
@@ -258,10 +230,16 @@ def overview_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     }
 
 
+BOROUGH_MONTH = ("borough_code = $borough_code", "reporting_month = $month")
+CRIME = "met_recorded_crime"
+
 OVERVIEW = Section(
     key="overview",
     title="Overview dashboard",
-    sql=OVERVIEW_SQL,
+    table="rpt_crime_overview",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, measure",
+    source=CRIME,
     template="sections/overview.html.j2",
     derive=derive_overview,
     extras=overview_extras,
@@ -291,35 +269,6 @@ OVERVIEW = Section(
 
 # --- Exceptions -------------------------------------------------------------------------------
 
-EXCEPTIONS_SQL = """
-with exceptions as (
-    select * from marts.kpi_crime_exceptions
-    where borough_name = $borough and reporting_month = $month
-),
-
-measures as (
-    select * from marts.dim_kpi_measure
-),
-
-final as (
-    select
-        exceptions.measure,
-        measures.measure_label,
-        measures.sort_order,
-        exceptions.month,
-        exceptions.volume,
-        exceptions.expected_mean,
-        exceptions.expected_sd,
-        exceptions.expected_mean - 2 * exceptions.expected_sd as expected_low,
-        exceptions.expected_mean + 2 * exceptions.expected_sd as expected_high,
-        exceptions.flag
-    from exceptions
-    inner join measures on measures.measure = exceptions.measure
-)
-
-select * from final order by sort_order, measure, month
-"""
-
 
 def derive_exceptions(rows: list[Row], ctx: PackContext) -> list[Row]:
     """Adds the month header, the symbol and its words, as in the overview."""
@@ -347,7 +296,10 @@ def exceptions_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
 EXCEPTIONS = Section(
     key="exceptions",
     title="Monthly exceptions",
-    sql=EXCEPTIONS_SQL,
+    table="rpt_crime_exceptions",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, measure, month",
+    source=CRIME,
     template="sections/exceptions.html.j2",
     derive=derive_exceptions,
     extras=exceptions_extras,
@@ -359,44 +311,14 @@ EXCEPTIONS = Section(
             SheetColumn("Volume", "volume", VOLUME, width=10),
             SheetColumn("Expected (mean of prior 24 months)", "expected_mean", DECIMAL, width=18),
             SheetColumn("Standard deviation", "expected_sd", DECIMAL),
-            SheetColumn("Usual range from (mean - 2 SD)", "expected_low", DECIMAL, width=18),
-            SheetColumn("Usual range to (mean + 2 SD)", "expected_high", DECIMAL, width=18),
+            SheetColumn("Usual range from", "usual_range_low", DECIMAL, width=18),
+            SheetColumn("Usual range to", "usual_range_high", DECIMAL, width=18),
             SheetColumn("Flag", "flag", width=12),
         ],
     ),
 )
 
 # --- Monthly trend ----------------------------------------------------------------------------
-
-TREND_SQL = """
-with monthly as (
-    select measure, month, volume
-    from marts.fct_crime_measure_monthly
-    where borough_name = $borough and month between $trend_prev_from and $month
-),
-
-measures as (
-    select * from marts.dim_kpi_measure
-),
-
-final as (
-    select
-        monthly.measure,
-        measures.measure_label,
-        measures.sort_order,
-        monthly.month,
-        monthly.volume,
-        year_before.volume as volume_year_before
-    from monthly
-    inner join measures on measures.measure = monthly.measure
-    left join monthly as year_before
-        on year_before.measure = monthly.measure
-        and year_before.month = cast(monthly.month - interval 12 month as date)
-    where monthly.month >= $trend_from
-)
-
-select * from final order by sort_order, measure, month
-"""
 
 
 def trend_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
@@ -406,7 +328,7 @@ def trend_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     for measure, group in _by_measure(rows):
         label = group[0]["measure_label"]
         title = (
-            f"{label} in {ctx.borough}, monthly volume {labels['trend_span']}, "
+            f"{label} in {ctx.borough.name}, monthly volume {labels['trend_span']}, "
             "against the same months a year before"
         )
         points = [TrendPoint(r["month"], r["volume"], r["volume_year_before"]) for r in group]
@@ -423,7 +345,10 @@ def trend_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
 TREND = Section(
     key="trend",
     title="Monthly trend",
-    sql=TREND_SQL,
+    table="rpt_crime_trend",
+    where=("borough_code = $borough_code", "month between $trend_from and $month"),
+    order_by="sort_order, measure, month",
+    source=CRIME,
     template="sections/trend.html.j2",
     extras=trend_extras,
     sheet=Sheet(
@@ -439,39 +364,17 @@ TREND = Section(
 
 # --- Rates and London rank --------------------------------------------------------------------
 
-RATES_SQL = """
-with overview as (
-    select * from marts.kpi_crime_overview
-    where reporting_month = $month and london_rank is not null
-),
-
-measures as (
-    select * from marts.dim_kpi_measure
-),
-
-final as (
-    select
-        overview.measure,
-        measures.measure_label,
-        measures.denominator,
-        measures.sort_order,
-        overview.london_rank,
-        overview.london_rank_of,
-        overview.borough_name,
-        overview.rate_per_1000,
-        overview.r12_volume,
-        overview.borough_name = $borough as is_selected
-    from overview
-    inner join measures on measures.measure = overview.measure
-)
-
-select * from final order by sort_order, measure, london_rank, borough_name
-"""
-
 
 def derive_rates(rows: list[Row], ctx: PackContext) -> list[Row]:
-    """Marks the chosen borough in words for the workbook."""
-    return [{**row, "selected": "Yes" if row["is_selected"] else None} for row in rows]
+    """Marks the chosen borough, in words for the workbook."""
+    return [
+        {
+            **row,
+            "is_selected": row["borough_code"] == ctx.borough.code,
+            "selected": "Yes" if row["borough_code"] == ctx.borough.code else None,
+        }
+        for row in rows
+    ]
 
 
 def rates_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
@@ -504,7 +407,10 @@ def rates_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
 RATES = Section(
     key="rates",
     title="Peer comparison: rates per 1,000",
-    sql=RATES_SQL,
+    table="rpt_crime_overview",
+    where=("reporting_month = $month", "london_rank is not null"),
+    order_by="sort_order, measure, london_rank, borough_name",
+    source=CRIME,
     template="sections/rates.html.j2",
     derive=derive_rates,
     extras=rates_extras,
@@ -530,7 +436,8 @@ GLOSSARY = Section(
     title="Glossary",
     # Words come from dbt, generated from the same variables as the KPI SQL, so the glossary
     # cannot drift from the figures; the renderer adds no definitions of its own.
-    sql="select term, definition from marts.kpi_glossary order by sort_order, term",
+    table="kpi_glossary",
+    order_by="sort_order, term",
     template="sections/glossary.html.j2",
     sheet=Sheet(
         name="Glossary",
@@ -544,21 +451,20 @@ GLOSSARY = Section(
 SOURCES = Section(
     key="sources",
     title="Data sources",
-    sql="""
-        select * from marts.meta_source_releases
-        order by source_name, release_month desc, source_file
-    """,
+    # Written by the publish step: the files each source's published tables come from.
+    table="meta_source_files",
+    order_by="source, released_on desc, file",
     template="sections/sources.html.j2",
     region="footer",
     sheet=Sheet(
         name="Sources",
         columns=[
-            SheetColumn("Source", "source_name", width=36),
-            SheetColumn("Release month", "release_month", MONTH, width=12),
-            SheetColumn("First month", "first_month", MONTH, width=12),
-            SheetColumn("Last month", "last_month", MONTH, width=12),
-            SheetColumn("Rows", "row_count", VOLUME, width=10),
-            SheetColumn("File", "source_file", width=40),
+            SheetColumn("Source", "title", width=36),
+            SheetColumn("Release", "release", width=12),
+            SheetColumn("First period", "first_period", MONTH, width=12),
+            SheetColumn("Last period", "last_period", MONTH, width=12),
+            SheetColumn("Rows", "rows", VOLUME, width=10),
+            SheetColumn("File", "file", width=40),
             SheetColumn("SHA-256", "sha256", width=66),
             SheetColumn("Loaded at (UTC)", "loaded_at", TIMESTAMP, width=17),
             SheetColumn("Licence", "licence", width=30),

@@ -34,6 +34,7 @@ class SheetData:
 
     sheet: Sheet
     rows: Sequence[Row]
+    notes: Sequence[str] = ()
 
 
 def _cell_value(value: Any, divide_by: float) -> Any:
@@ -72,7 +73,7 @@ def _write_sheet(workbook: Workbook, data: SheetData, ctx: PackContext) -> None:
     ws.row_dimensions[1].height = 32
     if data.rows:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{last_row}"
-    for offset, note in enumerate(sheet.notes, start=2):
+    for offset, note in enumerate([*data.notes, *sheet.notes], start=2):
         ws.cell(row=last_row + offset, column=1, value=note).font = Font(italic=True)
 
 
@@ -112,7 +113,7 @@ def workbook_bytes(ctx: PackContext, sheets: Sequence[SheetData]) -> bytes:
     props.creator = "Safer Communities pipeline"
     props.lastModifiedBy = "Safer Communities pipeline"
     props.title = (
-        f"Safer Communities Partnership Board - Performance Dashboard - {ctx.borough} - "
+        f"Safer Communities Partnership Board - Performance Dashboard - {ctx.borough.name} - "
         f"{ctx.labels['month_long']}"
     )
     buffer = io.BytesIO()

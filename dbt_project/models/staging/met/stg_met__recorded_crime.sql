@@ -1,11 +1,12 @@
--- Recorded crime as loaded, with borough codes and canonical categories attached from seeds.
+-- Recorded crime as loaded, with borough codes and canonical categories attached from seeds,
+-- from the releases published by the build's as_of date (all of them by default).
 -- A label the category map does not know keeps category_scheme = 'unmapped' and its own text:
--- it is never dropped here, and the raw checks report it.
+-- it is never dropped here, and the landing check labels_known reports it.
 with
 
 source as (
 
-    select * from {{ source('raw', 'met_recorded_crime') }}
+    select * from {{ source('met', 'recorded_crime') }}
 
 ),
 
@@ -33,7 +34,8 @@ renamed as (
         source_file,
         source_sha256,
         source_layout,
-        release_month,
+        cast(release || '-01' as date) as release_month,
+        released_on,
         loaded_at,
         source_row,
         trim(major_text) as source_major_text,
@@ -42,9 +44,7 @@ renamed as (
         month,
         offence_count
     from source
-    {% if var('as_of_release') %}
-    where release_month <= cast('{{ var("as_of_release") }}-01' as date)
-    {% endif %}
+    where {{ released_by_as_of('released_on') }}
 
 ),
 
@@ -55,6 +55,7 @@ final as (
         renamed.source_sha256,
         renamed.source_layout,
         renamed.release_month,
+        renamed.released_on,
         renamed.loaded_at,
         renamed.source_row,
         renamed.source_borough_name,

@@ -1,0 +1,154 @@
+"""What every source file must be before a parser reads it, and how a broken rule is reported.
+
+A `ContractError` names the file, where in it (a row, a column, a byte) and the rule, so the
+person who has to fix the file never needs a terminal or the code to find the fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+BOM_UTF8 = b"\xef\xbb\xbf"
+BOMS_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_CHUNK = 1 << 20
+_PREVIEW = 60
+
+
+class ContractError(ValueError):
+    """A source file breaks its contract. The message names the file, where, and the rule."""
+
+    def __init__(self, file: Path | str, where: str, rule: str) -> None:
+        self.file = str(file)
+        self.where = where
+        self.rule = rule
+        super().__init__(f"{Path(self.file).name}: {where}: {rule}")
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes: how every landed file is identified."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or a ContractError saying why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ContractError(path, "file", f"cannot be read: {exc.strerror or exc}") from exc
+
+
+def _preview(data: bytes) -> str:
+    text = data[:_PREVIEW].decode("utf-8", errors="replace").replace("\r", " ").replace("\n", " ")
+    return text + ("..." if len(data) > _PREVIEW else "")
+
+
+def not_text(data: bytes) -> str | None:
+    """Why `data` is not a text export (empty, a zip, a PDF, an HTML page, binary), or None."""
+    if not data.strip(b"\r\n\t " + BOM_UTF8):
+        return "the file is empty; expected a header and data rows"
+    if data.startswith(b"PK\x03\x04"):
+        return "the file is a zip archive (an Excel workbook or a .zip), not CSV text"
+    if data.startswith(b"%PDF"):
+        return "the file is a PDF, not CSV text"
+    head = data[:512].lstrip(BOM_UTF8 + b" \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<?xml")):
+        return (
+            "the file is an HTML or XML page, not CSV (a web error page saved in place of the "
+            f"file?); it starts {_preview(data)!r}"
+        )
+    return None
+
+
+def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) -> str:
+    """Decodes a text export in one of the encodings the source's contract accepts.
+
+    `utf-8` accepts a byte order mark; `utf-16` is recognised by its byte order mark and
+    otherwise refused with a sentence saying what the file is, as are empty files, zips, PDFs,
+    HTML pages and binary data.
+    """
+    accepted = tuple(encodings)
+    problem = not_text(data)
+    if problem:
+        raise ContractError(path, "file", problem)
+    if data.startswith(BOMS_UTF16):
+        if "utf-16" in accepted:
+            return data.decode("utf-16")
+        raise ContractError(
+            path,
+            "file",
+            f"the file is UTF-16 text; the contract is {' or '.join(accepted)} "
+            "(in Excel: Save As 'CSV UTF-8')",
+        )
+    if b"\x00" in data[:4096]:
+        raise ContractError(path, "file", "the file holds binary data (NUL bytes), not CSV text")
+    errors: list[tuple[str, UnicodeDecodeError]] = []
+    for encoding in accepted:
+        if encoding == "utf-16":
+            continue
+        try:
+            return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        except UnicodeDecodeError as exc:
+            errors.append((encoding, exc))
+    encoding, exc = errors[0]
+    # utf-8-sig counts offsets after the byte order mark; the file's offset includes it.
+    offset = exc.start + (len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0)
+    raise ContractError(
+        path,
+        f"byte {offset}",
+        f"the file must be {encoding.upper()} text, found byte 0x{data[offset]:02x} "
+        "(a Latin-1 or Windows-1252 export? In Excel: Save As 'CSV UTF-8')",
+    )
+
+
+def csv_reader(text: str, delimiter: str = ",") -> Iterator[list[str]]:
+    """A csv reader over text with any line ending (Excel for Mac still writes bare CR)."""
+    return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+
+
+def csv_header(path: Path, text: str, delimiter: str = ",") -> list[str]:
+    """The first line, fields stripped; an unreadable or blank first line is a ContractError."""
+    try:
+        header = [field.strip() for field in next(csv_reader(text, delimiter), [])]
+    except csv.Error as exc:
+        raise ContractError(path, "row 1", f"not readable as CSV: {exc}") from exc
+    if not any(header):
+        raise ContractError(path, "row 1", "the first line is blank; expected the header")
+    return header
+
+
+def csv_records(
+    path: Path, text: str, width: int, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of every data row after the header; blank lines are skipped.
+
+    Every row must be as wide as the header: a row cut short (a truncated download) or with a
+    stray comma is refused naming its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    next(reader, None)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ContractError(
+                path, f"row {reader.line_num}", f"not readable as CSV: {exc}"
+            ) from exc
+        if not record or all(not value.strip() for value in record):
+            continue
+        if len(record) != width:
+            raise ContractError(
+                path,
+                f"row {reader.line_num}",
+                f"expected {width} fields like the header, found {len(record)}",
+            )
+        yield reader.line_num, record

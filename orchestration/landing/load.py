@@ -1,0 +1,474 @@
+"""Loading a source's landing folder into `raw.<source>`: checked, all-or-nothing, with lineage.
+
+The table mirrors the folder. A file is known by name and SHA-256: an unchanged file is left
+alone; a new or changed file is parsed (the contract) and then judged with the others by the
+source's Great Expectations suites (the gate) inside one transaction, which commits only the
+files that pass. A refused file changes nothing: a refused replacement leaves the version
+before it in place. A file gone from the folder takes its rows with it. Every verdict is kept
+in the ledger `audit.landing_files`, refusals with the file, the place and the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.landing.contract import ContractError, sha256_of
+from orchestration.landing.gate import SuiteOutcome, run_suites
+from orchestration.landing.source import ParsedFile, Release, Source
+
+LEDGER = "audit.landing_files"
+
+LINEAGE_COLUMNS = {
+    "source_file": "varchar not null",
+    "source_sha256": "varchar not null",
+    "source_row": "integer not null",
+    "release": "varchar not null",
+    "released_on": "date not null",
+    "loaded_at": "timestamp not null",
+}
+
+LEDGER_DDL = f"""
+create schema if not exists audit;
+create table if not exists {LEDGER} (
+    source varchar not null,
+    source_file varchar not null,
+    source_sha256 varchar not null,
+    release varchar,
+    released_on date,
+    first_period date,
+    last_period date,
+    row_count bigint,
+    status varchar not null,
+    check_name varchar,
+    location varchar,
+    rule varchar,
+    first_seen_at timestamp not null,
+    checked_at timestamp not null
+);
+"""
+
+# Hidden files are downloads in progress (`.x.part`) and Office lock files (`~$x.xlsx`).
+_HIDDEN_PREFIXES = (".", "~$")
+
+
+class LandingFolderMissing(FileNotFoundError):
+    """The source's landing folder does not exist; nothing was loaded or removed."""
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """What became of one file in the folder (or gone from it) in one sync.
+
+    Attributes:
+        status: `loaded` (new or changed, accepted), `unchanged`, `refused`, `removed` (gone
+            from the folder, its rows too) or `ignored` (not a regular file: a folder, a pipe).
+        check: for a refusal, the rule's family: `file type`, `contract`, `future period`, or
+            the name of the suite that refused it.
+    """
+
+    name: str
+    status: str
+    sha256: str = ""
+    release: Release | None = None
+    rows: int = 0
+    details: tuple[tuple[str, str], ...] = ()
+    check: str = ""
+    where: str = ""
+    rule: str = ""
+
+    @property
+    def message(self) -> str:
+        """The refusal as one sentence: file, where, rule."""
+        return f"{self.name}: {self.where}: {self.rule}" if self.status == "refused" else ""
+
+
+@dataclass(frozen=True)
+class AcceptedFile:
+    """A file whose rows are in the table now."""
+
+    name: str
+    sha256: str
+    release: str
+    released_on: date
+    first_period: date
+    last_period: date
+    rows: int
+
+
+@dataclass
+class SyncReport:
+    """What one sync of a source did."""
+
+    source: str
+    folder: Path
+    verdicts: list[FileVerdict] = field(default_factory=list)
+    outcomes: list[SuiteOutcome] = field(default_factory=list)
+    accepted: list[AcceptedFile] = field(default_factory=list)
+    total_rows: int = 0
+
+    def _with(self, status: str) -> list[FileVerdict]:
+        return [v for v in self.verdicts if v.status == status]
+
+    @property
+    def loaded(self) -> list[FileVerdict]:
+        return self._with("loaded")
+
+    @property
+    def unchanged(self) -> list[FileVerdict]:
+        return self._with("unchanged")
+
+    @property
+    def refused(self) -> list[FileVerdict]:
+        return self._with("refused")
+
+    @property
+    def removed(self) -> list[FileVerdict]:
+        return self._with("removed")
+
+    @property
+    def ignored(self) -> list[FileVerdict]:
+        return self._with("ignored")
+
+    @property
+    def latest(self) -> AcceptedFile | None:
+        """The accepted file with the latest release."""
+        return max(self.accepted, key=lambda f: (f.released_on, f.name), default=None)
+
+
+def landed_files(folder: Path) -> list[Path]:
+    """Every visible entry of a landing folder, by name (hidden files are in-progress copies)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(_HIDDEN_PREFIXES))
+
+
+def raw_table_ddl(source: Source) -> str:
+    columns = {**LINEAGE_COLUMNS, **source.columns}
+    body = ",\n    ".join(f"{name} {kind}" for name, kind in columns.items())
+    return f"create schema if not exists raw;\ncreate table if not exists {source.table} (\n    {body}\n);"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """Creates the source's table and the ledger; returns True if the table was rebuilt.
+
+    A table whose columns differ from the declaration (an older version of the project) is
+    dropped and reloaded from the folder: it mirrors the folder, so nothing is lost.
+    """
+    schema, name = source.table.split(".")
+    existing = [
+        column
+        for (column,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
+    declared = [*LINEAGE_COLUMNS, *source.columns]
+    rebuilt = bool(existing) and existing != declared
+    if rebuilt:
+        con.execute(f"drop table {source.table}")
+    con.execute(raw_table_ddl(source))
+    con.execute(LEDGER_DDL)
+    return rebuilt
+
+
+def _frame(parsed: ParsedFile, source: Source, loaded_at: datetime) -> pd.DataFrame:
+    rows = parsed.rows
+    frame = pd.DataFrame(
+        {
+            "source_file": parsed.path.name,
+            "source_sha256": parsed.sha256,
+            "source_row": rows["source_row"].astype("int32"),
+            "release": parsed.release.label,
+            "released_on": pd.Timestamp(parsed.release.released_on),
+            "loaded_at": pd.Timestamp(loaded_at.astimezone(UTC).replace(tzinfo=None)),
+        }
+    )
+    for column in source.columns:
+        frame[column] = rows[column]
+    return frame
+
+
+def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
+    """The contract for one file: its type, the parser's rules, and no period still under way."""
+    if not path.is_file():
+        raise ContractError(path, "file", "not a regular file")
+    if not source.accepts(path):
+        raise ContractError(
+            path,
+            "file type",
+            f"{path.suffix or 'a file without an extension'} is not accepted in "
+            f"{source.folder}/ (accepted: {', '.join(source.file_types)}); nothing in it is "
+            "loaded",
+        )
+    parsed = source.parser.parse(path)
+    end = source.grain.period_end(parsed.release.last_period)
+    if end >= today:
+        raise ContractError(
+            path,
+            parsed.release.last_period_where,
+            f"the {source.grain.value} ending {end:%Y-%m-%d} has not ended on {today:%Y-%m-%d}; "
+            "a file holds only finished periods",
+        )
+    return parsed
+
+
+def _refusal(
+    name: str, sha: str, error: ContractError, check: str, release: Release | None = None
+) -> FileVerdict:
+    return FileVerdict(
+        name=name,
+        status="refused",
+        sha256=sha,
+        release=release,
+        check=check,
+        where=error.where,
+        rule=error.rule,
+    )
+
+
+def _peek(source: Source, path: Path) -> Release | None:
+    """The release of a refused file, when its header still tells it (for the manifest)."""
+    try:
+        return source.parser.peek(path)
+    except (ContractError, OSError):
+        return None
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    removed: list[str],
+    candidates: list[ParsedFile],
+    loaded_at: datetime,
+) -> None:
+    """Inside an open transaction: the table as it would be with these changes."""
+    for name in removed + [parsed.path.name for parsed in candidates]:
+        con.execute(f"delete from {source.table} where source_file = ?", [name])
+    for parsed in candidates:
+        incoming = _frame(parsed, source, loaded_at)
+        con.register("incoming", incoming)
+        try:
+            con.execute(f"insert into {source.table} by name select * from incoming")
+        finally:
+            con.unregister("incoming")
+
+
+def _gate(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    removed: list[str],
+    candidates: list[ParsedFile],
+    loaded_at: datetime,
+) -> tuple[list[ParsedFile], list[FileVerdict], list[SuiteOutcome]]:
+    """Commits the candidates that pass the suites; returns them, the refused, the outcomes.
+
+    When the suites fail, each new file is judged alone with the data already accepted, so a
+    good file landed beside a bad one still goes in. A failure no single file causes (two
+    files claiming one release, say) refuses every file of the run.
+    """
+    refused: list[FileVerdict] = []
+    while True:
+        con.begin()
+        committed = False
+        try:
+            _stage(con, source, removed, candidates, loaded_at)
+            outcomes = run_suites(con, source)
+            if not candidates or not any(outcome.blocks for outcome in outcomes):
+                con.commit()
+                committed = True
+                return candidates, refused, outcomes
+            names = {parsed.path.name for parsed in candidates}
+            culprits: dict[str, list[SuiteOutcome]] = {}
+            for parsed in candidates:
+                alone = run_suites(con, source, excluded=names - {parsed.path.name})
+                blocking = [outcome for outcome in alone if outcome.blocks]
+                if blocking:
+                    culprits[parsed.path.name] = blocking
+            if not culprits:
+                culprits = {
+                    name: [outcome for outcome in outcomes if outcome.blocks] for name in names
+                }
+        finally:
+            if not committed:
+                con.rollback()
+        for parsed in candidates:
+            blocking = culprits.get(parsed.path.name)
+            if blocking:
+                where, rule = blocking[0].explain(parsed.path.name)
+                error = ContractError(parsed.path, where, rule)
+                refused.append(
+                    _refusal(
+                        parsed.path.name,
+                        parsed.sha256,
+                        error,
+                        blocking[0].suite.name,
+                        parsed.release,
+                    )
+                )
+        candidates = [parsed for parsed in candidates if parsed.path.name not in culprits]
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    verdicts: list[FileVerdict],
+    checked_at: datetime,
+) -> None:
+    """Writes the run's verdicts to the ledger, one row per file version."""
+    stamp = checked_at.astimezone(UTC).replace(tzinfo=None)
+    for verdict in verdicts:
+        if verdict.status == "removed":
+            con.execute(
+                f"update {LEDGER} set status = 'removed', checked_at = ? "
+                "where source = ? and source_file = ? and status = 'accepted'",
+                [stamp, source.key, verdict.name],
+            )
+            continue
+        if verdict.status not in ("loaded", "refused"):
+            continue
+        if verdict.status == "loaded":
+            con.execute(
+                f"update {LEDGER} set status = 'superseded', checked_at = ? "
+                "where source = ? and source_file = ? and status = 'accepted' "
+                "and source_sha256 <> ?",
+                [stamp, source.key, verdict.name, verdict.sha256],
+            )
+        first_seen = con.execute(
+            f"select min(first_seen_at) from {LEDGER} "
+            "where source = ? and source_file = ? and source_sha256 = ?",
+            [source.key, verdict.name, verdict.sha256],
+        ).fetchone()
+        con.execute(
+            f"delete from {LEDGER} where source = ? and source_file = ? and source_sha256 = ?",
+            [source.key, verdict.name, verdict.sha256],
+        )
+        release = verdict.release
+        con.execute(
+            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source.key,
+                verdict.name,
+                verdict.sha256,
+                release.label if release else None,
+                release.released_on if release else None,
+                release.first_period if release else None,
+                release.last_period if release else None,
+                verdict.rows,
+                "accepted" if verdict.status == "loaded" else "refused",
+                verdict.check or None,
+                verdict.where or None,
+                verdict.rule or None,
+                (first_seen[0] if first_seen and first_seen[0] else stamp),
+                stamp,
+            ],
+        )
+
+
+def accepted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[AcceptedFile]:
+    """The files whose rows are in the source's table, with their release and periods."""
+    return [
+        AcceptedFile(*row)
+        for row in con.execute(
+            "select source_file, source_sha256, any_value(release), any_value(released_on), "
+            "min(first_period), max(last_period), max(row_count) from ("
+            f"  select t.source_file, t.source_sha256, t.release, t.released_on, "
+            "   l.first_period, l.last_period, l.row_count "
+            f"  from (select distinct source_file, source_sha256, release, released_on "
+            f"        from {source.table}) as t "
+            f"  left join {LEDGER} as l on l.source = ? and l.source_file = t.source_file "
+            "   and l.source_sha256 = t.source_sha256"
+            ") group by source_file, source_sha256 order by 4, 1",
+            [source.key],
+        ).fetchall()
+    ]
+
+
+def sync_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    raw_dir: Path,
+    *,
+    today: date | None = None,
+    loaded_at: datetime | None = None,
+) -> SyncReport:
+    """Brings `raw.<source>` in line with the source's landing folder.
+
+    Raises:
+        LandingFolderMissing: the folder does not exist (a wrong `SCP_RAW_DIR`, say); nothing
+            is loaded or removed, so the source keeps its last good data.
+    """
+    loaded_at = loaded_at or datetime.now(UTC)
+    today = today or date.today()
+    folder = source.landing_folder(raw_dir)
+    if not folder.is_dir():
+        raise LandingFolderMissing(
+            f"the landing folder {folder} does not exist (SCP_RAW_DIR is {raw_dir}): nothing was "
+            f"loaded for {source.title}, which keeps what it had; create the folder and put its "
+            "files there"
+        )
+    ensure_tables(con, source)
+    known = dict(
+        con.execute(f"select distinct source_file, source_sha256 from {source.table}").fetchall()
+    )
+
+    verdicts: list[FileVerdict] = []
+    candidates: list[ParsedFile] = []
+    present: set[str] = set()
+    for path in landed_files(folder):
+        if path.is_dir() or (path.exists() and not path.is_file()):
+            verdicts.append(
+                FileVerdict(path.name, "ignored", rule="not a regular file (a folder or a pipe)")
+            )
+            continue
+        present.add(path.name)
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            error = ContractError(path, "file", f"cannot be read: {exc.strerror or exc}")
+            verdicts.append(_refusal(path.name, "", error, "contract"))
+            continue
+        if known.get(path.name) == sha:
+            verdicts.append(FileVerdict(path.name, "unchanged", sha256=sha))
+            continue
+        try:
+            candidates.append(_check_file(source, path, today))
+        except ContractError as error:
+            family = "file type" if error.where == "file type" else "contract"
+            if "has not ended" in error.rule:
+                family = "future period"
+            release = _peek(source, path) if family != "file type" else None
+            verdicts.append(_refusal(path.name, sha, error, family, release))
+
+    removed = sorted(name for name in known if name not in present)
+    accepted, refused, outcomes = _gate(con, source, removed, candidates, loaded_at)
+    verdicts += refused
+    verdicts += [
+        FileVerdict(
+            parsed.path.name,
+            "loaded",
+            sha256=parsed.sha256,
+            release=parsed.release,
+            rows=len(parsed.rows),
+            details=tuple(parsed.details.items()),
+        )
+        for parsed in accepted
+    ]
+    verdicts += [FileVerdict(name, "removed", sha256=known[name]) for name in removed]
+
+    con.begin()
+    try:
+        _record(con, source, verdicts, loaded_at)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    report = SyncReport(source=source.key, folder=folder, verdicts=verdicts, outcomes=outcomes)
+    report.accepted = accepted_files(con, source)
+    report.total_rows = con.execute(f"select count(*) from {source.table}").fetchone()[0]
+    return report

@@ -1,0 +1,188 @@
+"""The declaration of a source: everything the landing mechanism needs to know about it.
+
+A source is a landing folder and one `Source` value. The mechanism (scan, hash, contract,
+gate, load with lineage, mirror, download, sensor, freshness) is the same for every source;
+what differs is declared here: the parser, the raw columns, the period grain, the GX suites
+at the gate, the dbt models that read the table, and when a delivery is due.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from orchestration.lib.config import EXPECTATIONS_DIR
+
+
+class Grain(StrEnum):
+    """How long one period of a source is: a month, or a calendar quarter (Jan, Apr, Jul, Oct).
+
+    Financial-year quarters (April to March) are calendar quarters with another label.
+    """
+
+    MONTH = "month"
+    QUARTER = "quarter"
+
+    @property
+    def months(self) -> int:
+        return 1 if self is Grain.MONTH else 3
+
+    def period_start(self, day: date) -> date:
+        """The first day of the period holding `day`."""
+        month = day.month - (day.month - 1) % self.months
+        return date(day.year, month, 1)
+
+    def next_period(self, start: date) -> date:
+        index = start.year * 12 + start.month - 1 + self.months
+        return date(index // 12, index % 12 + 1, 1)
+
+    def previous_period(self, start: date) -> date:
+        index = start.year * 12 + start.month - 1 - self.months
+        return date(index // 12, index % 12 + 1, 1)
+
+    def period_end(self, start: date) -> date:
+        """The last day of the period starting `start`."""
+        return self.next_period(start) - timedelta(days=1)
+
+
+def day_in_month(month: date, day: int) -> date:
+    """Day `day` of `month`, capped at the month's last day (31 means 'the month's end')."""
+    return date(month.year, month.month, min(day, calendar.monthrange(month.year, month.month)[1]))
+
+
+@dataclass(frozen=True)
+class Release:
+    """Which vintage of a source a file is, and the periods it covers.
+
+    Attributes:
+        label: how people name the release ('2022-01' for an MPS file, a refresh date, a quarter).
+        first_period: the first day of the first period the file covers.
+        last_period: the first day of the last period the file covers.
+        released_on: when the release was published: the date the file states (a refresh or
+            submission date) or, when it states none, the day after its last period ends. `AS_OF`
+            compares against it.
+        last_period_where: where in the file the last period is named (for the message when it
+            lies in the future).
+    """
+
+    label: str
+    first_period: date
+    last_period: date
+    released_on: date
+    last_period_where: str = "header"
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file that met its contract, as long rows ready to load.
+
+    Attributes:
+        rows: one row per fact, with `source_row` (the line or row in the file) and the
+            source's declared columns.
+        details: a few facts shown beside the file in the UI (its layout, its sheet).
+    """
+
+    path: Path
+    sha256: str
+    release: Release
+    rows: pd.DataFrame = field(repr=False)
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def source_row_count(self) -> int:
+        return int(self.rows["source_row"].nunique()) if len(self.rows) else 0
+
+
+class Parser(Protocol):
+    """Reads one landed file of a source."""
+
+    def parse(self, path: Path) -> ParsedFile:
+        """The file as long rows, or a `ContractError` at the first broken rule."""
+        ...
+
+    def peek(self, path: Path) -> Release:
+        """The file's release from as little of it as can tell (a sensor calls it every tick)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A Great Expectations suite run at the landing gate on the source's rows.
+
+    The suite is `<expectations_dir>/<name>.json`; the rows it judges come from
+    `<expectations_dir>/<name>.sql`, a query over the view `landed` (the source's table as it
+    would be with the new files) and the dbt seeds, each a view of its own name.
+
+    Attributes:
+        blocking: a failure refuses the new files it names (or, when it names none, every new
+            file of the run); the source keeps its last good data. Otherwise it warns.
+        index_columns: columns that locate a failing row in its file, reported with it.
+        rule: the rule in words, for messages.
+    """
+
+    name: str
+    rule: str
+    blocking: bool = True
+    index_columns: tuple[str, ...] = ("source_file", "source_row")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of the pack, declared once.
+
+    Attributes:
+        key: the raw table `raw.<key>`, the asset `raw/<key>`, the dbt and Dagster group, and
+            the publication unit: a source whose new file is refused keeps its published tables.
+        title: the source's name in the UI, the pack and the manifest.
+        folder: the landing folder under the raw landing zone (`met/recorded_crime`).
+        file_types: the file name endings accepted there (`.csv`); any other file is refused.
+        parser: reads one file.
+        columns: the parser's columns and their DuckDB types; the lineage columns come first.
+        grain: how long one period is.
+        release_rule: which file wins when two cover the same period, in words; the source's
+            dbt models apply it (every source so far: the latest `released_on`).
+        suites: the GX suites at the gate.
+        dbt_staging: the dbt staging models that read `raw.<key>`.
+        delivery_day: a period's release is due by this day of the month after the period ends.
+        licence: the licence the published figures are used under.
+        download_env: an environment variable with a URL to fetch the latest file from first.
+        download_name: the name of a downloaded file when the server gives none, formatted
+            with the release (`{release.last_period:%Y%m}`).
+    """
+
+    key: str
+    title: str
+    folder: str
+    file_types: tuple[str, ...]
+    parser: Parser
+    columns: Mapping[str, str]
+    grain: Grain
+    release_rule: str
+    suites: tuple[Suite, ...]
+    dbt_staging: tuple[str, ...]
+    delivery_day: int
+    licence: str
+    download_env: str | None = None
+    download_name: str = ""
+    expectations_dir: Path | None = None
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.key}"
+
+    @property
+    def suites_dir(self) -> Path:
+        return self.expectations_dir or EXPECTATIONS_DIR / self.key
+
+    def landing_folder(self, raw_dir: Path) -> Path:
+        return raw_dir / self.folder
+
+    def accepts(self, path: Path) -> bool:
+        return path.name.lower().endswith(tuple(t.lower() for t in self.file_types))

@@ -1,0 +1,60 @@
+"""Met recorded crime, borough level: the MPS monthly file, every published layout."""
+
+from orchestration.landing.source import Grain, Source, Suite
+from orchestration.sources.met_recorded_crime.parser import MpsRecordedCrimeParser
+
+SOURCE = Source(
+    key="met_recorded_crime",
+    title="MPS recorded crime, borough level",
+    folder="met/recorded_crime",
+    file_types=(".csv",),
+    parser=MpsRecordedCrimeParser(),
+    columns={
+        "source_layout": "varchar not null",
+        "major_text": "varchar not null",
+        "minor_text": "varchar not null",
+        "borough_name": "varchar not null",
+        "month": "date not null",
+        "offence_count": "bigint not null",
+    },
+    grain=Grain.MONTH,
+    release_rule=(
+        "A file's release is its last month column. Each month comes from the latest release "
+        "that contains it, for all boroughs at once (int_recorded_crime__latest_release)."
+    ),
+    suites=(
+        Suite(
+            "known_boroughs",
+            "every borough is one the reference knows",
+            index_columns=("source_file", "source_row", "borough_name"),
+        ),
+        Suite(
+            "one_count_per_release",
+            "files of one release agree on every count",
+        ),
+        Suite("every_borough_every_month", "each of the 32 boroughs is in every month"),
+        Suite(
+            "board_measures_present",
+            "every board measure has rows in the release",
+            index_columns=("source_file", "release", "measure", "unrecognised_labels"),
+        ),
+        Suite(
+            "labels_known",
+            "every category label is in the category map",
+            blocking=False,
+            index_columns=(
+                "source_file",
+                "source_row",
+                "source_layout",
+                "major_text",
+                "minor_text",
+            ),
+        ),
+    ),
+    dbt_staging=("stg_met__recorded_crime",),
+    # The Met publishes in the first days of a month; by the 10th the previous month is in.
+    delivery_day=10,
+    licence="Open Government Licence v3.0",
+    download_env="SCP_MPS_URL",
+    download_name="MPS_Borough_Level_Crime_{release.last_period:%Y%m}.csv",
+)
