@@ -1,8 +1,9 @@
 """Session fixtures: one real pipeline run on the sample data, shared by every e2e test.
 
-The graph is materialized once per session (ingest, checks, dbt, publish, pack) into a
-temporary warehouse and Dagster instance; tests then assert on many figures. Re-running dbt per
-test would make the suite slow without testing more.
+The graph is materialized once per session (ingest with its gates, dbt, publish, pack) into a
+temporary warehouse and Dagster instance, with a quarterly source declared only for the tests
+(`tests/support/quarterly_source`) beside Met recorded crime; tests then assert on many
+figures. Re-running dbt per test would make the suite slow without testing more.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,7 @@ SAMPLE_RAW = PROJECT_ROOT / "raw"
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 REPORTING_MONTH = "2021-05"
+DBT = Path(sys.executable).with_name("dbt")
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,8 @@ class PipelineRun:
     raw_dir: Path
     warehouse_dir: Path
     dagster_home: Path
-    result: object
-    definitions: object
+    result: Any
+    definitions: Any
 
     @property
     def warehouse(self) -> Path:
@@ -43,17 +46,23 @@ class PipelineRun:
     def published_db(self) -> Path:
         return self.warehouse_dir / "published" / "marts.duckdb"
 
+    @property
+    def manifest(self) -> Path:
+        return self.warehouse_dir / "published" / "manifest.json"
+
+
+def dbt_parse(project_dir: Path) -> None:
+    subprocess.run(
+        [str(DBT), "parse", "--quiet", "--profiles-dir", ".", "--project-dir", "."],
+        cwd=project_dir,
+        check=True,
+    )
+
 
 def _ensure_dbt_manifest() -> None:
     """dagster-dbt reads target/manifest.json at import; `make` parses, a bare pytest may not."""
-    if (PROJECT_ROOT / "dbt_project" / "target" / "manifest.json").exists():
-        return
-    dbt = Path(sys.executable).with_name("dbt")
-    subprocess.run(
-        [str(dbt), "parse", "--quiet", "--profiles-dir", ".", "--project-dir", "."],
-        cwd=PROJECT_ROOT / "dbt_project",
-        check=True,
-    )
+    if not (PROJECT_ROOT / "dbt_project" / "target" / "manifest.json").exists():
+        dbt_parse(PROJECT_ROOT / "dbt_project")
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +72,37 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def extended_dbt_project(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A copy of the dbt project with the test-only quarterly source's models, parsed."""
+    _ensure_dbt_manifest()
+    from dagster_dbt import DbtProject
+
+    from tests.support import quarterly_source
+
+    copy = tmp_path_factory.mktemp("dbt") / "dbt_project"
+    shutil.copytree(
+        PROJECT_ROOT / "dbt_project",
+        copy,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
+    quarterly_source.install_dbt_models(copy)
+    dbt_parse(copy)
+    return DbtProject(project_dir=copy, profiles_dir=copy)
+
+
+@pytest.fixture(scope="session")
 def pipeline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    """A private copy of raw/ and an empty warehouse and Dagster home, set in the environment
-    the way `make` sets them (dbt reads SCP_WAREHOUSE_DIR from it)."""
+    """A private copy of raw/ (plus the test source's sample) and an empty warehouse and
+    Dagster home, set in the environment the way `make` sets them (dbt reads
+    SCP_WAREHOUSE_DIR from it)."""
+    from tests.support import quarterly_source
+
     root = tmp_path_factory.mktemp("pipeline")
     raw_dir = root / "raw"
     shutil.copytree(SAMPLE_RAW, raw_dir)
+    landing = quarterly_source.SOURCE.landing_folder(raw_dir)
+    landing.mkdir(parents=True)
+    shutil.copy(quarterly_source.SAMPLE, landing)
     env = {
         "SCP_RAW_DIR": raw_dir,
         "SCP_WAREHOUSE_DIR": root / "warehouse",
@@ -79,7 +113,8 @@ def pipeline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     patcher = pytest.MonkeyPatch()
     for name, value in env.items():
         patcher.setenv(name, str(value))
-    patcher.delenv("SCP_MPS_URL", raising=False)
+    for name in ("SCP_MPS_URL", "SCP_FRESHNESS_DEADLINE_DAY"):
+        patcher.delenv(name, raising=False)
     # dagster-dbt looks for the dbt executable on PATH.
     patcher.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     from orchestration.lib.instance import write_dagster_yaml
@@ -89,21 +124,43 @@ def pipeline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     patcher.undo()
 
 
-@pytest.fixture(scope="session")
-def pipeline(pipeline_env: dict[str, Path]) -> PipelineRun:
-    """The monthly refresh for 2021-05, run once through Dagster into a real instance."""
-    _ensure_dbt_manifest()
-    import dagster as dg
-
+def session_definitions(extended_dbt_project: Any) -> Any:
+    """The code location with the test-only source and its check across sources."""
     from orchestration.definitions import build_definitions
     from orchestration.lib.config import Settings
+    from orchestration.sources import SOURCES
+    from tests.support import quarterly_source
 
-    definitions = build_definitions(Settings.from_env())
-    job = definitions.resolve_job_def("monthly_refresh")
+    return build_definitions(
+        Settings.from_env(),
+        sources=(*SOURCES, quarterly_source.SOURCE),
+        dbt_project=extended_dbt_project,
+        cross_source_checks=(quarterly_source.CROSS_CHECK,),
+    )
+
+
+def run_refresh(
+    definitions: Any, month: str = REPORTING_MONTH, as_of: str = "", **kwargs: Any
+) -> Any:
+    """The refresh job through Dagster, into the session's instance."""
+    import dagster as dg
+
+    job = definitions.resolve_job_def("refresh")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, partition_key=REPORTING_MONTH, raise_on_error=False
+        return job.execute_in_process(
+            instance=instance,
+            partition_key=month,
+            raise_on_error=False,
+            run_config={"resources": {"vintage": {"config": {"as_of": as_of}}}},
+            **kwargs,
         )
+
+
+@pytest.fixture(scope="session")
+def pipeline(pipeline_env: dict[str, Path], extended_dbt_project: Any) -> PipelineRun:
+    """The refresh for 2021-05, run once through Dagster into a real instance."""
+    definitions = session_definitions(extended_dbt_project)
+    result = run_refresh(definitions)
     assert result.success, "the session's pipeline run failed; see the log above"
     return PipelineRun(
         root=pipeline_env["SCP_RAW_DIR"].parent,

@@ -1,9 +1,12 @@
-"""fetch_mps_file against a real HTTP server on 127.0.0.1, scripted per test.
+"""fetch_file for Met recorded crime against a real HTTP server on 127.0.0.1, scripted per test.
 
 No mocks of urllib: each test starts a ThreadingHTTPServer on an ephemeral port whose handler
 plays back a list of replies (status, headers, body, and misbehaviour such as closing the
 connection half-way), so the retry, truncation and atomic-landing logic is exercised through the
-same http.client code paths a real download uses. Sleeps are recorded, never taken.
+same http.client code paths a real download uses. Sleeps are recorded, never taken. Every
+body served as a good file is in a real MPS layout, so the source's own parser (the contract the
+loader applies) accepts it; expected releases and digests come from those bodies (hashlib, the
+last month column), not from the code under test.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from orchestration.met.download import DownloadError, DownloadResult, fetch_mps_file
+from orchestration.landing.download import DownloadError, DownloadResult, fetch_file
+from orchestration.sources.met_recorded_crime import SOURCE
 from tests.support.http_server import running
 
 HEADER = "MajorText,MinorText,LookUp_BoroughName,202104,202105\r\n"
@@ -129,7 +134,7 @@ def server() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def dest(tmp_path: Path) -> Path:
-    # Not created: fetch_mps_file must create it, as a fresh checkout has no raw/ tree.
+    # Not created: fetch_file must create it, as a fresh checkout has no raw/ tree.
     return tmp_path / "raw" / "met" / "recorded_crime"
 
 
@@ -151,10 +156,10 @@ def listing(directory: Path) -> list[str]:
 def fetch(
     server: ScriptedServer, dest: Path, url: str | None = None, **kwargs: object
 ) -> DownloadResult:
-    """fetch_mps_file with test defaults: sleeps recorded, a short timeout."""
+    """fetch_file for the Met source with test defaults: sleeps recorded, a short timeout."""
     kwargs.setdefault("sleep", SleepRecorder())
     kwargs.setdefault("timeout_seconds", 5.0)
-    return fetch_mps_file(url or server.url(), dest, **kwargs)  # type: ignore[arg-type]
+    return fetch_file(SOURCE, url or server.url(), dest, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_good_file_lands_with_its_url_name_content_and_sha256_and_no_part_file(
@@ -167,7 +172,8 @@ def test_a_good_file_lands_with_its_url_name_content_and_sha256_and_no_part_file
     assert result.path.read_bytes() == MPS_BODY
     assert result.sha256 == hashlib.sha256(MPS_BODY).hexdigest()
     assert result.bytes == len(MPS_BODY)
-    assert result.release_month == "2021-05"
+    assert result.release.label == "2021-05"
+    assert result.release.last_period == date(2021, 5, 1)
     assert result.attempts == 1
     assert result.changed is True
     assert listing(dest) == ["MPS_Borough_Level_Crime.csv"]
@@ -212,7 +218,7 @@ def test_two_503s_then_a_200_succeeds_on_the_third_attempt_with_growing_backoff(
     server.script(Reply(status=503, body=b"busy"), Reply(status=503, body=b"busy"), Reply())
     sleep = SleepRecorder()
 
-    with caplog.at_level(logging.INFO, logger="orchestration.met.download"):
+    with caplog.at_level(logging.INFO, logger="orchestration.landing.download"):
         result = fetch(server, dest, sleep=sleep, backoff_seconds=0.5)
 
     assert result.attempts == 3
@@ -329,19 +335,42 @@ def test_an_html_error_page_served_with_200_is_rejected_and_nothing_is_written(
         fetch(server, dest, sleep=sleep)
 
     message = str(caught.value)
-    assert "not an MPS borough-level crime file" in message
+    assert f"the content is not a valid {SOURCE.title} file: file: " in message
+    assert "HTML" in message
     assert "<!DOCTYPE html>" in message  # shows what was served instead
     assert server.url() in message
     assert server.requests == 1 and sleep.delays == []  # the same page would come back
     assert listing(dest) == []
 
 
-def test_a_csv_without_month_columns_is_rejected(server: ScriptedServer, dest: Path) -> None:
-    server.script(Reply(body=b"MajorText,MinorText,LookUp_BoroughName,Total\r\nA,B,Barnet,1\r\n"))
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (
+            b"MajorText,MinorText,LookUp_BoroughName\r\nBurglary,Burglary - Residential,Barnet\r\n",
+            "header",
+        ),
+        (
+            b"MajorText,MinorText,LookUp_BoroughName,Total\r\n"
+            b"Burglary,Burglary - Residential,Barnet,1\r\n",
+            "header, column 4 ('Total')",
+        ),
+    ],
+    ids=["key columns only", "a total instead of months"],
+)
+def test_a_csv_without_month_columns_is_rejected(
+    server: ScriptedServer, dest: Path, body: bytes, where: str
+) -> None:
+    server.script(Reply(body=body))
+    sleep = SleepRecorder()
 
-    with pytest.raises(DownloadError, match="no YYYYMM month column"):
-        fetch(server, dest)
+    with pytest.raises(DownloadError) as caught:
+        fetch(server, dest, sleep=sleep)
 
+    message = str(caught.value)
+    assert f"the content is not a valid {SOURCE.title} file: {where}: " in message
+    assert "YYYYMM" in message
+    assert server.requests == 1 and sleep.delays == []  # a contract failure is not retried
     assert listing(dest) == []
 
 
@@ -349,20 +378,41 @@ def test_content_that_is_not_utf8_is_rejected(server: ScriptedServer, dest: Path
     latin1 = (HEADER + "Burglary,Caf\xe9 burglary,Barnet,1,2\r\n").encode("latin-1")
     server.script(Reply(body=latin1))
 
-    with pytest.raises(DownloadError, match="not UTF-8"):
+    with pytest.raises(DownloadError) as caught:
         fetch(server, dest)
 
+    offset = latin1.index(b"\xe9")
+    assert f": byte {offset}: the file must be UTF-8 text" in str(caught.value)
     assert listing(dest) == []
 
 
-def test_header_variants_and_a_utf8_bom_are_accepted(server: ScriptedServer, dest: Path) -> None:
-    body = "\ufeffMajor Category,Minor Category,BoroughName,201912,202001\r\nA,B,Barnet,1,2\r\n"
-    server.script(Reply(body=body.encode("utf-8")))
+@pytest.mark.parametrize(
+    ("body", "release"),
+    [
+        (
+            "Borough,Major Category,Minor Category,201811,201812\r\n"
+            "Barnet,Burglary,Burglary in a Dwelling,180,201\r\n",
+            "2018-12",
+        ),
+        (
+            "MajorText,MinorText,BoroughName,202209,202210\r\n"
+            "BURGLARY,BURGLARY IN A DWELLING,Barnet,140,151\r\n",
+            "2022-10",
+        ),
+    ],
+    ids=["pre-2019 layout", "CONNECT 2024 layout"],
+)
+def test_every_real_layout_and_a_utf8_bom_are_accepted(
+    server: ScriptedServer, dest: Path, body: str, release: str
+) -> None:
+    data = ("\ufeff" + body).encode("utf-8")
+    server.script(Reply(body=data))
 
     result = fetch(server, dest)
 
-    assert result.release_month == "2020-01"
-    assert result.path.read_bytes() == body.encode("utf-8")  # landed byte for byte, BOM kept
+    assert result.release.label == release
+    assert result.path.read_bytes() == data  # landed byte for byte, BOM kept
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_the_name_comes_from_content_disposition_reduced_to_a_basename(
@@ -386,7 +436,8 @@ def test_without_a_csv_name_the_file_is_named_after_its_release_month(
     result = fetch(server, dest, url=server.url("/download?id=1234"))
 
     assert result.path == dest / "MPS_Borough_Level_Crime_202105.csv"
-    assert result.release_month == "2021-05"
+    assert result.release.label == "2021-05"
+    assert listing(dest) == ["MPS_Borough_Level_Crime_202105.csv"]
 
 
 def test_a_server_that_does_not_answer_in_time_fails_with_a_timeout(
@@ -413,9 +464,21 @@ def test_a_refused_connection_is_retried_then_reported(dest: Path) -> None:
     sleep = SleepRecorder()
 
     with pytest.raises(DownloadError) as caught:
-        fetch_mps_file(url, dest, attempts=3, backoff_seconds=0.1, sleep=sleep)
+        fetch_file(SOURCE, url, dest, attempts=3, backoff_seconds=0.1, sleep=sleep)
 
     assert url in str(caught.value)
     assert "connection failed" in str(caught.value)
     assert sleep.delays == [0.1, 0.2]
     assert listing(dest) == []
+
+
+def test_a_served_name_of_a_type_the_source_does_not_accept_is_passed_over(
+    server: ScriptedServer, dest: Path
+) -> None:
+    # The loader would refuse an .xlsx in a .csv source, so the CSV body is not landed as one.
+    server.script(Reply(headers={"Content-Disposition": 'attachment; filename="MPS Crime.xlsx"'}))
+
+    result = fetch(server, dest, url=server.url("/download/MPS%20Crime.xlsx"))
+
+    assert result.path == dest / "MPS_Borough_Level_Crime_202105.csv"
+    assert listing(dest) == ["MPS_Borough_Level_Crime_202105.csv"]

@@ -1,5 +1,5 @@
-"""Operations: the landing sensor, the monthly schedule, the freshness rule and check, the download
-step inside a run, and a backfill of several months as one run.
+"""Operations: the landing sensors, the monthly schedule, the freshness rule and check, and the
+download inside an ingest run.
 
 Real components only: fixture files copied into temporary folders, a real HTTP server on
 127.0.0.1, real Dagster runs of the ingest asset and its checks (no dbt, to stay cheap) against a
@@ -24,14 +24,21 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import build_definitions, defs
+from orchestration.landing.assets import build_ingest_asset
+from orchestration.landing.freshness import expected_period, freshness_problem
+from orchestration.landing.sensors import scan_landing
+from orchestration.landing.source import Grain
 from orchestration.lib.config import Settings
 from orchestration.lib.instance import write_dagster_yaml
 from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings
-from orchestration.met.freshness import expected_release, freshness_problem
-from orchestration.met.sensors import scan_landing
+from orchestration.sources.met_recorded_crime import SOURCE
 from tests.conftest import FIXTURES
 from tests.support.http_server import running
+
+
+def expected_release(today: date, deadline_day: int = 10) -> date:
+    return expected_period(Grain.MONTH, today, deadline_day)
 
 RAW = dg.AssetKey(["raw", "met_recorded_crime"])
 INGEST_STEP = "raw__met_recorded_crime"
@@ -108,7 +115,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def landing(settings: Settings) -> Path:
-    folder = settings.recorded_crime_dir
+    folder = SOURCE.landing_folder(settings.raw_dir)
     folder.mkdir(parents=True)
     return folder
 
@@ -179,7 +186,7 @@ broken_server = serving("broken_server", 500, b"Internal Server Error", {"Retry-
 
 @pytest.fixture(scope="module")
 def sensor() -> dg.SensorDefinition:
-    return defs.resolve_sensor_def("recorded_crime_landing_sensor")
+    return defs.resolve_sensor_def("met_recorded_crime_landing_sensor")
 
 
 def tick(
@@ -277,6 +284,7 @@ def test_two_new_files_of_the_same_release_give_one_run_request(
 
     assert requested_months(result) == [release_of(SLICE_2021)]
     (request,) = result.run_requests
+    assert request.tags["scp/trigger_source"] == "met_recorded_crime"
     assert "first.csv" in request.tags["scp/trigger_files"]
     assert "second.csv" in request.tags["scp/trigger_files"]
 
@@ -354,9 +362,9 @@ def test_scan_landing_reports_new_changed_and_unreadable_files_and_a_cursor_of_h
     (landing / ".y.csv.part").write_bytes(b"partial")
     cursor = {kept.name: sha256_hex(kept), "gone.csv": "0" * 64}
 
-    scan = scan_landing(landing, cursor)
+    scan = scan_landing(SOURCE, landing, cursor)
 
-    assert scan.months == {release_of(SLICE_2022): [new.name]}
+    assert scan.changed == {new.name: release_of(SLICE_2022)}
     assert len(scan.unreadable) == 1 and bad.name in scan.unreadable[0]
     assert scan.cursor[new.name] == sha256_hex(new)
     assert scan.cursor[bad.name] == sha256_hex(bad)
@@ -370,16 +378,16 @@ def test_scan_landing_of_an_unchanged_folder_finds_nothing_and_keeps_the_cursor(
     kept = Path(shutil.copy(SLICE_2021, landing))
     cursor = {kept.name: sha256_hex(kept)}
 
-    scan = scan_landing(landing, cursor)
+    scan = scan_landing(SOURCE, landing, cursor)
 
-    assert scan.months == {} and scan.unreadable == []
+    assert scan.changed == {} and scan.unreadable == []
     assert scan.cursor == cursor
 
 
 def test_scan_landing_of_a_missing_folder_finds_nothing(tmp_path: Path) -> None:
-    scan = scan_landing(tmp_path / "not_there", {})
+    scan = scan_landing(SOURCE, tmp_path / "not_there", {})
 
-    assert scan.months == {} and scan.unreadable == [] and scan.cursor == {}
+    assert scan.changed == {} and scan.unreadable == [] and scan.cursor == {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,20 +440,47 @@ def test_the_expected_release_is_last_month_from_the_10th_and_the_month_before_u
     assert expected_release(today) == expected
 
 
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2023, 4, 20), date(2023, 1, 1)),
+        (date(2023, 4, 19), date(2022, 10, 1)),
+        (date(2023, 7, 19), date(2023, 1, 1)),
+        (date(2024, 1, 20), date(2023, 10, 1)),
+    ],
+)
+def test_a_quarterly_return_is_due_on_its_delivery_day_of_the_month_after_the_quarter(
+    today: date, expected: date
+) -> None:
+    """Day 20: the January-March return is due by 20 April."""
+    assert expected_period(Grain.QUARTER, today, 20) == expected
+
+
+def test_a_late_quarterly_return_names_the_quarter_and_its_deadline() -> None:
+    message = freshness_problem(Grain.QUARTER, date(2022, 10, 1), date(2023, 4, 25), 20)
+
+    assert message is not None
+    assert "2023 Q1 (Jan-Mar)" in message and "2023-04-20" in message and "2022 Q4" in message
+
+
 def test_a_custom_deadline_day_moves_the_day_the_release_falls_due() -> None:
     assert expected_release(date(2026, 11, 5), deadline_day=5) == date(2026, 10, 1)
     assert expected_release(date(2026, 11, 4), deadline_day=5) == date(2026, 9, 1)
     assert expected_release(date(2026, 11, 14), deadline_day=15) == date(2026, 9, 1)
 
 
+def monthly_problem(latest: date | None, today: date, day: int = 10) -> str | None:
+    return freshness_problem(Grain.MONTH, latest, today, day)
+
+
 def test_freshness_is_fine_when_the_expected_release_or_a_later_one_is_loaded() -> None:
-    assert freshness_problem(date(2026, 10, 1), date(2026, 11, 10)) is None
-    assert freshness_problem(date(2026, 11, 1), date(2026, 11, 10)) is None
-    assert freshness_problem(date(2026, 9, 1), date(2026, 11, 9)) is None
+    assert monthly_problem(date(2026, 10, 1), date(2026, 11, 10)) is None
+    assert monthly_problem(date(2026, 11, 1), date(2026, 11, 10)) is None
+    assert monthly_problem(date(2026, 9, 1), date(2026, 11, 9)) is None
 
 
 def test_a_late_release_names_the_expected_release_its_deadline_and_the_latest_loaded() -> None:
-    message = freshness_problem(date(2026, 9, 1), date(2026, 11, 10))
+    message = monthly_problem(date(2026, 9, 1), date(2026, 11, 10))
 
     assert message is not None
     assert "2026-10" in message
@@ -454,20 +489,20 @@ def test_a_late_release_names_the_expected_release_its_deadline_and_the_latest_l
 
 
 def test_a_late_december_release_is_due_on_the_10th_of_january() -> None:
-    message = freshness_problem(date(2026, 11, 1), date(2027, 1, 15))
+    message = monthly_problem(date(2026, 11, 1), date(2027, 1, 15))
 
     assert message is not None
     assert "2026-12" in message and "2027-01-10" in message and "2026-11" in message
 
 
 def test_a_custom_deadline_day_appears_in_the_late_message() -> None:
-    message = freshness_problem(date(2026, 9, 1), date(2026, 11, 20), deadline_day=15)
+    message = monthly_problem(date(2026, 9, 1), date(2026, 11, 20), day=15)
 
     assert message is not None and "2026-10" in message and "2026-11-15" in message
 
 
 def test_with_nothing_loaded_the_message_says_none_is_loaded() -> None:
-    message = freshness_problem(None, date(2026, 11, 10))
+    message = monthly_problem(None, date(2026, 11, 10))
 
     assert message is not None
     assert "2026-10" in message and "none is loaded" in message
@@ -477,7 +512,7 @@ def test_a_deadline_day_past_the_end_of_a_short_month_reports_instead_of_raising
     """SCP_FRESHNESS_DEADLINE_DAY=31 ("by the end of the month"): on 2026-03-05 release 2026-01
     is due, by February's end. Regression: the deadline was once built as date(2026, 2, 31) and
     the check raised ValueError instead of reporting."""
-    message = freshness_problem(None, date(2026, 3, 5), deadline_day=31)
+    message = monthly_problem(None, date(2026, 3, 5), day=31)
 
     assert message is not None and "2026-01" in message
 
@@ -487,42 +522,16 @@ def test_a_deadline_day_past_the_end_of_a_short_month_reports_instead_of_raising
 # ---------------------------------------------------------------------------------------------
 
 
-def ingest_and_checks(settings: Settings) -> tuple[list[dg.AssetsDefinition], PipelineSettings]:
-    """The ingest asset and every check on it, taken from the code location for these folders."""
-    location = build_definitions(settings)
-    assets = [a for a in location.assets if isinstance(a, dg.AssetsDefinition) and RAW in a.keys]
-    checks = [
-        c
-        for c in location.asset_checks
-        if all(key.asset_key == RAW for key in c.check_keys)  # type: ignore[union-attr]
-    ]
-    assert len(assets) == 1 and len(checks) >= 4
-    return [*assets, *checks], location.resources["pipeline"]
-
-
 def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
-def error_text(result: dg.ExecuteInProcessResult) -> str:
-    """Every message in the chain of every step failure."""
-    texts = []
-    for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        while error is not None:
-            texts.append(error.message)
-            error = error.cause or error.context
-    return "\n".join(texts)
-
-
 def fetch_and_ingest(settings: Settings, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """The ingest and its checks for the 2021-08 release, downloading from settings.mps_url."""
-    definitions, pipeline = ingest_and_checks(settings)
+    """The Met ingest (with its checks) for these folders, downloading from its URL first."""
     return dg.materialize(
-        definitions,
+        [build_ingest_asset(SOURCE)],
         instance=instance,
-        resources={"pipeline": pipeline},
-        partition_key=release_of(SLICE_2021),
+        resources={"pipeline": PipelineSettings.from_settings(settings)},
         raise_on_error=False,
     )
 
@@ -531,51 +540,53 @@ def test_a_run_fetches_the_file_loads_it_and_warns_that_the_data_is_not_fresh(
     settings: Settings, instance: dg.DagsterInstance, mps_server: OneReplyServer
 ) -> None:
     url = mps_server.url(SLICE_2021.name)
-    settings = dataclasses.replace(settings, mps_url=url)
+    settings = dataclasses.replace(settings, download_urls={SOURCE.key: url})
     result = fetch_and_ingest(settings, instance)
 
     assert mps_server.requests == 1
-    landing = settings.recorded_crime_dir
+    landing = SOURCE.landing_folder(settings.raw_dir)
     assert listing(landing) == [SLICE_2021.name]
     assert (landing / SLICE_2021.name).read_bytes() == SLICE_2021.read_bytes()
     assert result.success
     (materialization,) = result.asset_materializations_for_node(INGEST_STEP)
     metadata = {name: value.value for name, value in materialization.metadata.items()}
     assert metadata["source_sha256"] == sha256_hex(SLICE_2021)
-    assert metadata["release_month"] == release_of(SLICE_2021)
+    assert metadata["release"] == release_of(SLICE_2021)
     assert metadata["dagster/row_count"] == long_row_count(SLICE_2021)
     checks = checks_by_name(result)
-    assert checks["recorded_crime_contract"].passed
-    assert checks["recorded_crime_every_borough_every_month"].passed
-    assert checks["recorded_crime_labels_known"].passed
-    fresh = checks["recorded_crime_fresh"]
+    assert checks["download"].passed
+    for name in ("contract", "known_boroughs", "every_borough_every_month", "labels_known"):
+        assert checks[name].passed, name
+    fresh = checks["fresh"]
     assert not fresh.passed
     assert fresh.severity == dg.AssetCheckSeverity.WARN
     assert month_due(date.today()) in (fresh.description or "")
     assert release_of(SLICE_2021) in (fresh.description or "")
 
 
-def test_a_server_that_always_answers_500_fails_the_ingest_naming_the_url_and_lands_nothing(
+def test_a_server_that_always_answers_500_fails_the_download_check_and_loads_the_folder(
     settings: Settings,
     landing: Path,
     instance: dg.DagsterInstance,
     broken_server: OneReplyServer,
 ) -> None:
+    """A failed download lands nothing and says so; what is already in the folder still loads
+    (the step succeeds, so the other sources are not held back)."""
     shutil.copy(SLICE_2022, landing)
     before = listing(landing)
     url = broken_server.url(SLICE_2021.name)
-    settings = dataclasses.replace(settings, mps_url=url)
+    settings = dataclasses.replace(settings, download_urls={SOURCE.key: url})
     result = fetch_and_ingest(settings, instance)
 
-    assert not result.success
+    assert result.success
     assert broken_server.requests > 1  # a 500 is worth retrying
-    failed = [event.step_key for event in result.get_step_failure_events()]
-    assert failed == [INGEST_STEP]
-    assert url in error_text(result)
-    assert "500" in error_text(result)
+    download = checks_by_name(result)["download"]
+    assert not download.passed and download.severity == dg.AssetCheckSeverity.ERROR
+    assert url in (download.description or "") and "500" in (download.description or "")
     assert listing(landing) == before
     assert listing(landing.parent) == ["recorded_crime"]
-    assert result.asset_materializations_for_node(INGEST_STEP) == []
+    (materialization,) = result.asset_materializations_for_node(INGEST_STEP)
+    assert materialization.metadata["release"].value == release_of(SLICE_2022)
 
 
 def test_the_projects_dagster_yaml_limits_every_pool_to_one_slot(
@@ -583,31 +594,3 @@ def test_the_projects_dagster_yaml_limits_every_pool_to_one_slot(
 ) -> None:
     assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
     assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).limit == 1
-
-
-def test_a_backfill_of_three_months_is_one_run_that_loads_once_and_succeeds(
-    settings: Settings, landing: Path, instance: dg.DagsterInstance
-) -> None:
-    shutil.copy(SLICE_2021, landing)
-    definitions, pipeline = ingest_and_checks(settings)
-
-    result = dg.materialize(
-        definitions,
-        instance=instance,
-        resources={"pipeline": pipeline},
-        tags={
-            "dagster/asset_partition_range_start": "2021-03",
-            "dagster/asset_partition_range_end": "2021-05",
-        },
-        raise_on_error=False,
-    )
-
-    assert result.success
-    assert len(instance.get_run_records()) == 1
-    starts = [e for e in result.all_events if e.is_step_start and e.step_key == INGEST_STEP]
-    assert len(starts) == 1
-    partitions = sorted(m.partition for m in result.asset_materializations_for_node(INGEST_STEP))
-    assert partitions == ["2021-03", "2021-04", "2021-05"]
-    checks = checks_by_name(result)
-    assert checks["recorded_crime_contract"].passed
-    assert checks["recorded_crime_every_borough_every_month"].passed

@@ -1,16 +1,18 @@
 """End to end: the board pack the session's run wrote for Barnet, May 2021, read back.
 
-`test_pack_render.py` tests the renderer on hand-built marts; these tests take the pack the
-`published/board_pack` asset actually wrote from the real sample file and check it against the
-published marts it was rendered from: every figure on page one, the glossary, the footer, that
-nothing is fetched from outside the file, the workbook's numbers, and how it looks in Chromium.
-Expected text is worked out here from the marts (rounding with `decimal`), not with the
-renderer's own formatting helpers.
+`test_pack_render.py` tests the renderer on a hand-built published file; these tests take the
+pack the `published/board_pack` asset wrote in the session's `refresh` run from the real sample
+files and check it against the published marts it was rendered from (tables read by their plain
+names, as analysts read them): every figure on page one, the glossary, the sources and footer,
+that nothing is fetched from outside the file, the workbook's numbers, and how it looks in
+Chromium. Expected text is worked out here from the marts (rounding with `decimal`) and from the
+raw files (their SHA-256 with `hashlib`), not with the renderer's own formatting helpers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,15 +24,28 @@ from typing import Any
 import openpyxl
 import pytest
 
+from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
 from orchestration.publish.pack import build_pack
-from tests.conftest import REPORTING_MONTH, PipelineRun
+from tests.conftest import REPORTING_MONTH, SAMPLE_RAW, PipelineRun
 from tests.support.reference import MEASURES
+from tests.test_pack_render import OVERFLOWING, PUBLISHED_TABLES, data_rows, sheet_notes
 
 pytestmark = pytest.mark.e2e
 
 BOROUGH = "Barnet"
+BARNET = Borough("E09000003", BOROUGH)
 MONTH = dt.date(2021, 5, 1)
+CRIME = "met_recorded_crime"
+# The recorded crime files in raw/ and the release each is, read off its name (the last month
+# it covers): a 24-month file from August 2021 and a historical one to January 2022.
+CRIME_FILES = {
+    "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv": "2021-08",
+    "MPS_Borough_Level_Crime_Historical_201004-202201.csv": "2022-01",
+}
+# The sections that show Met recorded crime, and their workbook sheets.
+CRIME_SECTIONS = ["overview", "exceptions", "trend", "rates"]
+CRIME_SHEETS = ["Overview", "Exceptions", "Monthly trend", "Rates"]
 PACK_STEM = f"board_pack_barnet_{REPORTING_MONTH}"
 # M-2, M-1, M as the July 2021 pack heads its exception columns.
 EXCEPTION_MONTHS = [
@@ -81,7 +96,8 @@ class Marts:
     flags: dict[str, dict[dt.date, str]]
     labels: dict[str, str]
     glossary: list[tuple[str, str]]
-    releases: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    publication: dict[str, dict[str, Any]]
 
 
 def _records(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -95,20 +111,21 @@ def marts(pipeline: PipelineRun) -> Marts:
     with published(pipeline.published_db) as con:
         overview = _records(
             con,
-            "select * from marts.kpi_crime_overview where borough_name = ? and reporting_month = ?",
+            "select * from kpi_crime_overview where borough_name = ? and reporting_month = ?",
             [BOROUGH, MONTH],
         )
         exceptions = _records(
             con,
-            "select measure, month, flag from marts.kpi_crime_exceptions "
+            "select measure, month, flag from kpi_crime_exceptions "
             "where borough_name = ? and reporting_month = ?",
             [BOROUGH, MONTH],
         )
-        labels = _records(con, "select measure, measure_label from marts.dim_kpi_measure")
+        labels = _records(con, "select measure, measure_label from dim_kpi_measure")
         glossary = con.execute(
-            "select term, definition from marts.kpi_glossary order by sort_order, term"
+            "select term, definition from kpi_glossary order by sort_order, term"
         ).fetchall()
-        releases = _records(con, "select * from marts.meta_source_releases")
+        files = _records(con, "select * from meta_source_files where source = ?", [CRIME])
+        publication = _records(con, "select * from meta_publication")
     flags: dict[str, dict[dt.date, str]] = {}
     for row in exceptions:
         flags.setdefault(row["measure"], {})[row["month"]] = row["flag"]
@@ -117,7 +134,8 @@ def marts(pipeline: PipelineRun) -> Marts:
         flags=flags,
         labels={row["measure"]: row["measure_label"] for row in labels},
         glossary=[(term, definition) for term, definition in glossary],
-        releases=releases,
+        files=files,
+        publication={row["source"]: row for row in publication},
     )
 
 
@@ -368,17 +386,73 @@ def test_glossary_shows_every_term_and_definition_of_the_glossary_mart(
     assert shown == [(term, " ".join(definition.split())) for term, definition in marts.glossary]
 
 
-def test_footer_names_the_source_release_and_carries_the_ogl_attribution(
+def test_the_sources_list_both_recorded_crime_releases_with_their_files_sha256(
     page: Page, marts: Marts
 ) -> None:
+    folder = SAMPLE_RAW / "met" / "recorded_crime"
+    assert sorted(p.name for p in folder.glob("*.csv")) == sorted(CRIME_FILES)
+    digests = {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in CRIME_FILES
+    }
+    title = marts.publication[CRIME]["title"]
+    sources = page.root.find("section", id="sources").find("ul", "sources")
+    items = [li.text() for li in sources.find_all("li")]
+    for name, release in CRIME_FILES.items():
+        shown = [item for item in items if f"File {name}," in item]
+        assert len(shown) == 1, (name, items)
+        assert shown[0].startswith(f"{title}, release {release} ("), shown[0]
+        assert f"SHA-256 {digests[name][:12]}…" in shown[0], shown[0]
+    # The newer release first.
+    crime_items = [item for item in items if item.startswith(f"{title}, ")]
+    releases = [re.search(r", release (\S+) \(", item).group(1) for item in crime_items]
+    assert releases == ["2022-01", "2021-08"]
+    # The published table holds each file's whole hash.
+    assert {f["file"]: (f["release"], f["sha256"]) for f in marts.files} == {
+        name: (release, digests[name]) for name, release in CRIME_FILES.items()
+    }
+
+
+def test_footer_carries_the_ogl_attribution_once(page: Page) -> None:
     footer = page.root.find("footer", "pack-footer").text()
-    assert [r["release_month"] for r in marts.releases] == [dt.date(2022, 1, 1)]
-    release = marts.releases[0]
-    assert f"{release['source_name']}, release January 2022" in footer
-    assert release["source_file"] in footer
     assert OGL in footer
     # In the footer, and only once in the page.
     assert page.root.text().count(OGL) == 1
+
+
+def test_each_crime_section_and_sheet_names_the_release_it_shows(
+    page: Page, marts: Marts, xlsx_path: Path
+) -> None:
+    crime = marts.publication[CRIME]
+    assert (crime["release"], crime["is_stale"]) == ("2022-01", False)
+    expected = f"Source: {crime['title']}, release 2022-01."
+    for key in CRIME_SECTIONS:
+        notes = page.root.find("section", id=key).find_all("p", "provenance")
+        assert [n.text() for n in notes] == [expected], key
+        assert "stale" not in notes[0].classes, key
+    workbook = openpyxl.load_workbook(xlsx_path)
+    try:
+        for name in CRIME_SHEETS:
+            assert sheet_notes(workbook[name]) == [expected], name
+    finally:
+        workbook.close()
+
+
+def test_a_pack_of_the_latest_releases_has_no_as_of_line(page: Page, marts: Marts) -> None:
+    assert all(row["as_of"] is None for row in marts.publication.values())
+    assert page.root.find_all("p", "as-of") == []
+
+
+def test_the_render_tests_hand_built_file_has_the_real_published_layout(
+    pipeline: PipelineRun,
+) -> None:
+    with published(pipeline.published_db) as con:
+        for table, columns in PUBLISHED_TABLES.items():
+            real = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            assert tuple(real) == columns, table
 
 
 # --- 4. Self-contained -------------------------------------------------------------------------
@@ -427,7 +501,7 @@ def test_workbook_overview_holds_the_marts_figures_as_numbers(
         }
         assert set(numbers) <= set(column), header
         by_label = {label: measure for measure, label in marts.labels.items()}
-        rows = list(ws.iter_rows(min_row=2))
+        rows = data_rows(ws)
         assert sorted(by_label[row[column["Measure"]].value] for row in rows) == sorted(MEASURES)
         for row in rows:
             mart = marts.overview[by_label[row[column["Measure"]].value]]
@@ -436,7 +510,10 @@ def test_workbook_overview_holds_the_marts_figures_as_numbers(
                 assert cell.data_type == "n", (name, cell.value)
                 assert cell.value == pytest.approx(mart[field_name] / divisor, rel=1e-12), name
             assert row[column["RAG"]].value == mart["rag"]
-        assert ws.max_row == 1 + len(MEASURES)
+        assert len(rows) == len(MEASURES)
+        # Below the table, after a blank row: where the figures come from, and nothing else.
+        assert [note[:8] for note in sheet_notes(ws)] == ["Source: "]
+        assert ws.max_row == 1 + len(MEASURES) + 2
     finally:
         workbook.close()
 
@@ -470,12 +547,29 @@ def test_the_real_pack_renders_offline_in_chromium_on_a_desktop_and_a_phone(
         tab.set_viewport_size({"width": 390, "height": 844})
         tab.reload()
         assert overview.is_visible()
-        # Only the table's own box may scroll sideways, never the page.
-        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+        # That the page itself does not scroll sideways is a test of its own, below.
         tab.screenshot(path=str(artifacts_dir / "board_pack_2021-05_phone.png"), full_page=True)
         tab.close()
     assert requests, "the page load itself should have been recorded"
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+
+
+@pytest.mark.browser
+def test_the_real_pack_never_scrolls_sideways_on_a_phone(html_path: Path) -> None:
+    """Only a table's own box may scroll sideways; the Met's file names (underscores, no
+    spaces) in the sources section must wrap."""
+    from tests.support.browser import chromium
+
+    width = 390
+    with chromium() as context:
+        tab = context.new_page()
+        tab.set_viewport_size({"width": width, "height": 844})
+        tab.goto(html_path.as_uri())
+        overflowing = tab.evaluate(OVERFLOWING, width)
+        scroll_width = tab.evaluate("document.documentElement.scrollWidth")
+        tab.close()
+    assert scroll_width <= width, overflowing
+    assert overflowing == []
 
 
 # --- 7. Reproducible ---------------------------------------------------------------------------
@@ -485,10 +579,10 @@ def test_two_builds_from_the_same_marts_and_time_are_byte_identical(
     pipeline: PipelineRun, html: str, tmp_path: Path
 ) -> None:
     first = build_pack(
-        pipeline.published_db, tmp_path / "a", BOROUGH, MONTH, generated_at=GENERATED_AT
+        pipeline.published_db, tmp_path / "a", BARNET, MONTH, generated_at=GENERATED_AT
     )
     second = build_pack(
-        pipeline.published_db, tmp_path / "b", BOROUGH, MONTH, generated_at=GENERATED_AT
+        pipeline.published_db, tmp_path / "b", BARNET, MONTH, generated_at=GENERATED_AT
     )
     assert first.html_path.read_bytes() == second.html_path.read_bytes()
     assert first.xlsx_path.read_bytes() == second.xlsx_path.read_bytes()

@@ -1,25 +1,36 @@
 """Tests of the board pack renderer on a small published DuckDB written by the fixture.
 
-The fixture's figures are hand-chosen so the expected text is known: Barnet, May 2021, with an
-R12 change of -14.5 % that must print as "-15%", +0.5 % as "1%", -0.5 % as "-1%", a NULL change
-as "n/a", and one of each exception flag.
+The fixture writes the published layout by hand (tables in the file's default schema: the
+`rpt_*` reporting tables, `kpi_glossary`, `meta_source_files`, `meta_publication`) with
+hand-chosen figures, so the expected text is known: Barnet, May 2021, with an R12 change of
+-14.5 % that must print as "-15%", +0.5 % as "1%", -0.5 % as "-1%", a NULL change as "n/a", one
+of each exception flag, and Met recorded crime published from its May 2021 release.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import html as html_lib
 import re
+import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import openpyxl
 import pytest
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.lib.boroughs import Borough, UnknownBorough, resolve_borough
+from orchestration.lib.config import Settings
 from orchestration.publish.pack import PackOutput, build_pack
+from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.pack.charts import month_ticks
 from orchestration.publish.pack.formatting import (
     EXCEPTION_SYMBOLS,
@@ -36,6 +47,7 @@ from orchestration.publish.pack.formatting import (
     round_half_away_from_zero,
     ytd_span,
 )
+from orchestration.publish.pack.sections import SECTIONS, PackContext
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -52,7 +64,9 @@ BOROUGHS = [
     "Richmond upon Thames", "Southwark", "Sutton", "Tower Hamlets", "Waltham Forest",
     "Wandsworth", "Westminster",
 ]  # fmt: skip
+# The ONS codes run alphabetically from E09000002 (E09000001 is the City of London).
 CODES = {name: f"E09{i + 2:06d}" for i, name in enumerate(BOROUGHS)}
+BARNET = Borough("E09000003", "Barnet")
 
 MEASURES = [
     # measure, label, denominator, direction, sort_order
@@ -63,6 +77,8 @@ MEASURES = [
     ("robbery", "Robbery", "population", "decrease_is_positive", 4),
     ("violence_with_injury", "Violence with injury", "population", "decrease_is_positive", 5),
 ]  # fmt: skip
+LOOKBACK_MONTHS = 24
+SD_MULTIPLIER = 2
 
 
 @dataclass(frozen=True)
@@ -107,14 +123,126 @@ GLOSSARY = [
     ("Rate per 1,000", "R12 volume / denominator x 1,000.", 6),
 ]  # fmt: skip
 
-SOURCES = [
-    ("MPS recorded crime, borough level", "MPS Borough Level Crime (most recent 24 months).csv",
-     "a" * 64, MAY, dt.date(2019, 6, 1), MAY, 98765, dt.datetime(2021, 6, 20, 7, 5),
-     "Open Government Licence v3.0"),
-    ("ONS mid-year population estimates", "ons_mye_2020.csv", "b" * 64, dt.date(2021, 6, 1),
-     dt.date(2020, 6, 1), dt.date(2020, 6, 1), 33, dt.datetime(2021, 6, 25, 8, 0),
-     "Open Government Licence v3.0"),
+CRIME = "met_recorded_crime"
+CRIME_TITLE = "MPS recorded crime, borough level"
+OGL_LICENCE = "Open Government Licence v3.0"
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+# When the publish step ran: after the release came out, and after the as-of day below.
+PUBLISHED_AT = dt.datetime(2021, 6, 20, 7, 10, tzinfo=dt.UTC)
+# The release the crime sections show, and the day the Met published it.
+RELEASE = "2021-05"
+RELEASED_ON = dt.date(2021, 6, 1)
+AS_OF = dt.date(2021, 6, 15)
+STALE_REASON = (
+    "figures from release 2021-05; the 2021-06 file "
+    "MPS_Borough_Level_Crime_most_recent_24_months_201907-202106.csv failed check "
+    "recorded_crime_contract (row 12, column '202106': counts must be whole numbers)"
+)
+
+# The sections that show Met recorded crime (key -> title) and their workbook sheets.
+CRIME_SECTIONS = {
+    "overview": "Overview dashboard",
+    "exceptions": "Monthly exceptions",
+    "trend": "Monthly trend",
+    "rates": "Peer comparison: rates per 1,000",
+}
+CRIME_SHEETS = ["Overview", "Exceptions", "Monthly trend", "Rates"]
+
+
+def _source_file(
+    name: str, release: str, released_on: dt.date, first: dt.date, last: dt.date, rows: int
+) -> dict[str, Any]:
+    return {
+        "source": CRIME,
+        "title": CRIME_TITLE,
+        "licence": OGL_LICENCE,
+        "file": name,
+        "sha256": hashlib.sha256(name.encode()).hexdigest(),
+        "release": release,
+        "released_on": released_on,
+        "first_period": first,
+        "last_period": last,
+        "rows": rows,
+        "loaded_at": dt.datetime.combine(released_on, dt.time(7, 5)) + dt.timedelta(days=19),
+    }
+
+
+SOURCE_FILES = [
+    _source_file("MPS_Borough_Level_Crime_most_recent_24_months_201905-202104.csv", "2021-04",
+                 dt.date(2021, 5, 1), dt.date(2019, 5, 1), APRIL, 37104),
+    _source_file("MPS_Borough_Level_Crime_most_recent_24_months_201906-202105.csv", RELEASE,
+                 RELEASED_ON, dt.date(2019, 6, 1), MAY, 37392),
 ]  # fmt: skip
+
+# As the publish step writes it: one row per publication unit; `reason` is '' when current.
+PUBLICATION = [
+    {
+        "source": "reference",
+        "title": "Reference data (boroughs, populations, glossary)",
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": "",
+        "released_on": None,
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": 0,
+        "licence": OGL_LICENCE,
+    },
+    {
+        "source": CRIME,
+        "title": CRIME_TITLE,
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": RELEASE,
+        "released_on": dt.datetime.combine(RELEASED_ON, dt.time()),
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": len(SOURCE_FILES),
+        "licence": OGL_LICENCE,
+    },
+]
+
+# The published layout, with the column types a real published file has (test_pack_e2e.py
+# holds a real one to this).
+PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "rpt_crime_overview": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("reporting_month", "DATE"), ("measure_label", "VARCHAR"), ("denominator", "VARCHAR"),
+        ("direction", "VARCHAR"), ("sort_order", "INTEGER"), ("rag", "VARCHAR"),
+        ("ytd_volume", "BIGINT"), ("ytd_volume_prev", "BIGINT"), ("ytd_change_pct", "DOUBLE"),
+        ("r12_volume", "BIGINT"), ("r12_volume_prev", "BIGINT"), ("r12_change_pct", "DOUBLE"),
+        ("rate_per_1000", "DOUBLE"), ("london_rank", "INTEGER"), ("london_rank_of", "INTEGER"),
+        ("exception_m2", "VARCHAR"), ("exception_m1", "VARCHAR"), ("exception_m0", "VARCHAR"),
+    ),
+    "rpt_crime_exceptions": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("reporting_month", "DATE"), ("month", "DATE"), ("measure_label", "VARCHAR"),
+        ("sort_order", "INTEGER"), ("volume", "BIGINT"), ("expected_mean", "DOUBLE"),
+        ("expected_sd", "DOUBLE"), ("usual_range_low", "DOUBLE"),
+        ("usual_range_high", "DOUBLE"), ("flag", "VARCHAR"), ("lookback_months", "INTEGER"),
+        ("usual_range_sd_multiplier", "INTEGER"),
+    ),
+    "rpt_crime_trend": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("month", "DATE"), ("measure_label", "VARCHAR"), ("sort_order", "INTEGER"),
+        ("volume", "BIGINT"), ("volume_year_before", "BIGINT"),
+    ),
+    "kpi_glossary": (("term", "VARCHAR"), ("definition", "VARCHAR"), ("sort_order", "INTEGER")),
+    "meta_source_files": (
+        ("source", "VARCHAR"), ("title", "VARCHAR"), ("licence", "VARCHAR"), ("file", "VARCHAR"),
+        ("sha256", "VARCHAR"), ("release", "VARCHAR"), ("released_on", "DATE"),
+        ("first_period", "DATE"), ("last_period", "DATE"), ("rows", "BIGINT"),
+        ("loaded_at", "TIMESTAMP"),
+    ),
+    "meta_publication": (
+        ("source", "VARCHAR"), ("title", "VARCHAR"), ("status", "VARCHAR"),
+        ("is_stale", "BOOLEAN"), ("reason", "VARCHAR"), ("release", "VARCHAR"),
+        ("released_on", "TIMESTAMP"), ("published_at", "TIMESTAMP WITH TIME ZONE"),
+        ("as_of", "TIMESTAMP_S"), ("file_count", "BIGINT"), ("licence", "VARCHAR"),
+    ),
+}  # fmt: skip
 
 
 def _rate(rank: int, sort_order: int) -> float:
@@ -128,124 +256,237 @@ def _other_rank(borough_index: int, barnet_rank: int) -> int:
     return free[(borough_index * 7) % 31]  # 7 and 31 are coprime: a permutation
 
 
-def _write_published_db(path: Path) -> None:
-    # Named like the real file (marts.duckdb): its catalog name clashes with the schema name,
-    # so the fixture attaches it under another alias, as the renderer must.
-    con = duckdb.connect(":memory:")
-    con.execute(f"attach '{path}' as published")
-    con.execute("use published")
-    con.execute("create schema marts")
-    con.execute(
-        """
-        create table marts.dim_kpi_measure (
-            measure varchar, measure_label varchar, denominator varchar, direction varchar,
-            sort_order integer)
-        """
-    )
-    con.executemany("insert into marts.dim_kpi_measure values (?, ?, ?, ?, ?)", MEASURES)
-    con.execute(
-        """
-        create table marts.kpi_crime_overview (
-            borough_code varchar, borough_name varchar, measure varchar, reporting_month date,
-            ytd_volume bigint, ytd_volume_prev bigint, ytd_change_pct double,
-            r12_volume bigint, r12_volume_prev bigint, r12_change_pct double,
-            rate_per_1000 double, london_rank integer, london_rank_of integer, rag varchar)
-        """
-    )
-    overview = []
-    for measure, _label, _den, _dir, sort_order in MEASURES:
+def _volume(borough_index: int, measure_index: int, k: int) -> int:
+    """A made-up monthly volume, k months from May 2021."""
+    return 100 + 10 * measure_index + borough_index + (k % 12) * 3 + (20 if k > -12 else 0)
+
+
+def _overview_rows() -> list[dict[str, Any]]:
+    rows = []
+    others = [b for b in BOROUGHS if b != "Barnet"]
+    for measure, label, denominator, direction, sort_order in MEASURES:
         barnet = next(e for e in BARNET_MAY if e.measure == measure)
-        others = [b for b in BOROUGHS if b != "Barnet"]
         for month in (APRIL, MAY):
             for name in BOROUGHS:
                 if name == "Barnet" and month == MAY:
                     e = barnet
-                    row = (e.ytd, e.ytd_prev, e.ytd_pct, e.r12, e.r12_prev, e.r12_pct,
-                           e.rank, e.rag)  # fmt: skip
+                    figures = (e.ytd, e.ytd_prev, e.ytd_pct, e.r12, e.r12_prev, e.r12_pct,
+                               e.rank, e.rag)  # fmt: skip
+                    flags = e.flags
                 elif name == "Barnet":
                     # April: distinctive figures that must not leak into the May pack.
-                    row = (7001 + sort_order, 7101, 0.0, 9001 + sort_order, 9101, 0.0, 31, "amber")
+                    figures = (7001 + sort_order, 7101, 0.0, 9001 + sort_order, 9101, 0.0, 31,
+                               "amber")  # fmt: skip
+                    flags = ("high", "high", "high")
                 else:
                     i = others.index(name)
-                    rank = _other_rank(i, barnet.rank)
-                    row = (300 + i, 320 + i, -6.25, 900 + i, 950 + i, -5.26, rank, "green")
-                ytd, ytd_prev, ytd_pct, r12, r12_prev, r12_pct, rank, rag = row
-                overview.append(
-                    (CODES[name], name, measure, month, ytd, ytd_prev, ytd_pct, r12, r12_prev,
-                     r12_pct, _rate(rank, sort_order), rank, 32, rag)
-                )  # fmt: skip
-    con.executemany(
-        "insert into marts.kpi_crime_overview values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", overview
-    )
-    con.execute(
-        """
-        create table marts.kpi_crime_exceptions (
-            borough_code varchar, borough_name varchar, measure varchar, reporting_month date,
-            month date, volume bigint, expected_mean double, expected_sd double, flag varchar)
-        """
-    )
-    exceptions = []
+                    figures = (300 + i, 320 + i, -6.25, 900 + i, 950 + i, -5.26,
+                               _other_rank(i, barnet.rank), "green")  # fmt: skip
+                    flags = ("low",) * 3 if name == "Camden" else ("normal",) * 3
+                ytd, ytd_prev, ytd_pct, r12, r12_prev, r12_pct, rank, rag = figures
+                rows.append(
+                    {
+                        "borough_code": CODES[name],
+                        "borough_name": name,
+                        "measure": measure,
+                        "reporting_month": month,
+                        "measure_label": label,
+                        "denominator": denominator,
+                        "direction": direction,
+                        "sort_order": sort_order,
+                        "rag": rag,
+                        "ytd_volume": ytd,
+                        "ytd_volume_prev": ytd_prev,
+                        "ytd_change_pct": ytd_pct,
+                        "r12_volume": r12,
+                        "r12_volume_prev": r12_prev,
+                        "r12_change_pct": r12_pct,
+                        "rate_per_1000": _rate(rank, sort_order),
+                        "london_rank": rank,
+                        "london_rank_of": 32,
+                        "exception_m2": flags[0],
+                        "exception_m1": flags[1],
+                        "exception_m0": flags[2],
+                    }
+                )
+    return rows
+
+
+def _usual_range(mean: float | None, sd: float | None) -> tuple[float | None, float | None]:
+    if mean is None or sd is None:
+        return None, None
+    return mean - SD_MULTIPLIER * sd, mean + SD_MULTIPLIER * sd
+
+
+def _exception_rows() -> list[dict[str, Any]]:
+    rows = []
+
+    def add(name: str, measure: str, reporting_month: dt.date, k: int, volume: int,
+            mean: float | None, sd: float | None, flag: str) -> None:  # fmt: skip
+        label, sort_order = next((m[1], m[4]) for m in MEASURES if m[0] == measure)
+        low, high = _usual_range(mean, sd)
+        rows.append(
+            {
+                "borough_code": CODES[name],
+                "borough_name": name,
+                "measure": measure,
+                "reporting_month": reporting_month,
+                "month": add_months(reporting_month, k),
+                "measure_label": label,
+                "sort_order": sort_order,
+                "volume": volume,
+                "expected_mean": mean,
+                "expected_sd": sd,
+                "usual_range_low": low,
+                "usual_range_high": high,
+                "flag": flag,
+                "lookback_months": LOOKBACK_MONTHS,
+                "usual_range_sd_multiplier": SD_MULTIPLIER,
+            }
+        )
+
     for e in BARNET_MAY:
         for k, flag in zip((-2, -1, 0), e.flags, strict=True):
             mean, sd = (None, None) if flag == "insufficient" else (200.0 + k, 12.5)
             volume = {"high": 260, "low": 150, "normal": 201, "insufficient": 40}[flag]
-            exceptions.append((CODES["Barnet"], "Barnet", e.measure, MAY, add_months(MAY, k),
-                               volume, mean, sd, flag))  # fmt: skip
+            add("Barnet", e.measure, MAY, k, volume, mean, sd, flag)
         for k in (-2, -1, 0):  # April's pack: all high, so a leak would show as ▲
-            exceptions.append((CODES["Barnet"], "Barnet", e.measure, APRIL,
-                               add_months(APRIL, k), 999, 100.0, 5.0, "high"))  # fmt: skip
+            add("Barnet", e.measure, APRIL, k, 999, 100.0, 5.0, "high")
         for k in (-2, -1, 0):  # another borough, all low
-            exceptions.append((CODES["Camden"], "Camden", e.measure, MAY, add_months(MAY, k),
-                               1, 100.0, 5.0, "low"))  # fmt: skip
-    con.executemany("insert into marts.kpi_crime_exceptions values (?,?,?,?,?,?,?,?,?)", exceptions)
-    con.execute(
-        """
-        create table marts.fct_crime_measure_monthly (
-            borough_code varchar, borough_name varchar, measure varchar, month date,
-            volume bigint)
-        """
-    )
-    monthly = []
-    all_measures = [m[0] for m in MEASURES] + ["theft_from_the_person"]
+            add("Camden", e.measure, MAY, k, 1, 100.0, 5.0, "low")
+    return rows
+
+
+def _trend_rows() -> list[dict[str, Any]]:
+    rows = []
     for b, name in enumerate(BOROUGHS):
-        for m, measure in enumerate(all_measures):
+        for m, (measure, label, _denominator, _direction, sort_order) in enumerate(MEASURES):
             for k in range(-47, 1):
-                month = add_months(MAY, k)
-                volume = 100 + 10 * m + b + (k % 12) * 3 + (20 if k > -12 else 0)
-                monthly.append((CODES[name], name, measure, month, volume))
-    con.executemany("insert into marts.fct_crime_measure_monthly values (?,?,?,?,?)", monthly)
-    con.execute(
-        "create table marts.kpi_glossary (term varchar, definition varchar, sort_order integer)"
+                rows.append(
+                    {
+                        "borough_code": CODES[name],
+                        "borough_name": name,
+                        "measure": measure,
+                        "month": add_months(MAY, k),
+                        "measure_label": label,
+                        "sort_order": sort_order,
+                        "volume": _volume(b, m, k),
+                        "volume_year_before": _volume(b, m, k - 12) if k - 12 >= -47 else None,
+                    }
+                )
+    return rows
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    columns = PUBLISHED_TABLES[table]
+    con.execute(f"create table {table} ({', '.join(f'{n} {t}' for n, t in columns)})")
+    con.executemany(
+        f"insert into {table} values ({', '.join('?' * len(columns))})",
+        [[row[name] for name, _ in columns] for row in rows],
     )
-    con.executemany("insert into marts.kpi_glossary values (?, ?, ?)", GLOSSARY)
-    con.execute(
-        """
-        create table marts.meta_source_releases (
-            source_name varchar, source_file varchar, sha256 varchar, release_month date,
-            first_month date, last_month date, row_count bigint, loaded_at timestamp,
-            licence varchar)
-        """
-    )
-    con.executemany("insert into marts.meta_source_releases values (?,?,?,?,?,?,?,?,?)", SOURCES)
-    con.close()
+
+
+def _write_published_db(path: Path) -> None:
+    """The published layout: every table in the file's default schema, as the publish step
+    writes it."""
+    with duckdb.connect(str(path)) as con:
+        _create(con, "rpt_crime_overview", _overview_rows())
+        _create(con, "rpt_crime_exceptions", _exception_rows())
+        _create(con, "rpt_crime_trend", _trend_rows())
+        _create(
+            con,
+            "kpi_glossary",
+            [{"term": t, "definition": d, "sort_order": s} for t, d, s in GLOSSARY],
+        )
+        _create(con, "meta_source_files", SOURCE_FILES)
+        _create(con, "meta_publication", PUBLICATION)
+
+
+def _variant(source: Path, folder: Path, sql: str, params: list[Any]) -> Path:
+    """A copy of the published file with one change to it."""
+    path = folder / "marts.duckdb"
+    shutil.copyfile(source, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(sql, params)
+    return path
 
 
 @pytest.fixture(scope="module")
 def published_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Named like the real file, so its catalog is `marts` as it is for analysts.
     path = tmp_path_factory.mktemp("published") / "marts.duckdb"
     _write_published_db(path)
     return path
 
 
 @pytest.fixture(scope="module")
+def stale_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Met recorded crime kept at its May release: the June file was refused at the gate."""
+    return _variant(
+        published_db,
+        tmp_path_factory.mktemp("stale"),
+        "update meta_publication set is_stale = true, reason = ? where source = ?",
+        [STALE_REASON, CRIME],
+    )
+
+
+@pytest.fixture(scope="module")
+def as_of_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Published as of 2021-06-15: the publish step writes the day on every row."""
+    return _variant(
+        published_db,
+        tmp_path_factory.mktemp("as_of"),
+        "update meta_publication set as_of = ?",
+        [dt.datetime.combine(AS_OF, dt.time())],
+    )
+
+
+def _build(db: Path, out_dir: Path, borough: Borough = BARNET, month: dt.date = MAY) -> PackOutput:
+    return build_pack(db, out_dir, borough, month, generated_at=GENERATED_AT)
+
+
+@pytest.fixture(scope="module")
 def pack(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> PackOutput:
-    out_dir = tmp_path_factory.mktemp("packs") / "2021-05"
-    return build_pack(published_db, out_dir, "Barnet", MAY, generated_at=GENERATED_AT)
+    return _build(published_db, tmp_path_factory.mktemp("packs") / "2021-05")
+
+
+@pytest.fixture(scope="module")
+def stale_pack(stale_db: Path, tmp_path_factory: pytest.TempPathFactory) -> PackOutput:
+    return _build(stale_db, tmp_path_factory.mktemp("stale_packs"))
+
+
+@pytest.fixture(scope="module")
+def as_of_pack(as_of_db: Path, tmp_path_factory: pytest.TempPathFactory) -> PackOutput:
+    return _build(as_of_db, tmp_path_factory.mktemp("as_of_packs"))
 
 
 @pytest.fixture(scope="module")
 def html(pack: PackOutput) -> str:
     return pack.html_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def stale_html(stale_pack: PackOutput) -> str:
+    return stale_pack.html_path.read_text(encoding="utf-8")
+
+
+def section_html(page: str, key: str) -> str:
+    """One section's HTML, from its opening tag to its end."""
+    start = page.index(f'<section id="{key}"')
+    return page[start : page.index("</section>", start)]
+
+
+def plain(fragment: str) -> str:
+    """An HTML fragment's text, tags dropped and whitespace collapsed."""
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def provenance_lines(fragment: str) -> list[tuple[str, str]]:
+    """(class, text) of each provenance paragraph in an HTML fragment."""
+    return [
+        (cls, plain(inner))
+        for cls, inner in re.findall(r'<p class="(provenance[^"]*)">(.*?)</p>', fragment, re.DOTALL)
+    ]
 
 
 # --- A small HTML reader ----------------------------------------------------------------------
@@ -410,6 +651,45 @@ def test_borough_names_become_file_name_slugs() -> None:
     assert borough_slug("Hammersmith and Fulham") == "hammersmith-and-fulham"
 
 
+# --- The sections and their one-line queries --------------------------------------------------
+
+
+def test_a_sections_query_is_one_select_on_its_published_table() -> None:
+    overview = next(s for s in SECTIONS if s.key == "overview")
+    assert overview.query == (
+        "select * from rpt_crime_overview "
+        "where borough_code = $borough_code and reporting_month = $month "
+        "order by sort_order, measure"
+    )
+
+
+def test_every_sections_query_reads_the_published_layout_with_the_packs_parameters(
+    published_db: Path,
+) -> None:
+    ctx = PackContext(borough=BARNET, reporting_month=MAY, generated_at=GENERATED_AT)
+    expected_rows = {
+        "overview": len(MEASURES),
+        "exceptions": 3 * len(MEASURES),
+        "trend": 24 * len(MEASURES),
+        "rates": len(BOROUGHS) * len(MEASURES),
+        "glossary": len(GLOSSARY),
+        "sources": len(SOURCE_FILES),
+    }
+    assert [s.key for s in SECTIONS] == list(expected_rows)
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        for section in SECTIONS:
+            names = set(re.findall(r"\$([A-Za-z_]\w*)", section.query))
+            assert names <= set(ctx.params), section.key
+            rows = con.execute(section.query, {n: ctx.params[n] for n in names}).fetchall()
+            assert len(rows) == expected_rows[section.key], section.key
+
+
+def test_every_crime_section_names_met_recorded_crime_as_its_source() -> None:
+    sources = {s.key: s.source for s in SECTIONS}
+    assert sources == {**dict.fromkeys(CRIME_SECTIONS, CRIME), "glossary": None, "sources": None}
+    assert [s.title for s in SECTIONS if s.key in CRIME_SECTIONS] == list(CRIME_SECTIONS.values())
+
+
 # --- The built pack ---------------------------------------------------------------------------
 
 
@@ -426,17 +706,15 @@ def test_pack_files_are_named_by_borough_and_month(pack: PackOutput) -> None:
 def test_overview_carries_the_marts_figures_for_the_borough_and_month(
     published_db: Path, parsed: ParsedPack
 ) -> None:
-    con = duckdb.connect(":memory:")
-    con.execute(f"attach '{published_db}' as published (read_only)")
-    rows = con.execute(
-        """
-        select measure, ytd_volume, ytd_change_pct, r12_volume, r12_change_pct, london_rank,
-               london_rank_of
-        from published.marts.kpi_crime_overview
-        where borough_name = 'Barnet' and reporting_month = date '2021-05-01'
-        """
-    ).fetchall()
-    con.close()
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        rows = con.execute(
+            """
+            select measure, ytd_volume, ytd_change_pct, r12_volume, r12_change_pct,
+                   london_rank, london_rank_of
+            from rpt_crime_overview
+            where borough_code = 'E09000003' and reporting_month = date '2021-05-01'
+            """
+        ).fetchall()
     assert {r[0] for r in rows} == set(parsed.overview_rows)
     for measure, ytd, ytd_pct, r12, r12_pct, rank, of in rows:
         cells = parsed.overview_rows[measure]
@@ -492,6 +770,12 @@ def test_factors_are_worded_from_the_indicators(parsed: ParsedPack) -> None:
     assert "Increase in year to date vs one year ago" in residential
 
 
+def test_the_rank_note_names_the_other_denominator_from_the_measures(html: str) -> None:
+    note = plain(re.search(r'<p id="rank-note"[^>]*>(.*?)</p>', html, re.DOTALL).group(1))
+    assert "(per 1,000 households for Residential burglary)" in note
+    assert "among 32 London boroughs" in note
+
+
 def test_headers_name_the_periods_as_the_original_pack_does(parsed: ParsedPack) -> None:
     headers = [" ".join(h.split()) for h in parsed.overview_headers]
     assert "Volume (Jan21 - May21)" in headers
@@ -527,22 +811,22 @@ def test_every_id_is_unique_across_the_inline_charts(parsed: ParsedPack) -> None
 
 
 def test_rates_chart_shows_all_32_boroughs_and_highlights_the_borough(html: str) -> None:
-    rates = html[html.index('id="rates"') :]
+    rates = section_html(html, "rates")
     burglary_chart = rates[: rates.index("</svg>")]
     for name in BOROUGHS:
         assert f">{name}</text>" in burglary_chart.replace("&amp;", "&"), name
-    expected = f"Barnet {format_rate(_rate(20, 1))} per 1,000 population, rank 20/32"
+    expected = f"Barnet {_rate(20, 1):.2f} per 1,000 population, rank 20/32"
     assert expected in " ".join(rates.split())
 
 
 def test_trend_charts_compare_24_months_with_the_year_before(html: str) -> None:
-    trend = html[html.index('id="trend"') : html.index('id="rates"')]
+    trend = section_html(html, "trend")
     assert "Jun-19 to May-21" in trend
     assert trend.count("<svg") == len(MEASURES)
 
 
 def test_trend_charts_label_the_first_and_the_last_month(html: str) -> None:
-    trend = html[html.index('id="trend"') : html.index('id="rates"')]
+    trend = section_html(html, "trend")
     for svg in trend.split("<svg")[1:]:
         labels = re.findall(r">([A-Z][a-z]{2}-\d\d)</text>", svg[: svg.index("</svg>")])
         assert labels == ["Jun-19", "Dec-19", "Jun-20", "Dec-20", "May-21"]
@@ -558,7 +842,7 @@ def test_month_ticks_start_at_the_first_month_and_end_at_the_last() -> None:
 
 
 def test_exceptions_group_each_measures_three_months(html: str) -> None:
-    exceptions = html[html.index('id="exceptions"') : html.index('id="trend"')]
+    exceptions = section_html(html, "exceptions")
     groups = re.findall(r'<tbody data-measure="([^"]+)">(.*?)</tbody>', exceptions, re.DOTALL)
     assert [measure for measure, _ in groups] == [m[0] for m in MEASURES]
     for (measure, body), e in zip(groups, BARNET_MAY, strict=True):
@@ -568,6 +852,21 @@ def test_exceptions_group_each_measures_three_months(html: str) -> None:
         assert tuple(flags) == e.flags, measure
 
 
+def test_exceptions_show_the_usual_range_and_the_rule_it_comes_from(html: str) -> None:
+    exceptions = section_html(html, "exceptions")
+    lede = plain(re.search(r'<p class="lede">(.*?)</p>', exceptions, re.DOTALL).group(1))
+    assert "the mean of the 24 months before it, plus or minus 2 standard deviations" in lede
+    burglary = re.search(r'<tbody data-measure="burglary">(.*?)</tbody>', exceptions, re.DOTALL)
+    ranges = re.findall(r'class="num col-range"[^>]*>([^<]+)<', burglary.group(1))
+    # Mean 198, 199, 200 and SD 12.5: the usual range is the mean -/+ 25.
+    assert ranges == ["173 – 223", "174 – 224", "175 – 225"]
+    business = re.search(
+        r'<tbody data-measure="burglary_business">(.*?)</tbody>', exceptions, re.DOTALL
+    )
+    first = re.findall(r'class="num col-range"[^>]*>([^<]+)<', business.group(1))[0]
+    assert first == "n/a", "an insufficient month has no usual range"
+
+
 def test_glossary_comes_from_the_glossary_mart(parsed: ParsedPack) -> None:
     text = parsed.plain_text
     for term, definition, _ in GLOSSARY:
@@ -575,21 +874,169 @@ def test_glossary_comes_from_the_glossary_mart(parsed: ParsedPack) -> None:
         assert definition in text
 
 
-def test_footer_lists_the_sources_release_months_and_attribution(parsed: ParsedPack) -> None:
+def test_footer_lists_each_source_file_with_its_release_hash_and_the_attribution(
+    html: str, parsed: ParsedPack
+) -> None:
+    items = [
+        plain(item)
+        for item in re.findall(r"<li>(.*?)</li>", section_html(html, "sources"), re.DOTALL)
+    ]
+    # Newest release first.
+    assert items == [
+        f"{CRIME_TITLE}, release 2021-05 (Jun-19 to May-21, 37,392 rows). "
+        f"File {SOURCE_FILES[1]['file']}, SHA-256 {SOURCE_FILES[1]['sha256'][:12]}… "
+        f"{OGL_LICENCE}.",
+        f"{CRIME_TITLE}, release 2021-04 (May-19 to Apr-21, 37,104 rows). "
+        f"File {SOURCE_FILES[0]['file']}, SHA-256 {SOURCE_FILES[0]['sha256'][:12]}… "
+        f"{OGL_LICENCE}.",
+    ]
     text = parsed.plain_text
-    assert "MPS recorded crime, borough level, release May 2021" in text
-    assert "ONS mid-year population estimates, release June 2021" in text
-    assert (
-        "Contains public sector information licensed under the Open Government Licence v3.0."
-        in text
-    )
+    assert OGL in text
     assert "Generated 1 July 2021, 09:30 UTC" in text
+
+
+# --- Where each section's figures come from ---------------------------------------------------
+
+# Independent of the renderer: the source's title and the release its figures come from.
+PROVENANCE = f"Source: {CRIME_TITLE}, release {RELEASE}."
+
+
+def test_each_crime_section_names_its_source_and_release_under_its_heading(html: str) -> None:
+    for key in CRIME_SECTIONS:
+        fragment = section_html(html, key)
+        assert re.search(r'</h2>\s*<p class="provenance">', fragment), key
+        lines = provenance_lines(fragment)
+        assert len(lines) == 1, key
+        cls, text = lines[0]
+        assert cls == "provenance", key
+        assert text == PROVENANCE, text
+    for key in ("glossary", "sources"):
+        assert provenance_lines(section_html(html, key)) == [], key
+
+
+def test_each_crime_sheet_notes_its_source_and_release(workbook: openpyxl.Workbook) -> None:
+    for name in CRIME_SHEETS:
+        note = sheet_notes(workbook[name])[0]
+        assert note == PROVENANCE, name
+    assert sheet_notes(workbook["Glossary"]) == []
+    assert sheet_notes(workbook["Sources"]) == [OGL]
+
+
+def test_the_provenance_line_names_the_release_not_when_the_pipeline_ran(
+    html: str, workbook: openpyxl.Workbook
+) -> None:
+    """The time the publish step ran (2021-06-20 here) is not when the release came out, and
+    would date an as-of pack after its as-of day: the line names the release alone."""
+    for key in CRIME_SECTIONS:
+        assert provenance_lines(section_html(html, key)) == [("provenance", PROVENANCE)], key
+        assert f"{PUBLISHED_AT:%Y-%m-%d}" not in section_html(html, key), key
+    for name in CRIME_SHEETS:
+        assert sheet_notes(workbook[name])[0] == PROVENANCE, name
+
+
+def test_a_stale_sources_sections_carry_the_stale_mark_and_its_reason(
+    stale_pack: PackOutput, stale_html: str
+) -> None:
+    assert stale_pack.stale_sections == list(CRIME_SECTIONS)
+    for key in CRIME_SECTIONS:
+        fragment = section_html(stale_html, key)
+        assert re.search(
+            r'</h2>\s*<p class="provenance stale"><strong class="stale-mark">Stale:</strong> ',
+            fragment,
+        ), key
+        [(cls, text)] = provenance_lines(fragment)
+        assert cls == "provenance stale"
+        assert text == f"Stale: {STALE_REASON}. {PROVENANCE}", text
+    assert 'class="stale-mark"' not in section_html(stale_html, "glossary")
+    # The sources section says which source is stale, and why.
+    assert provenance_lines(section_html(stale_html, "sources")) == [
+        ("provenance stale", f"Stale: {CRIME_TITLE}: {STALE_REASON}.")
+    ]
+
+
+def test_a_stale_sources_sheets_carry_its_reason_in_their_note(stale_pack: PackOutput) -> None:
+    workbook = openpyxl.load_workbook(stale_pack.xlsx_path)
+    try:
+        for name in CRIME_SHEETS:
+            note = sheet_notes(workbook[name])[0]
+            assert note == f"Stale: {STALE_REASON}. {PROVENANCE}", name
+        for name in ("Glossary", "Sources"):
+            assert not any("Stale" in note for note in sheet_notes(workbook[name])), name
+    finally:
+        workbook.close()
+
+
+def test_a_pack_from_current_sources_carries_no_stale_mark(
+    pack: PackOutput, html: str, workbook: openpyxl.Workbook
+) -> None:
+    assert pack.stale_sections == []
+    assert 'class="stale-mark"' not in html
+    assert 'class="provenance stale"' not in html
+    assert not any("Stale" in note for ws in workbook.worksheets for note in sheet_notes(ws))
+
+
+def test_a_pack_built_as_of_a_day_says_so_in_the_masthead_and_the_sources(
+    as_of_pack: PackOutput,
+) -> None:
+    page = as_of_pack.html_path.read_text(encoding="utf-8")
+    masthead = page[page.index('<header class="masthead">') : page.index("</header>")]
+    assert re.findall(r'<p class="as-of">(.*?)</p>', masthead) == [
+        "As of 2021-06-15: built from the releases published by then"
+    ]
+    assert re.findall(r'<p class="as-of">(.*?)</p>', section_html(page, "sources")) == [
+        "Built as of 2021-06-15: from the releases published on or before that day."
+    ]
+
+
+def test_a_pack_of_the_latest_releases_has_no_as_of_line(html: str) -> None:
+    assert 'class="as-of"' not in html
+
+
+# --- Borough, month and reproducibility -------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["barnet", "E09000003", "Barnet"])
+def test_scp_borough_as_a_code_or_a_name_in_any_case_gives_the_same_pack(
+    value: str,
+    monkeypatch: pytest.MonkeyPatch,
+    published_db: Path,
+    pack: PackOutput,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("SCP_BOROUGH", value)
+    borough = resolve_borough(Settings.from_env().borough)
+    assert borough == BARNET
+    assert borough.code == CODES["Barnet"], "the fixture's code is Barnet's ONS code"
+    out = _build(published_db, tmp_path, borough)
+    assert out.html_path.name == pack.html_path.name
+    assert out.html_path.read_bytes() == pack.html_path.read_bytes()
+    assert out.xlsx_path.read_bytes() == pack.xlsx_path.read_bytes()
+
+
+def test_an_unknown_borough_is_refused_before_any_pack_is_built() -> None:
+    with pytest.raises(UnknownBorough, match=r"'Narnia'.*E09000003"):
+        resolve_borough("Narnia")
+
+
+def test_a_borough_or_month_without_overview_rows_is_pack_unavailable(
+    published_db: Path, tmp_path: Path
+) -> None:
+    city = Borough("E09000001", "City of London")
+    with pytest.raises(
+        PackUnavailable, match=r"City of London \(E09000001\).*2021-05.*2021-04 to 2021-05"
+    ):
+        _build(published_db, tmp_path, city)
+    with pytest.raises(PackUnavailable, match=r"Barnet \(E09000003\).*2019-01"):
+        _build(published_db, tmp_path, BARNET, dt.date(2019, 1, 1))
+    with pytest.raises(PackUnavailable, match="1st"):
+        _build(published_db, tmp_path, BARNET, dt.date(2021, 5, 31))
+    assert not list(tmp_path.iterdir()), "nothing is written when the overview is empty"
 
 
 def test_same_inputs_and_generated_at_give_identical_files(
     published_db: Path, pack: PackOutput, tmp_path: Path
 ) -> None:
-    again = build_pack(published_db, tmp_path / "again", "Barnet", MAY, generated_at=GENERATED_AT)
+    again = _build(published_db, tmp_path / "again")
     assert again.html_path.read_bytes() == pack.html_path.read_bytes()
     assert again.xlsx_path.read_bytes() == pack.xlsx_path.read_bytes()
 
@@ -598,7 +1045,7 @@ def test_a_later_build_differs_only_in_the_generation_time(
     published_db: Path, pack: PackOutput, tmp_path: Path
 ) -> None:
     later = build_pack(
-        published_db, tmp_path, "Barnet", MAY, generated_at=dt.datetime(2021, 7, 2, 10, 0)
+        published_db, tmp_path, BARNET, MAY, generated_at=dt.datetime(2021, 7, 2, 10, 0)
     )
 
     def without_time(text: str) -> str:
@@ -612,24 +1059,14 @@ def test_a_later_build_differs_only_in_the_generation_time(
 
 def test_generation_time_defaults_to_now_in_utc(published_db: Path, tmp_path: Path) -> None:
     before = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    out = build_pack(published_db, tmp_path, "Barnet", MAY)
+    out = build_pack(published_db, tmp_path, BARNET, MAY)
     stamp = re.search(r'<time datetime="([^"]+)">', out.html_path.read_text(encoding="utf-8"))
     assert stamp is not None
     assert dt.datetime.fromisoformat(stamp.group(1)) >= before
 
 
-def test_an_unknown_borough_or_month_is_a_clear_error(published_db: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"'Narnia'.*2021-05"):
-        build_pack(published_db, tmp_path, "Narnia", MAY, generated_at=GENERATED_AT)
-    with pytest.raises(ValueError, match=r"'Barnet'.*2019-01"):
-        build_pack(published_db, tmp_path, "Barnet", dt.date(2019, 1, 1))
-    with pytest.raises(ValueError, match="1st"):
-        build_pack(published_db, tmp_path, "Barnet", dt.date(2021, 5, 31))
-    assert not list(tmp_path.iterdir()), "nothing is written when the overview is empty"
-
-
 def test_an_earlier_month_renders_its_own_figures(published_db: Path, tmp_path: Path) -> None:
-    out = build_pack(published_db, tmp_path, "Barnet", APRIL, generated_at=GENERATED_AT)
+    out = _build(published_db, tmp_path, BARNET, APRIL)
     assert out.html_path.name == "board_pack_barnet_2021-04.html"
     parser = ParsedPack()
     parser.feed(out.html_path.read_text(encoding="utf-8"))
@@ -639,6 +1076,21 @@ def test_an_earlier_month_renders_its_own_figures(published_db: Path, tmp_path: 
 
 
 # --- The workbook -----------------------------------------------------------------------------
+
+
+def data_rows(ws: Worksheet) -> list[tuple[Cell, ...]]:
+    """The rows under the header, up to the blank row before the notes."""
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        if all(cell.value is None for cell in row):
+            break
+        rows.append(row)
+    return rows
+
+
+def sheet_notes(ws: Worksheet) -> list[str]:
+    """The notes in column A below the table and the blank row after it."""
+    return [c.value for c in ws["A"][2 + len(data_rows(ws)) :] if c.value is not None]
 
 
 @pytest.fixture(scope="module")
@@ -667,7 +1119,7 @@ def test_workbook_overview_holds_the_marts_numbers_as_numbers(
     col = {h: i for i, h in enumerate(headers)}
     assert "Volume (Jan21 - May21)" in col
     assert "Recent 12 months (to May 2021)" in col
-    rows = list(ws.iter_rows(min_row=2))
+    rows = data_rows(ws)
     assert len(rows) == len(BARNET_MAY)
     for e, row in zip(BARNET_MAY, rows, strict=True):
         ytd = row[col["Volume (Jan21 - May21)"]]
@@ -686,26 +1138,35 @@ def test_workbook_overview_holds_the_marts_numbers_as_numbers(
             assert ytd_change.value == pytest.approx(e.ytd_pct / 100)
         assert (rank.value, rank.data_type) == (e.rank, "n")
         assert rate.number_format == "0.00" and rate.data_type == "n"
+        exceptions = [row[col[f"Exception {m}"]].value for m in ("Mar-21", "Apr-21", "May-21")]
+        assert tuple(exceptions) == e.flags
 
 
 def test_workbook_detail_sheets_hold_numbers_and_dates(workbook: openpyxl.Workbook) -> None:
-    trend = workbook["Monthly trend"]
-    assert trend.max_row == 1 + 24 * len(MEASURES)
-    first = trend[2]
+    trend = data_rows(workbook["Monthly trend"])
+    assert len(trend) == 24 * len(MEASURES)
+    first = trend[0]
     assert first[1].is_date and first[1].number_format == "mmm-yy"
     assert first[2].data_type == "n" and first[3].data_type == "n"
+    exceptions = workbook["Exceptions"]
+    assert [c.value for c in exceptions[1]][5:7] == ["Usual range from", "Usual range to"]
+    low, high = data_rows(exceptions)[0][5:7]
+    assert (low.value, high.value) == (pytest.approx(173.0), pytest.approx(223.0))
     rates = workbook["Rates"]
-    assert rates.max_row == 1 + 32 * len(MEASURES)
+    assert len(data_rows(rates)) == 32 * len(MEASURES)
     assert rates["E1"].value == "Rate per 1,000 (12 months to May 2021)"
-    assert all(c.data_type == "n" and c.number_format == "0.00" for c in rates["E"][1:])
+    assert all(r[4].data_type == "n" and r[4].number_format == "0.00" for r in data_rows(rates))
     glossary = workbook["Glossary"]
-    assert [r[0].value for r in glossary.iter_rows(min_row=2)] == [g[0] for g in GLOSSARY]
+    assert [r[0].value for r in data_rows(glossary)] == [g[0] for g in GLOSSARY]
     sources = workbook["Sources"]
-    assert any(
-        c.value == "Contains public sector information licensed under the Open Government "
-        "Licence v3.0."
-        for c in sources["A"]
-    )
+    header = [c.value for c in sources[1]]
+    shown = [
+        {name: cell.value for name, cell in zip(header, row, strict=True)}
+        for row in data_rows(sources)
+    ]
+    assert [(s["Release"], s["File"], s["SHA-256"]) for s in shown] == [
+        (f["release"], f["file"], f["sha256"]) for f in reversed(SOURCE_FILES)
+    ]
 
 
 def test_workbook_is_stamped_with_the_generation_time(
@@ -718,6 +1179,33 @@ def test_workbook_is_stamped_with_the_generation_time(
 
 
 # --- In a real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_stale_mark_shows_between_each_stale_sections_heading_and_its_figures(
+    stale_pack: PackOutput,
+) -> None:
+    from tests.support.browser import chromium
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as context:
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(stale_pack.html_path.as_uri())
+        for key in CRIME_SECTIONS:
+            section = page.locator(f"section#{key}")
+            mark = section.locator(".provenance.stale .stale-mark")
+            assert mark.is_visible(), key
+            # Shown in capitals by the stylesheet.
+            assert mark.inner_text().strip().lower() == "stale:", key
+            heading = section.locator("h2").bounding_box()
+            note = section.locator(".provenance.stale").bounding_box()
+            figures = section.locator(".table-scroll, .chart-grid").first.bounding_box()
+            assert heading and note and figures
+            assert heading["y"] < note["y"] < figures["y"], key
+            assert STALE_REASON in " ".join(section.locator(".provenance").inner_text().split())
+        page.screenshot(path=str(ARTIFACTS / "board_pack_stale.png"), full_page=True)
+        page.close()
 
 
 @pytest.mark.browser
@@ -741,8 +1229,7 @@ def test_pack_renders_in_chromium_on_a_desktop_a_phone_and_on_paper(pack: PackOu
         page.set_viewport_size({"width": 390, "height": 844})
         page.reload()
         assert overview.is_visible()
-        # The page itself must not scroll sideways; only the table's own box may.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # That the page itself does not scroll sideways is a test of its own, below.
         page.screenshot(path=str(ARTIFACTS / "board_pack_phone.png"), full_page=True)
 
         # A4 less the @page margins is 188 mm, about 710 CSS px: a stand-in for the PDF page.
@@ -754,6 +1241,44 @@ def test_pack_renders_in_chromium_on_a_desktop_a_phone_and_on_paper(pack: PackOu
         assert pdf.startswith(b"%PDF")
         page.close()
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+# The innermost elements that stick out past the right edge of the window, by their box or
+# by their text, other than inside a box that scrolls by itself (the overview's table).
+OVERFLOWING = """(width) => {
+  const out = [...document.querySelectorAll("body *")]
+    .filter((el) => !el.closest(".table-scroll") && !el.closest("svg"))
+    .filter((el) => {
+      const box = el.getBoundingClientRect();
+      return Math.max(box.right, box.left + el.scrollWidth) > width;
+    });
+  return out
+    .filter((el) => !out.some((other) => other !== el && el.contains(other)))
+    .map((el) => `${el.tagName.toLowerCase()}.${el.className.replace(/ /g, ".")}: `
+      + el.textContent.replace(/\\s+/g, " ").trim().slice(0, 90));
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["pack", "stale_pack"])
+def test_the_page_never_scrolls_sideways_on_a_phone(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """Only a table's own box may scroll sideways; long file names in the sources section and
+    in a stale reason must wrap (the Met's files are named with underscores, no spaces)."""
+    from tests.support.browser import chromium
+
+    out: PackOutput = request.getfixturevalue(which)
+    width = 390
+    with chromium() as context:
+        page = context.new_page()
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(out.html_path.as_uri())
+        overflowing = page.evaluate(OVERFLOWING, width)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        page.close()
+    assert scroll_width <= width, overflowing
+    assert overflowing == []
 
 
 # Rendered size, in CSS px, of the smallest and the largest text in the inline charts: the SVGs
@@ -786,7 +1311,6 @@ def test_exceptions_and_charts_read_on_a_phone_without_scrolling_sideways(
         page = context.new_page()
         page.set_viewport_size({"width": width, "height": 844})
         page.goto(pack.html_path.as_uri())
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
         section = page.locator("section#exceptions")
         region = section.locator(".table-scroll")

@@ -1,4 +1,4 @@
-"""parse_mps_file and release_month_of against slices of the four real MPS layouts.
+"""MpsRecordedCrimeParser (parse and peek) against slices of the four real MPS layouts.
 
 Expected values come from the fixtures themselves, read here with the csv module, or from facts
 stated in the source contract (layout names, release months, borough counts); never from the
@@ -8,26 +8,34 @@ tmp_path, so every other rule still holds and the error can only come from the b
 
 from __future__ import annotations
 
+import calendar
 import csv
 import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from orchestration.met.recorded_crime import (
-    ContractError,
-    ParsedFile,
-    parse_mps_file,
-    release_month_of,
-)
+from orchestration.landing.contract import ContractError
+from orchestration.landing.source import ParsedFile, Release
+from orchestration.sources.met_recorded_crime import SOURCE
+from orchestration.sources.met_recorded_crime.parser import MpsRecordedCrimeParser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mps"
 BOM = b"\xef\xbb\xbf"
 CUT_MINOR = "Making, Supplying or Possessing Articles for use i"
+PARSER = MpsRecordedCrimeParser()
+
+
+def parse(path: Path) -> ParsedFile:
+    return PARSER.parse(path)
+
+
+def peek(path: Path) -> Release:
+    return PARSER.peek(path)
 
 
 @dataclass(frozen=True)
@@ -119,9 +127,14 @@ def _line_fields(variant: Variant, number: int) -> list[str]:
     return next(csv.reader([_lines(variant.path)[number - 1].decode("utf-8")]))
 
 
+def _months_of(parsed: ParsedFile) -> tuple[date, ...]:
+    """The distinct months of the parsed rows, in order."""
+    return tuple(sorted({month.date() for month in parsed.rows.month}))
+
+
 def _rejection(path: Path) -> ContractError:
     with pytest.raises(ContractError) as caught:
-        parse_mps_file(path)
+        parse(path)
     error = caught.value
     assert Path(error.file).name == path.name
     assert str(error).startswith(f"{path.name}: ")
@@ -134,14 +147,33 @@ def _rejection(path: Path) -> ContractError:
 
 @variants
 def test_each_real_layout_is_recognised_by_its_key_columns(variant: Variant) -> None:
-    assert parse_mps_file(variant.path).layout.name == variant.layout
+    parsed = parse(variant.path)
+    assert parsed.details["layout"] == variant.layout
+    assert set(parsed.rows.source_layout) == {variant.layout}
 
 
 @variants
-def test_the_release_month_is_the_last_month_column(variant: Variant) -> None:
+def test_the_release_is_the_last_month_column(variant: Variant) -> None:
     header, _ = _records(variant.path)
-    parsed = parse_mps_file(variant.path)
-    assert parsed.release_month == variant.release_month == _month(header[-1])
+    release = parse(variant.path).release
+    assert release.last_period == variant.release_month == _month(header[-1])
+    assert release.label == f"{variant.release_month:%Y-%m}"
+
+
+@variants
+def test_a_release_is_published_the_day_after_its_last_month_ends(variant: Variant) -> None:
+    # The file states no publication date, so the source contract takes the month's end.
+    last = variant.release_month
+    month_end = date(last.year, last.month, calendar.monthrange(last.year, last.month)[1])
+    assert parse(variant.path).release.released_on == month_end + timedelta(days=1)
+
+
+@variants
+def test_the_last_month_is_located_at_its_header_column(variant: Variant) -> None:
+    header, _ = _records(variant.path)
+    assert parse(variant.path).release.last_period_where == (
+        f"header, column {len(header)} ({header[-1]!r})"
+    )
 
 
 @variants
@@ -149,13 +181,20 @@ def test_the_months_are_the_month_columns_of_the_header_in_order(variant: Varian
     header, _ = _records(variant.path)
     expected = tuple(_month(column) for column in header[3:])
     assert len(expected) == 6
-    assert parse_mps_file(variant.path).months == expected
+    parsed = parse(variant.path)
+    assert _months_of(parsed) == expected
+    assert (parsed.release.first_period, parsed.release.last_period) == (expected[0], expected[-1])
+
+
+@variants
+def test_the_rows_have_the_columns_the_source_declares(variant: Variant) -> None:
+    assert list(parse(variant.path).rows.columns) == ["source_row", *SOURCE.columns]
 
 
 @variants
 def test_each_row_of_the_file_becomes_one_long_row_per_month(variant: Variant) -> None:
     header, body = _records(variant.path)
-    parsed = parse_mps_file(variant.path)
+    parsed = parse(variant.path)
     assert len(parsed.rows) == len(body) * (len(header) - 3)
     assert parsed.source_row_count == len(body)
 
@@ -174,7 +213,7 @@ def test_every_count_and_its_line_number_match_the_file_cell_by_cell(variant: Va
         for line, record in enumerate(body, start=2)  # the header is line 1
         for column, value in zip(header[3:], record[3:], strict=True)
     }
-    rows = parse_mps_file(variant.path).rows
+    rows = parse(variant.path).rows
     actual = {
         (
             row.source_row,
@@ -194,19 +233,19 @@ def test_labels_are_kept_exactly_as_the_file_has_them(variant: Variant) -> None:
     expected = {
         (r[variant.major_column], r[variant.minor_column], r[variant.borough_column]) for r in body
     }
-    rows = parse_mps_file(variant.path).rows
+    rows = parse(variant.path).rows
     assert set(zip(rows.major_text, rows.minor_text, rows.borough_name, strict=True)) == expected
 
 
 @variants
 def test_every_borough_in_the_file_is_kept(variant: Variant) -> None:
-    rows = parse_mps_file(variant.path).rows
+    rows = parse(variant.path).rows
     assert rows.borough_name.nunique() == variant.boroughs
 
 
 def test_barnet_violence_with_injury_in_may_2021_is_197_in_the_2021_08_release() -> None:
     # The figure SOURCES.md quotes for this release (the 2022-01 release revised it to 199).
-    rows = parse_mps_file(MPS_2019_24_MONTHS.path).rows
+    rows = parse(MPS_2019_24_MONTHS.path).rows
     cell = rows[
         (rows.borough_name == "Barnet")
         & (rows.minor_text == "Violence with Injury")
@@ -216,7 +255,7 @@ def test_barnet_violence_with_injury_in_may_2021_is_197_in_the_2021_08_release()
 
 
 def test_connect_labels_stay_upper_case_and_its_unknown_borough_is_kept() -> None:
-    rows = parse_mps_file(MPS_CONNECT_2024.path).rows
+    rows = parse(MPS_CONNECT_2024.path).rows
     assert {"BURGLARY IN A DWELLING", "BURGLARY BUSINESS AND COMMUNITY"} <= set(rows.minor_text)
     assert "VIOLENCE WITH INJURY" in set(rows.minor_text)
     assert not any(label != label.upper() for label in set(rows.major_text))
@@ -225,7 +264,7 @@ def test_connect_labels_stay_upper_case_and_its_unknown_borough_is_kept() -> Non
 
 
 def test_the_pre2019_layout_takes_the_borough_from_its_first_column() -> None:
-    rows = parse_mps_file(MPS_HISTORIC_PRE2019.path).rows
+    rows = parse(MPS_HISTORIC_PRE2019.path).rows
     barnet = rows[(rows.borough_name == "Barnet") & (rows.minor_text == "Wounding/GBH")]
     assert set(barnet.major_text) == {"Violence Against the Person"}
     # Barnet,Violence Against the Person,Wounding/GBH,... in the fixture, Dec 2018 the last value
@@ -248,7 +287,7 @@ def test_a_minor_cut_at_50_characters_and_quoted_with_a_comma_is_one_label(
     quoted = b'"' + CUT_MINOR.encode() + b'"'
     lines_with_it = [line for line in _lines(variant.path) if quoted in line]
     assert len(lines_with_it) == variant.boroughs
-    rows = parse_mps_file(variant.path).rows
+    rows = parse(variant.path).rows
     cut = rows[rows.minor_text == CUT_MINOR]
     assert cut.source_row.nunique() == variant.boroughs
     assert set(cut.major_text) == {"Miscellaneous Crimes Against Society"}
@@ -258,40 +297,44 @@ def test_a_minor_cut_at_50_characters_and_quoted_with_a_comma_is_one_label(
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     with_bom = tmp_path / MPS_2019_24_MONTHS.filename
     with_bom.write_bytes(BOM + MPS_2019_24_MONTHS.path.read_bytes())
-    parsed, plain = parse_mps_file(with_bom), parse_mps_file(MPS_2019_24_MONTHS.path)
-    assert parsed.layout.name == "mps_2019"
-    assert parsed.months == plain.months
+    parsed, plain = parse(with_bom), parse(MPS_2019_24_MONTHS.path)
+    assert parsed.details["layout"] == "mps_2019"
+    assert parsed.release == plain.release
     assert parsed.rows.equals(plain.rows)
-    assert release_month_of(with_bom) == date(2021, 8, 1)
+    assert peek(with_bom).last_period == date(2021, 8, 1)
 
 
 def test_the_sha256_is_of_the_file_bytes_as_they_are(tmp_path: Path) -> None:
     with_bom = tmp_path / "bom.csv"
     with_bom.write_bytes(BOM + MPS_2019_24_MONTHS.path.read_bytes())
-    assert parse_mps_file(with_bom).sha256 == hashlib.sha256(with_bom.read_bytes()).hexdigest()
+    assert parse(with_bom).sha256 == hashlib.sha256(with_bom.read_bytes()).hexdigest()
 
 
-# --- release_month_of -------------------------------------------------------------------------
+# --- peek ---------------------------------------------------------------------------------------
 
 
 @variants
-def test_release_month_of_gives_the_last_month_column(variant: Variant) -> None:
-    assert release_month_of(variant.path) == variant.release_month
+def test_peek_gives_the_release_of_the_last_month_column(variant: Variant) -> None:
+    header, _ = _records(variant.path)
+    release = peek(variant.path)
+    assert release.last_period == variant.release_month
+    assert release.first_period == _month(header[3])
+    assert release == parse(variant.path).release
 
 
-def test_release_month_of_reads_only_the_header(tmp_path: Path) -> None:
+def test_peek_reads_only_the_header(tmp_path: Path) -> None:
     """A body the parser rejects (not UTF-8, rows of the wrong width) does not matter to it."""
     lines = _lines(MPS_2019_24_MONTHS.path)
     path = _write_lines(tmp_path / "half_downloaded.csv", [lines[0], b"Burglary,\xff\xfe,Barn"])
-    assert release_month_of(path) == date(2021, 8, 1)
+    assert peek(path).last_period == date(2021, 8, 1)
     with pytest.raises(ContractError):
-        parse_mps_file(path)
+        parse(path)
 
 
-def test_release_month_of_rejects_a_header_it_does_not_know(tmp_path: Path) -> None:
+def test_peek_rejects_a_header_it_does_not_know(tmp_path: Path) -> None:
     path = _broken(tmp_path, _set_line(1, b"Borough,Crime,Month,202108"))
     with pytest.raises(ContractError) as caught:
-        release_month_of(path)
+        peek(path)
     assert caught.value.where.startswith("header")
 
 
@@ -379,7 +422,8 @@ def test_a_count_that_is_not_a_whole_number_is_rejected_naming_the_cell(
     fields[-1] = bad_count  # the 202108 column
     error = _rejection(_broken(tmp_path, _set_line(7, _csv_line(fields))))
     assert error.where == "row 7, column '202108'"
-    assert "whole number" in error.rule and repr(bad_count) in error.rule
+    assert "counts must be whole numbers >= 0 of at most 18 digits" in error.rule
+    assert repr(bad_count) in error.rule
 
 
 def test_the_same_category_and_borough_twice_is_rejected_naming_both_rows(
@@ -402,7 +446,38 @@ def test_an_empty_file_is_rejected(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(content)
     error = _rejection(path)
-    assert "row 1" in error.where and "empty" in error.rule
+    assert error.where == "file" and "the file is empty" in error.rule
+
+
+def test_a_header_with_no_rows_is_rejected_at_row_2(tmp_path: Path) -> None:
+    error = _rejection(_broken(tmp_path, lambda lines: lines[:1]))
+    assert error.where == "row 2"
+    assert "no data rows" in error.rule
+
+
+def test_a_title_line_above_the_header_is_rejected_saying_the_header_is_on_row_2(
+    tmp_path: Path,
+) -> None:
+    # What a hand-saved copy looks like when someone types a title into cell A1.
+    title = b"MPS Borough Level Crime (most recent 24 months)"
+    error = _rejection(_broken(tmp_path, lambda lines: [title, *lines]))
+    assert error.where == "row 1"
+    assert "the header is on row 2" in error.rule
+
+
+def test_a_month_column_that_appears_twice_is_rejected_naming_both_columns(
+    tmp_path: Path,
+) -> None:
+    def repeat_the_last_month(lines: list[bytes]) -> list[bytes]:
+        records = [next(csv.reader([line.decode()])) for line in lines]
+        return [_csv_line([*r, r[-1]]) for r in records]
+
+    header, _ = _records(MPS_2019_24_MONTHS.path)
+    last, repeated = len(header), len(header) + 1  # 1-based column numbers
+    error = _rejection(_broken(tmp_path, repeat_the_last_month))
+    assert error.where == f"header, column {repeated} ({header[-1]!r})"
+    assert f"columns {last} and {repeated}" in error.rule
+    assert header[-1] in error.rule and "twice" in error.rule
 
 
 def test_a_file_that_is_not_utf8_is_rejected_naming_the_byte(tmp_path: Path) -> None:
@@ -419,13 +494,11 @@ def test_a_file_that_is_not_utf8_is_rejected_naming_the_byte(tmp_path: Path) -> 
     assert "UTF-8" in error.rule
 
 
-def test_the_header_of_a_file_that_is_not_utf8_is_rejected_by_release_month_of(
-    tmp_path: Path,
-) -> None:
+def test_the_header_of_a_file_that_is_not_utf8_is_rejected_by_peek(tmp_path: Path) -> None:
     header = _lines(MPS_2019_24_MONTHS.path)[0].replace(b"MajorText", b"Maj\xf6rText")
     path = _broken(tmp_path, _set_line(1, header))
     with pytest.raises(ContractError) as caught:
-        release_month_of(path)
+        peek(path)
     assert caught.value.where == "byte 3" and "UTF-8" in caught.value.rule
 
 
@@ -444,33 +517,25 @@ def test_the_byte_offset_of_a_non_utf8_byte_counts_the_byte_order_mark(tmp_path:
 def test_key_columns_padded_with_spaces_parse_as_detect_layout_accepts_them(
     tmp_path: Path,
 ) -> None:
-    """Regression: `MajorText ,MinorText,LookUp_BoroughName,...` was accepted by
-    release_month_of, then parse_mps_file raised a bare ValueError ("'MajorText' is not in
-    list") that the loader did not treat as a rejection.
+    """Regression: `MajorText ,MinorText,LookUp_BoroughName,...` was accepted by the
+    header-only release check, then the parser raised a bare ValueError ("'MajorText' is not
+    in list") that the loader did not treat as a rejection.
     """
     header = _lines(MPS_2019_24_MONTHS.path)[0].replace(b"MajorText,", b"MajorText ,", 1)
     path = _broken(tmp_path, _set_line(1, header))
-    assert release_month_of(path) == date(2021, 8, 1)
-    parsed = parse_mps_file(path)
-    assert parsed.rows.equals(parse_mps_file(MPS_2019_24_MONTHS.path).rows)
+    assert peek(path).last_period == date(2021, 8, 1)
+    parsed = parse(path)
+    assert parsed.rows.equals(parse(MPS_2019_24_MONTHS.path).rows)
 
 
-def test_a_file_with_bare_cr_line_endings_is_parsed_or_rejected_never_a_csv_error(
-    tmp_path: Path,
-) -> None:
+def test_a_file_with_bare_cr_line_endings_reads_as_with_crlf(tmp_path: Path) -> None:
     """Regression: Excel's "CSV (Macintosh)" ends lines with CR alone, and a bare csv.Error
-    once escaped without the file's name. Either outcome keeps the contract: the rows read as
-    with CRLF, or a ContractError that names the file.
+    once escaped without the file's name. The contract now reads any line ending, so the rows
+    (line numbers included) are those of the CRLF original.
     """
     path = tmp_path / "saved_on_a_mac.csv"
     path.write_bytes(MPS_2019_24_MONTHS.path.read_bytes().replace(b"\r\n", b"\r"))
-    try:
-        parsed: ParsedFile | None = parse_mps_file(path)
-    except ContractError as error:
-        assert Path(error.file).name == path.name
-        parsed = None
-    if parsed is not None:
-        assert parsed.rows.equals(parse_mps_file(MPS_2019_24_MONTHS.path).rows)
+    assert parse(path).rows.equals(parse(MPS_2019_24_MONTHS.path).rows)
 
 
 def test_a_count_too_large_for_the_table_is_a_contract_error(tmp_path: Path) -> None:
@@ -480,3 +545,12 @@ def test_a_count_too_large_for_the_table_is_a_contract_error(tmp_path: Path) -> 
     fields[-1] = "99999999999999999999"
     error = _rejection(_broken(tmp_path, _set_line(7, _csv_line(fields))))
     assert error.where == "row 7, column '202108'"
+    assert "at most 18 digits" in error.rule and "'99999999999999999999'" in error.rule
+
+
+def test_the_largest_count_of_18_digits_is_accepted(tmp_path: Path) -> None:
+    fields = _line_fields(MPS_2019_24_MONTHS, 7)
+    fields[-1] = "9" * 18
+    rows = parse(_broken(tmp_path, _set_line(7, _csv_line(fields)))).rows
+    cell = rows[(rows.source_row == 7) & (rows.month.dt.date == date(2021, 8, 1))]
+    assert cell.offence_count.tolist() == [10**18 - 1]

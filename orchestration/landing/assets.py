@@ -58,7 +58,7 @@ def files_markdown(report: SyncReport) -> str:
 
 
 def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> dg.AssetCheckResult:
-    refused = [v for v in report.refused if v.check == outcome.suite.name]
+    refused = [v for v in report.refused if outcome.suite.name in v.check.split(", ")]
     severity = dg.AssetCheckSeverity.ERROR if outcome.suite.blocking else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.RawMetadataValue] = {
         "suite": f"expectations/{source.key}/{outcome.suite.name}.json",
@@ -76,7 +76,7 @@ def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> 
     description = (
         "; ".join(v.message for v in refused)
         if refused
-        else (outcome.result.summary() if not outcome.passed else f"{outcome.suite.rule}: met")
+        else (outcome.result.summary() if not outcome.passed else f"passed: {outcome.suite.rule}")
     )
     return dg.AssetCheckResult(
         check_name=outcome.suite.name,

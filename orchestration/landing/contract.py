@@ -87,8 +87,11 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
             f"the file is UTF-16 text; the contract is {' or '.join(accepted)} "
             "(in Excel: Save As 'CSV UTF-8')",
         )
-    if b"\x00" in data[:4096]:
-        raise ContractError(path, "file", "the file holds binary data (NUL bytes), not CSV text")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise ContractError(
+            path, f"byte {offset}", "the file holds binary data (a NUL byte), not CSV text"
+        )
     errors: list[tuple[str, UnicodeDecodeError]] = []
     for encoding in accepted:
         if encoding == "utf-16":
@@ -97,6 +100,10 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
             return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
         except UnicodeDecodeError as exc:
             errors.append((encoding, exc))
+    if not errors:
+        raise ContractError(
+            path, "file", "the file is not UTF-16 text: it has no UTF-16 byte order mark"
+        )
     encoding, exc = errors[0]
     # utf-8-sig counts offsets after the byte order mark; the file's offset includes it.
     offset = exc.start + (len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0)
@@ -109,8 +116,9 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
 
 
 def csv_reader(text: str, delimiter: str = ",") -> Iterator[list[str]]:
-    """A csv reader over text with any line ending (Excel for Mac still writes bare CR)."""
-    return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    """A strict csv reader over text with any line ending (Excel for Mac still writes bare CR):
+    a quote left open (a file cut inside a quoted field) is an error, not a value."""
+    return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
 
 
 def csv_header(path: Path, text: str, delimiter: str = ",") -> list[str]:
@@ -132,7 +140,7 @@ def csv_records(
     Every row must be as wide as the header: a row cut short (a truncated download) or with a
     stray comma is refused naming its line.
     """
-    reader = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
+    reader = csv_reader(text, delimiter)
     next(reader, None)
     while True:
         try:
@@ -140,9 +148,12 @@ def csv_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ContractError(
-                path, f"row {reader.line_num}", f"not readable as CSV: {exc}"
-            ) from exc
+            reason = (
+                "the file ends inside a quoted field: it was cut short (a truncated download?)"
+                if "unexpected end of data" in str(exc)
+                else f"not readable as CSV: {exc}"
+            )
+            raise ContractError(path, f"row {reader.line_num}", reason) from exc
         if not record or all(not value.strip() for value in record):
             continue
         if len(record) != width:

@@ -56,6 +56,14 @@ create table if not exists {LEDGER} (
 _HIDDEN_PREFIXES = (".", "~$")
 
 
+class FileTypeRefused(ContractError):
+    """A file of a type the source does not take (an .xlsx in a CSV folder)."""
+
+
+class FuturePeriod(ContractError):
+    """A file holding a period that has not ended."""
+
+
 class LandingFolderMissing(FileNotFoundError):
     """The source's landing folder does not exist; nothing was loaded or removed."""
 
@@ -67,6 +75,8 @@ class FileVerdict:
     Attributes:
         status: `loaded` (new or changed, accepted), `unchanged`, `refused`, `removed` (gone
             from the folder, its rows too) or `ignored` (not a regular file: a folder, a pipe).
+            The ledger keeps `accepted`, `refused`, `superseded` (replaced by a newer version
+            of the same file), `removed` and `withdrawn` (a refused file taken away).
         check: for a refusal, the rule's family: `file type`, `contract`, `future period`, or
             the name of the suite that refused it.
     """
@@ -199,17 +209,17 @@ def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
     if not path.is_file():
         raise ContractError(path, "file", "not a regular file")
     if not source.accepts(path):
-        raise ContractError(
+        raise FileTypeRefused(
             path,
-            "file type",
-            f"{path.suffix or 'a file without an extension'} is not accepted in "
+            "file",
+            f"the type {path.suffix or '(no extension)'} is not accepted in "
             f"{source.folder}/ (accepted: {', '.join(source.file_types)}); nothing in it is "
             "loaded",
         )
     parsed = source.parser.parse(path)
     end = source.grain.period_end(parsed.release.last_period)
     if end >= today:
-        raise ContractError(
+        raise FuturePeriod(
             path,
             parsed.release.last_period_where,
             f"the {source.grain.value} ending {end:%Y-%m-%d} has not ended on {today:%Y-%m-%d}; "
@@ -320,8 +330,19 @@ def _record(
     verdicts: list[FileVerdict],
     checked_at: datetime,
 ) -> None:
-    """Writes the run's verdicts to the ledger, one row per file version."""
+    """Writes the run's verdicts to the ledger, one row per file version.
+
+    A refusal stands while its file is in the folder: a refused file taken out of the folder
+    (or replaced by a version that is accepted) no longer makes its source stale.
+    """
     stamp = checked_at.astimezone(UTC).replace(tzinfo=None)
+    present = [v.name for v in verdicts if v.status not in ("removed", "ignored")]
+    names = ", ".join("?" for _ in present) or "null"
+    con.execute(
+        f"update {LEDGER} set status = 'withdrawn', checked_at = ? where source = ? "
+        f"and status = 'refused' and source_file not in ({names})",
+        [stamp, source.key, *present],
+    )
     for verdict in verdicts:
         if verdict.status == "removed":
             con.execute(
@@ -335,7 +356,7 @@ def _record(
         if verdict.status == "loaded":
             con.execute(
                 f"update {LEDGER} set status = 'superseded', checked_at = ? "
-                "where source = ? and source_file = ? and status = 'accepted' "
+                "where source = ? and source_file = ? and status in ('accepted', 'refused') "
                 "and source_sha256 <> ?",
                 [stamp, source.key, verdict.name, verdict.sha256],
             )
@@ -438,12 +459,12 @@ def sync_source(
             continue
         try:
             candidates.append(_check_file(source, path, today))
+        except FileTypeRefused as error:
+            verdicts.append(_refusal(path.name, sha, error, "file type"))
+        except FuturePeriod as error:
+            verdicts.append(_refusal(path.name, sha, error, "future period", _peek(source, path)))
         except ContractError as error:
-            family = "file type" if error.where == "file type" else "contract"
-            if "has not ended" in error.rule:
-                family = "future period"
-            release = _peek(source, path) if family != "file type" else None
-            verdicts.append(_refusal(path.name, sha, error, family, release))
+            verdicts.append(_refusal(path.name, sha, error, "contract", _peek(source, path)))
 
     removed = sorted(name for name in known if name not in present)
     accepted, refused, outcomes = _gate(con, source, removed, candidates, loaded_at)

@@ -34,6 +34,9 @@ from orchestration.landing.load import LEDGER
 from orchestration.lib.duck import quote_literal
 
 DBT_RESULTS = "audit.dbt_results"
+# Analysts open the copy with whatever DuckDB their tool bundles (the CLI, R, DBeaver, Power
+# BI): written in the 1.4 storage format, it opens in DuckDB 1.4 and later, not only in 2.0.
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
 # Statuses dbt reports for a node that did not do its job.
 FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
 
@@ -179,7 +182,7 @@ def _refused(con: duckdb.DuckDBPyConnection, catalog: str, unit: PublicationUnit
 
 
 def _stale_reason(entry: UnitPublication) -> str:
-    """'stale: figures from release 2024-01; the 2024-02 file ... failed check X (...)'."""
+    """'figures from release 2024-01; the 2024-02 file ... failed check X (...)', or ''."""
     newer = [
         refusal
         for refusal in entry.refused
@@ -195,7 +198,7 @@ def _stale_reason(entry: UnitPublication) -> str:
             f"({refusal['where']}: {refusal['rule']})"
         )
     shown = f"figures from release {entry.release}" if entry.release else "no figures"
-    return f"stale: {shown}; " + "; ".join(parts)
+    return f"{shown}; " + "; ".join(parts)
 
 
 def _previous_manifest(path: Path) -> dict[str, Any]:
@@ -286,7 +289,9 @@ def _stage(
     unit's entry and the row counts."""
     entries: list[UnitPublication] = []
     previous_units = previous.get("sources", {})
-    con = duckdb.connect(str(staged_db))
+    con = duckdb.connect(
+        str(staged_db), config={"storage_compatibility_version": PUBLISHED_STORAGE_VERSION}
+    )
     try:
         con.execute(f"attach {quote_literal(str(warehouse))} as warehouse (read_only)")
         old_tables: set[str] = set()

@@ -12,11 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-# Which rows each board measure counts in a 2022-era (Historical) MPS file.
+# Which rows each board measure counts in an MPS file of the 2019-2023 layout, in either of its
+# namings (2019-2021 releases say "Burglary - Residential", 2022-2023 "Domestic Burglary").
 MEASURE_ROWS = {
     "burglary": lambda major, minor: major == "Burglary",
-    "burglary_residential": lambda major, minor: minor == "Domestic Burglary",
-    "burglary_business": lambda major, minor: minor == "Burglary Business and Community",
+    "burglary_residential": lambda major, minor: minor
+    in ("Domestic Burglary", "Burglary - Residential"),
+    "burglary_business": lambda major, minor: minor
+    in ("Burglary Business and Community", "Burglary - Business and Community"),
     "robbery": lambda major, minor: major == "Robbery",
     "violence_with_injury": lambda major, minor: minor == "Violence with Injury",
 }

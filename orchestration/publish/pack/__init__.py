@@ -4,7 +4,16 @@ See `docs/pack.md`. The pipeline calls `build_pack`; a new section is a `Section
 `orchestration.publish.pack.sections.SECTIONS` (a query and a template).
 """
 
-from orchestration.publish.pack.build import PackOutput, build_pack
+from orchestration.publish.pack.build import PackOutput, PackUnavailable, build_pack
 from orchestration.publish.pack.sections import SECTIONS, PackContext, Section, Sheet, SheetColumn
 
-__all__ = ["SECTIONS", "PackContext", "PackOutput", "Section", "Sheet", "SheetColumn", "build_pack"]
+__all__ = [
+    "SECTIONS",
+    "PackContext",
+    "PackOutput",
+    "PackUnavailable",
+    "Section",
+    "Sheet",
+    "SheetColumn",
+    "build_pack",
+]

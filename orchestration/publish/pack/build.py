@@ -63,7 +63,7 @@ class PackOutput:
     html_path: Path
     xlsx_path: Path
     overview_rows: int
-    stale_sections: list[str] = field(default_factory=list)
+    stale_sections: list[str] = field(default_factory=list)  # section keys
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,14 @@ class RenderedSection:
 
     @property
     def provenance_note(self) -> str:
-        """'Source: <title>, release <r> (published <date>).' with the stale reason if any."""
+        """'Source: <title>, release <r>.', after 'Stale: <why>.' when the source is stale."""
         source = self.provenance
         if source is None:
             return ""
         release = f", release {source['release']}" if source.get("release") else ""
-        published_at = source.get("published_at")
-        when = f" (published {published_at:%Y-%m-%d})" if published_at else ""
-        note = f"Source: {source['title']}{release}{when}."
+        note = f"Source: {source['title']}{release}."
         if source.get("is_stale"):
-            note += f" STALE: {source['reason']}"
+            note = f"Stale: {source['reason']}. {note}"
         return note
 
 
@@ -276,6 +274,6 @@ def build_pack(
         xlsx_path=xlsx_path,
         overview_rows=len(overview.rows),
         stale_sections=[
-            r.section.title for r in rendered if r.provenance and r.provenance.get("is_stale")
+            r.section.key for r in rendered if r.provenance and r.provenance.get("is_stale")
         ],
     )
