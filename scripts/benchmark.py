@@ -1,11 +1,18 @@
-"""Times each stage of the refresh on the sample data and reports peak memory.
+"""Times a refresh on the sample data: each stage, then the whole refresh launched two ways.
 
     make bench            # or: .venv/bin/python scripts/benchmark.py [--repeat N]
 
-Works in a temporary warehouse, never the project's. Stages are timed separately (parse and
-load, the raw checks, dbt build, publish, board pack) because they scale differently: the load
-with the number and size of files, dbt with the months and boroughs in the marts. Wall-clock
-times on a shared machine vary by tens of percent between runs; compare medians of --repeat.
+Works in temporary folders, never the project's warehouse or Dagster instance.
+
+1. Stages, timed separately because they scale differently: each source's landing (parse,
+   gate, load), the dbt build (models, then tests), publish, and the board pack; with the peak
+   memory of the Python stages and of dbt.
+2. The whole refresh as `make run` runs it (`python -m orchestration.cli run`, in process), and
+   as the UI and the schedule launch it: through the instance's run launcher, as `dagster job
+   launch` does, which starts a run worker that loads the code location first.
+
+Wall-clock times on a shared machine vary by tens of percent between runs; compare medians of
+--repeat.
 """
 
 from __future__ import annotations
@@ -28,17 +35,30 @@ warnings.filterwarnings("ignore", module="dagster")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from orchestration.landing.load import sync_source  # noqa: E402
+from orchestration.lib.boroughs import resolve_borough  # noqa: E402
 from orchestration.lib.config import DBT_PROJECT_DIR, Settings  # noqa: E402
-from orchestration.lib.duck import read_only, read_write  # noqa: E402
-from orchestration.lib.reference import (  # noqa: E402
-    borough_aliases,
-    category_label_keys,
-)
-from orchestration.met.checks import coverage_rows, label_rows, recorded_crime_rows  # noqa: E402
-from orchestration.met.load import sync_recorded_crime  # noqa: E402
-from orchestration.publish.marts import publish_marts  # noqa: E402
+from orchestration.lib.duck import read_write  # noqa: E402
+from orchestration.publish.assets import publication_units  # noqa: E402
+from orchestration.publish.marts import publish  # noqa: E402
 from orchestration.publish.pack import build_pack  # noqa: E402
-from orchestration.quality.gx import validate  # noqa: E402
+from orchestration.sources import SOURCES  # noqa: E402
+from orchestration.transform.assets import dbt_project  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MONTH = "2021-05"
+# The instance the launch comparison uses: launched runs start at once (no daemon needed).
+LAUNCH_INSTANCE = """\
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: DefaultRunCoordinator
+concurrency:
+  pools:
+    granularity: op
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -65,89 +85,158 @@ def high_water_mark_kib(pid: int) -> int:
 peaks: dict[str, int] = {}
 
 
-def run_once(settings: Settings) -> dict[str, float]:
-    shutil.rmtree(settings.warehouse_dir, ignore_errors=True)
-    settings.warehouse_dir.mkdir(parents=True)
-    times: dict[str, float] = {}
-
-    def load() -> None:
-        with read_write(settings.warehouse_path) as con:
-            sync_recorded_crime(con, settings.recorded_crime_dir)
-
-    def checks() -> None:
-        with read_only(settings.warehouse_path) as con:
-            rows, coverage, labels = recorded_crime_rows(con), coverage_rows(con), label_rows(con)
-        validate(
-            "met_recorded_crime",
-            rows,
-            parameters={"known_borough_keys": sorted(borough_aliases())},
-            index_columns=["source_file", "source_row"],
-        )
-        validate("met_recorded_crime_coverage", coverage)
-        validate(
-            "met_recorded_crime_labels",
-            labels,
-            parameters={"known_label_keys": sorted(category_label_keys())},
-        )
-
-    def dbt_build() -> None:
-        dbt = str(Path(sys.executable).with_name("dbt"))
-        process = subprocess.Popen(
-            [dbt, "build", "--quiet", "--profiles-dir", ".", "--project-dir", "."],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, "SCP_WAREHOUSE_DIR": str(settings.warehouse_dir)},
-        )
+def run_watched(name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
+    """Runs a command to the end, sampling its peak memory; fails loudly if it fails."""
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
         peak = 0
         while process.poll() is None:
             peak = max(peak, high_water_mark_kib(process.pid))
             time.sleep(0.05)
         if process.returncode:
-            raise SystemExit(f"dbt build failed ({process.returncode})")
-        peaks["dbt build"] = max(peaks.get("dbt build", 0), peak)
+            output.seek(0)
+            tail = output.read().decode(errors="replace")[-2000:]
+            raise SystemExit(f"{name} failed ({process.returncode}):\n{tail}")
+    peaks[name] = max(peaks.get(name, 0), peak)
 
-    times["parse and load raw"] = timed(load)
-    times["raw checks (GX)"] = timed(checks)
-    times["dbt build"] = timed(dbt_build)
-    times["publish"] = timed(
-        lambda: publish_marts(settings.warehouse_path, settings.published_dir, "2021-05")
+
+def stages_once(settings: Settings) -> dict[str, float]:
+    shutil.rmtree(settings.warehouse_dir, ignore_errors=True)
+    settings.warehouse_dir.mkdir(parents=True)
+    times: dict[str, float] = {}
+    env = {**os.environ, "SCP_WAREHOUSE_DIR": str(settings.warehouse_dir)}
+    dbt = [str(BIN / "dbt"), "--quiet"]
+    flags = ["--profiles-dir", ".", "--project-dir", "."]
+
+    for source in SOURCES:
+
+        def land(source=source) -> None:
+            with read_write(settings.warehouse_path) as con:
+                sync_source(con, source, settings.raw_dir)
+
+        times[f"land {source.key}"] = timed(land)
+    times["dbt models"] = timed(
+        lambda: run_watched(
+            "dbt",
+            [*dbt, "build", "--exclude-resource-type", "test", "--exclude-resource-type",
+             "unit_test", *flags],
+            env,
+            DBT_PROJECT_DIR,
+        )
     )
+    times["dbt tests"] = timed(lambda: run_watched("dbt", [*dbt, "test", *flags], env, DBT_PROJECT_DIR))
+    units = publication_units(dbt_project, SOURCES)
+    times["publish"] = timed(lambda: publish(settings.warehouse_path, settings.published_dir, units))
     times["board pack"] = timed(
         lambda: build_pack(
-            settings.published_db_path, settings.packs_dir / "2021-05", "Barnet", date(2021, 5, 1)
+            settings.published_db_path,
+            settings.packs_dir / MONTH,
+            resolve_borough("Barnet"),
+            date(2021, 5, 1),
         )
     )
     return times
 
 
+def refresh_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCP_", "DAGSTER_"))}
+    env.update(
+        SCP_RAW_DIR=str(PROJECT_ROOT / "raw"),
+        SCP_WAREHOUSE_DIR=str(root / "warehouse"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    )
+    return env
+
+
+def cli_once(root: Path) -> float:
+    """`make run`: the whole refresh in process, from a fresh warehouse."""
+    shutil.rmtree(root, ignore_errors=True)
+    env = refresh_env(root)
+    command = [str(BIN / "python"), "-m", "orchestration.cli", "run", "--month", MONTH]
+    return timed(lambda: run_watched("make run", command, env, PROJECT_ROOT))
+
+
+def launched_once(root: Path) -> float:
+    """The same refresh through the run launcher, as the UI, a schedule or a sensor starts it:
+    from `dagster job launch` to the end of the run worker it started (read from the run's
+    record in the instance)."""
+    import dagster as dg
+
+    shutil.rmtree(root, ignore_errors=True)
+    home = root / "dagster_home"
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text(LAUNCH_INSTANCE, encoding="utf-8")
+    env = refresh_env(root)
+    command = [
+        str(BIN / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "refresh",
+        "--tags", f'{{"dagster/partition": "{MONTH}"}}',
+    ]
+    started = time.time()
+    run_watched("dagster job launch", command, env, PROJECT_ROOT)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        while True:
+            (record,) = instance.get_run_records(limit=1)
+            if record.dagster_run.is_finished:
+                break
+            time.sleep(0.2)
+    if record.dagster_run.status != dg.DagsterRunStatus.SUCCESS:
+        raise SystemExit(f"the launched run ended {record.dagster_run.status}: see {home}")
+    return record.end_time - started
+
+
+def report(title: str, runs: list[dict[str, float]]) -> None:
+    print(title)
+    for stage in runs[0]:
+        values = [run[stage] for run in runs]
+        print(f"  {stage:<28} {statistics.median(values):7.2f}   (min {min(values):.2f})")
+    totals = [sum(run.values()) for run in runs]
+    print(f"  {'total':<28} {statistics.median(totals):7.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs to take the median of")
+    parser.add_argument("--stages-only", action="store_true", help="skip the whole-refresh timings")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="scp-bench-") as tmp:
         settings = Settings(
             raw_dir=PROJECT_ROOT / "raw",
-            warehouse_dir=Path(tmp) / "warehouse",
+            warehouse_dir=Path(tmp) / "stages" / "warehouse",
             borough="Barnet",
-            dagster_home=Path(tmp) / "dagster_home",
+            dagster_home=Path(tmp) / "stages" / "dagster_home",
         )
-        files = sorted(settings.recorded_crime_dir.glob("*.csv"))
+        files = [p for p in settings.raw_dir.rglob("*") if p.is_file() and p.suffix != ".md"]
         size = sum(path.stat().st_size for path in files)
-        runs = [run_once(settings) for _ in range(args.repeat)]
+        stage_runs = [stages_once(settings) for _ in range(args.repeat)]
         database_size = settings.warehouse_path.stat().st_size
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    print(f"sample: {len(files)} file(s), {size / 1e6:.1f} MB; {args.repeat} run(s); median s")
-    for stage in runs[0]:
-        values = [run[stage] for run in runs]
-        print(f"  {stage:<20} {statistics.median(values):7.2f}   (min {min(values):.2f})")
-    totals = [sum(run.values()) for run in runs]
-    print(f"  {'total':<20} {statistics.median(totals):7.2f}")
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"peak memory: load, checks, publish and pack {own:.0f} MiB; "
-        f"dbt build {peaks.get('dbt build', 0) / 1024:.0f} MiB (sampled every 50 ms)"
-    )
-    print(f"working warehouse after one run: {database_size / 1e6:.1f} MB")
+        print(f"sample: {len(files)} file(s), {size / 1e6:.1f} MB; {args.repeat} run(s); median s")
+        report("stages", stage_runs)
+        print(
+            f"peak memory: landing, publish and pack {own:.0f} MiB; "
+            f"dbt {peaks.get('dbt', 0) / 1024:.0f} MiB (sampled every 50 ms)"
+        )
+        print(f"working warehouse after one run: {database_size / 1e6:.1f} MB")
+        if args.stages_only:
+            return 0
+        cli = [cli_once(Path(tmp) / "cli") for _ in range(args.repeat)]
+        launched = [launched_once(Path(tmp) / "launched") for _ in range(args.repeat)]
+        ratio = statistics.median(launched) / statistics.median(cli)
+        print("whole refresh, from a fresh warehouse (median s):")
+        print(f"  {'make run (in process)':<40} {statistics.median(cli):7.2f}   (min {min(cli):.2f})")
+        print(
+            f"  {'run launcher (UI, schedule, sensor)':<40} {statistics.median(launched):7.2f}"
+            f"   (min {min(launched):.2f})"
+        )
+        print(f"  launched / make run: {ratio:.2f}x (target: within 1.5x)")
+        print(
+            f"peak memory: make run {peaks.get('make run', 0) / 1024:.0f} MiB; "
+            f"launched refresh {peaks.get('dagster job launch', 0) / 1024:.0f} MiB (the launcher "
+            "process; its run worker is measured by the make run figure)"
+        )
     return 0
 
 

@@ -3,8 +3,9 @@
 One real `dagster-webserver` (and `dagster-daemon`, which takes queued runs off the queue)
 per module, on a private copy of raw/, an empty warehouse and a fresh Dagster home with the
 project's dagster.yaml. Headless Chromium opens the asset graph, the catalog and the checks;
-the monthly refresh for 2021-05 is launched through the webserver's GraphQL API, the way the
-UI's Materialize button does, and its run page and partitions are looked at in the browser.
+the refresh for 2021-05 is launched through the webserver's GraphQL API, the way the UI's
+Materialize button does, and its run page and the pack's partitions are looked at in the
+browser.
 Screenshots go to test-artifacts/.
 """
 
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-JOB = "monthly_refresh"
+JOB = "refresh"
 RUN_TIMEOUT_SECONDS = 8 * 60
 PAGE_TIMEOUT_MS = 60_000
 TERMINAL_STATUSES = {"SUCCESS", "FAILURE", "CANCELED"}
@@ -47,10 +48,14 @@ INGEST = "raw / met_recorded_crime"
 DBT = ["staging / stg_met__recorded_crime", "marts / kpi_crime_overview"]
 PUBLISH = ["published / marts", "published / board_pack"]
 RAW_CHECKS = [
-    "recorded_crime_contract",
-    "recorded_crime_every_borough_every_month",
-    "recorded_crime_labels_known",
-    "recorded_crime_fresh",
+    "contract",
+    "known_boroughs",
+    "one_count_per_release",
+    "every_borough_every_month",
+    "board_measures_present",
+    "labels_known",
+    "fresh",
+    "download",
 ]
 
 
@@ -258,7 +263,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def refresh_run(ui: UI) -> Run:
-    """The monthly refresh for 2021-05, launched through the webserver and run to the end."""
+    """The refresh for 2021-05, launched through the webserver and run to the end."""
     started = time.monotonic()
     params = {
         "selector": {
@@ -303,7 +308,7 @@ def refresh_run(ui: UI) -> Run:
 
 def test_asset_graph_shows_ingest_dbt_and_publish(ui: UI, page: Any, artifacts_dir: Path):
     _open(page, ui.url("/asset-groups"))
-    for group in ["met", "staging", "intermediate", "marts", "publish", "reference"]:
+    for group in ["met_recorded_crime", "publish", "reference"]:
         _expect_text(page, group)
     # The global lineage starts with the groups collapsed; expand them all (⌥E in the UI).
     page.get_by_text("Global asset lineage").click()
@@ -329,8 +334,7 @@ def test_ingest_asset_shows_its_checks(ui: UI, page: Any, artifacts_dir: Path):
     _expect_text(page, f"Checks ({len(RAW_CHECKS)})")
     for check in RAW_CHECKS:
         expect(page.get_by_text(check, exact=True).first).to_be_attached()
-    _expect_text(page, "recorded_crime_contract")
-    _expect_text(page, "This is a blocking asset check.")
+    _expect_text(page, "known_boroughs")
     page.screenshot(path=str(artifacts_dir / "ui_asset_checks.png"))
 
 
@@ -345,11 +349,12 @@ def test_run_launched_from_the_webserver_succeeds(
     page.screenshot(path=str(artifacts_dir / "ui_run.png"))
 
 
-def test_partition_shows_materialized_after_the_run(
+def test_the_packs_partition_shows_materialized_after_the_run(
     ui: UI, refresh_run: Run, page: Any, artifacts_dir: Path
 ):
     _open(
-        page, ui.url(f"/assets/raw/met_recorded_crime?view=partitions&partition={REPORTING_MONTH}")
+        page,
+        ui.url(f"/assets/published/board_pack?view=partitions&partition={REPORTING_MONTH}"),
     )
     _expect_text(page, "Materialized (1)")
     _expect_text(page, refresh_run.run_id[:8])
@@ -358,7 +363,7 @@ def test_partition_shows_materialized_after_the_run(
 
 def test_checks_passed_after_the_run(ui: UI, refresh_run: Run, page: Any, artifacts_dir: Path):
     _open(page, ui.url("/assets/raw/met_recorded_crime?view=checks"))
-    _expect_text(page, "recorded_crime_contract")
+    _expect_text(page, "known_boroughs")
     _expect_text(page, "Passed")
     page.screenshot(path=str(artifacts_dir / "ui_asset_checks_after_run.png"))
 
@@ -391,8 +396,8 @@ STEP_END_EVENTS = {"ExecutionStepSuccessEvent", "ExecutionStepFailureEvent"}
 
 
 def test_pool_ran_the_warehouse_steps_one_at_a_time(ui: UI, refresh_run: Run):
-    """The multiprocess executor starts every ready step at once; the instance's pool limit
-    (dagster.yaml) is what keeps two DuckDB writers or a reader and a writer apart."""
+    """The refresh runs in one process, one step at a time; the instance's pool limit
+    (dagster.yaml) is what keeps it from overlapping another run's warehouse steps."""
     selector = {
         "repositoryLocationName": ui.location,
         "repositoryName": ui.repository,

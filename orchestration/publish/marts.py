@@ -17,6 +17,7 @@ new one, never half of either, and a failure leaves the old one whole.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -39,6 +40,11 @@ DBT_RESULTS = "audit.dbt_results"
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
 # Statuses dbt reports for a node that did not do its job.
 FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
+
+
+# What DuckDB raises when the disk refuses a write (full, read-only, not permitted); a commit
+# that cannot write its log surfaces as a transaction error.
+WRITE_FAILURES = (duckdb.IOException, duckdb.PermissionException, duckdb.TransactionException)
 
 
 class PublishError(RuntimeError):
@@ -103,7 +109,9 @@ def _cleaned(paths: list[Path]) -> Iterator[None]:
     finally:
         for path in paths:
             for leftover in (path, path.with_name(path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
+                # A read-only disk refuses even the removal of a file that is not there.
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
 
 
 def build_failures(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
@@ -236,6 +244,7 @@ def publish(
     try:
         published_dir.mkdir(parents=True, exist_ok=True)
         parquet_dir.mkdir(exist_ok=True)
+        _remove_leftovers(published_dir)
     except OSError as exc:
         raise PublishError(_cannot_write(published_dir, exc)) from exc
 
@@ -263,13 +272,26 @@ def publish(
             for table, path in staged_parquet.items():
                 os.replace(path, parquet_dir / f"{table}.parquet")
             os.replace(staged_manifest, manifest_path)
-        except (OSError, duckdb.IOException, duckdb.InvalidInputException) as exc:
+        except (OSError, *WRITE_FAILURES) as exc:
             raise PublishError(_cannot_write(published_dir, exc)) from exc
     return PublishReport(database, manifest_path, row_counts, entries)
 
 
+def _remove_leftovers(published_dir: Path) -> None:
+    """Staged files of a publish that was killed: publishing is one at a time (the warehouse
+    pool), so any staged file present now belongs to a run that died."""
+    for pattern in (".staged-*", ".manifest-*", "parquet/.*.parquet.tmp"):
+        for leftover in published_dir.glob(pattern):
+            leftover.unlink(missing_ok=True)
+
+
 def _cannot_write(folder: Path, exc: BaseException) -> str:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+    else:
+        # DuckDB's message ends with the operating system's: "...: No space left on device".
+        lines = str(exc).strip().splitlines()
+        reason = lines[0].split(": ")[-1] if lines else type(exc).__name__
     return (
         f"cannot write the published copy in {folder}: {reason.strip()}. The previous "
         "published copy is unchanged; free space or make the folder writable and run again."

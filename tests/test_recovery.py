@@ -1,0 +1,278 @@
+"""Faults around the run, not in the data: a run killed with kill -9, a full or read-only
+published folder, a warehouse held open by another process, a missing landing folder.
+
+Each ends in a sentence (in the terminal and in the Dagster UI) and leaves the published copy
+whole, and none stops a later refresh. Real components: a real `python -m orchestration.cli
+run` killed with SIGKILL, a real tmpfs that fills up or is remounted read-only (where the
+machine lets tests mount one), a real second process holding the DuckDB file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from orchestration.landing.assets import build_ingest_asset
+from orchestration.lib.config import Settings
+from orchestration.lib.instance import write_dagster_yaml
+from orchestration.lib.partitions import WAREHOUSE_POOL
+from orchestration.lib.resources import PipelineSettings, Vintage
+from orchestration.publish.marts import PublishError, publish
+from orchestration.sources.met_recorded_crime import SOURCE
+from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
+
+pytestmark = pytest.mark.e2e
+
+
+def cli_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCP_", "DAGSTER_"))}
+    env.update(
+        SCP_RAW_DIR=str(root / "raw"),
+        SCP_WAREHOUSE_DIR=str(root / "warehouse"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def cli_run(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "run", "--month", "2021-05", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def publish_slot_holder(instance: dg.DagsterInstance) -> str | None:
+    info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
+    return next(
+        (slot.run_id for slot in info.claimed_slots if slot.step_key == "published__marts"), None
+    )
+
+
+def test_after_a_kill_9_during_publishing_the_next_run_frees_the_warehouse_and_publishes(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    write_dagster_yaml(tmp_path / "dagster_home")
+    env = cli_env(tmp_path)
+    first = cli_run(env)
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        deadline = time.monotonic() + 300
+        dead_run = None
+        while dead_run is None and first.poll() is None and time.monotonic() < deadline:
+            dead_run = publish_slot_holder(instance)
+            time.sleep(0.02)
+        assert dead_run, f"the first run never reached publishing:\n{first.communicate()[0]}"
+        # As an out-of-memory kill or a reboot would: no chance to clean up.
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.STARTED
+        assert publish_slot_holder(instance) == dead_run
+
+        second = cli_run(env, "--wait-minutes", "2")
+        output, _ = second.communicate(timeout=600)
+        assert second.returncode == 0, output
+        assert f"run {dead_run} (refresh" in output
+        assert "died without finishing" in output and "marked failed" in output
+        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
+        assert publish_slot_holder(instance) is None
+    published = tmp_path / "warehouse" / "published"
+    assert (published / "marts.duckdb").is_file()
+    assert (published / "packs" / "2021-05").is_dir()
+    assert not list(published.glob(".*")), "no staged file of the killed run is left behind"
+
+
+def test_a_live_run_holding_the_warehouse_is_named_and_waited_for_then_given_up_on(
+    tmp_path: Path,
+) -> None:
+    """A second `make run` while one is running says which run it waits for, and stops at
+    its time limit with a sentence instead of waiting in silence."""
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    write_dagster_yaml(tmp_path / "dagster_home")
+    env = cli_env(tmp_path)
+    first = cli_run(env)
+    try:
+        with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+            deadline = time.monotonic() + 120
+            while not instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots:
+                assert first.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+        second = cli_run(env, "--wait-minutes", "0.05")
+        output, _ = second.communicate(timeout=120)
+    finally:
+        first.wait(timeout=600)
+    assert second.returncode == 2, output
+    assert "waiting for run" in output
+    assert "still holds the working warehouse after" in output
+    assert first.returncode == 0
+
+
+# --- the published folder full or read-only -----------------------------------------------------
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, pipeline: PipelineRun) -> Iterator[tuple[Path, Path]]:
+    """The session's working warehouse and published copy, the latter on a tmpfs just big
+    enough to hold it: the next publication does not fit."""
+    warehouse_dir = tmp_path / "warehouse"
+    published = warehouse_dir / "published"
+    published.mkdir(parents=True)
+    shutil.copy(pipeline.warehouse, warehouse_dir / "warehouse.duckdb")
+    size = sum(p.stat().st_size for p in (pipeline.warehouse_dir / "published").rglob("*") if p.is_file())
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size + 256 * 1024}", "tmpfs", str(published)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode:
+        pytest.skip(f"this machine does not let tests mount a tmpfs: {mounted.stderr.strip()}")
+    try:
+        shutil.copytree(pipeline.warehouse_dir / "published", published, dirs_exist_ok=True)
+        yield warehouse_dir, published
+    finally:
+        subprocess.run(["umount", str(published)], check=True)
+
+
+def materialize_publish(pipeline: PipelineRun, warehouse_dir: Path) -> dg.ExecuteInProcessResult:
+    """The publish step alone, through Dagster, on another warehouse folder."""
+    published_marts = pipeline.definitions.get_assets_def(dg.AssetKey(["published", "marts"]))
+    settings = Settings.from_env()
+    settings = Settings(
+        raw_dir=settings.raw_dir,
+        warehouse_dir=warehouse_dir,
+        borough=settings.borough,
+        dagster_home=settings.dagster_home,
+    )
+    return dg.materialize(
+        [published_marts],
+        resources={"pipeline": PipelineSettings.from_settings(settings), "vintage": Vintage()},
+        raise_on_error=False,
+    )
+
+
+def step_failure(result: dg.ExecuteInProcessResult) -> str:
+    """The sentence of the one failed step (a `dg.Failure`), or the error it raised instead."""
+    (failure,) = result.get_step_failure_events()
+    data = failure.step_failure_data
+    assert data.user_failure_data is not None, f"not a sentence but an error: {data.error}"
+    return data.user_failure_data.description
+
+
+def test_a_full_published_disk_fails_with_a_sentence_and_leaves_the_copy_whole(
+    pipeline: PipelineRun, small_disk: tuple[Path, Path]
+) -> None:
+    warehouse_dir, published = small_disk
+    before = digests(published)
+    result = materialize_publish(pipeline, warehouse_dir)
+    assert not result.success
+    message = step_failure(result)
+    assert f"cannot write the published copy in {published}" in message
+    assert "No space left on device" in message
+    assert "previous published copy is unchanged" in message
+    assert digests(published) == before
+    assert not [p.name for p in published.rglob(".*")], "no staged file or .wal is left"
+
+
+def test_a_read_only_published_disk_fails_with_a_sentence_and_leaves_the_copy_whole(
+    pipeline: PipelineRun, small_disk: tuple[Path, Path]
+) -> None:
+    warehouse_dir, published = small_disk
+    subprocess.run(["mount", "-o", "remount,ro", str(published)], check=True)
+    before = digests(published)
+    with pytest.raises(PublishError) as caught:
+        publish(warehouse_dir / "warehouse.duckdb", published, [])
+    assert "Read-only file system" in str(caught.value)
+    assert "previous published copy is unchanged" in str(caught.value)
+    assert digests(published) == before
+
+
+# --- the warehouse and the landing folder -----------------------------------------------------
+
+
+def ingest(tmp_path: Path) -> dg.ExecuteInProcessResult:
+    settings = Settings(
+        raw_dir=tmp_path / "raw",
+        warehouse_dir=tmp_path / "warehouse",
+        borough="Barnet",
+        dagster_home=tmp_path / "dagster_home",
+    )
+    return dg.materialize(
+        [build_ingest_asset(SOURCE)],
+        resources={"pipeline": PipelineSettings.from_settings(settings)},
+        raise_on_error=False,
+    )
+
+
+def test_a_warehouse_held_open_by_another_process_fails_naming_that_process(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; c = duckdb.connect({str(warehouse)!r}); "
+         "print('open', flush=True); time.sleep(120)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        result = ingest(tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not result.success
+    message = step_failure(result)
+    assert f"the working warehouse {warehouse} is open in process {holder.pid}" in message
+    assert "published/marts.duckdb" in message
+
+
+def test_a_missing_landing_folder_is_named_and_the_source_keeps_its_data(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    result = ingest(tmp_path)
+    assert result.success, "a missing folder of one source must not stop the others"
+    contract = {e.check_name: e for e in result.get_asset_check_evaluations()}["contract"]
+    assert not contract.passed
+    assert f"the landing folder {tmp_path / 'raw' / 'met' / 'recorded_crime'} does not exist" in (
+        contract.description
+    )
+
+
+def test_an_unreadable_file_is_refused_by_name(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    folder = tmp_path / "raw" / "met" / "recorded_crime"
+    (folder / "MPS_from_a_share.csv").symlink_to(tmp_path / "gone" / "MPS.csv")
+    result = ingest(tmp_path)
+    assert result.success
+    contract = {e.check_name: e for e in result.get_asset_check_evaluations()}["contract"]
+    assert not contract.passed
+    assert "MPS_from_a_share.csv: file: cannot be read: No such file or directory" in (
+        contract.description
+    )
