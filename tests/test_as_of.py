@@ -9,7 +9,6 @@ The expected figures are computed here from the 2021-08 file alone with the csv 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,16 +29,15 @@ AS_OF = "2021-12-31"  # between the two releases
 
 @pytest.fixture(scope="module")
 def as_of_run(
-    pipeline_env: dict[str, Path], extended_dbt_project: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Any, Path]]:
+    pipeline: Any, extended_dbt_project: Any, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Path]:
+    """The refresh for 2021-08 as of 2021-12-31, in a warehouse of its own (dbt finds it
+    through SCP_WAREHOUSE_DIR, set only while the run lasts)."""
     warehouse_dir = tmp_path_factory.mktemp("as_of") / "warehouse"
-    patcher = pytest.MonkeyPatch()
-    patcher.setenv("SCP_WAREHOUSE_DIR", str(warehouse_dir))
-    try:
+    with pytest.MonkeyPatch.context() as patcher:
+        patcher.setenv("SCP_WAREHOUSE_DIR", str(warehouse_dir))
         result = run_refresh(session_definitions(extended_dbt_project), "2021-08", as_of=AS_OF)
-        yield result, warehouse_dir
-    finally:
-        patcher.undo()
+    return result, warehouse_dir
 
 
 def overview(database: Path, month: date) -> dict[str, dict]:

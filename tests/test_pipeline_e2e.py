@@ -356,3 +356,33 @@ def test_the_run_is_in_the_instance_history(pipeline: PipelineRun) -> None:
     assert record is not None
     assert record.tags.get("dagster/partition") == "2021-05"
     assert record.job_name == "refresh"
+
+
+def test_a_backfill_of_three_pack_months_is_one_run_that_builds_each_months_pack(
+    pipeline: PipelineRun,
+) -> None:
+    pack = pipeline.definitions.get_assets_def(dg.AssetKey(["published", "board_pack"]))
+    resources = {"pipeline": pipeline.definitions.resources["pipeline"]}
+    with dg.DagsterInstance.get() as instance:
+        runs_before = len(instance.get_run_records())
+        result = dg.materialize(
+            [pack],
+            instance=instance,
+            resources=resources,
+            tags={
+                "dagster/asset_partition_range_start": "2021-01",
+                "dagster/asset_partition_range_end": "2021-03",
+            },
+            selection=[dg.AssetKey(["published", "board_pack"])],
+            raise_on_error=False,
+        )
+        assert len(instance.get_run_records()) == runs_before + 1
+    assert result.success
+    partitions = sorted(
+        m.partition for m in result.asset_materializations_for_node("published__board_pack")
+    )
+    assert partitions == ["2021-01", "2021-02", "2021-03"]
+    for month in partitions:
+        folder = pipeline.warehouse_dir / "published" / "packs" / month
+        assert (folder / f"board_pack_barnet_{month}.html").is_file()
+        assert (folder / f"board_pack_barnet_{month}.xlsx").is_file()
