@@ -118,15 +118,26 @@ def stages_once(settings: Settings) -> dict[str, float]:
     times["dbt models"] = timed(
         lambda: run_watched(
             "dbt",
-            [*dbt, "build", "--exclude-resource-type", "test", "--exclude-resource-type",
-             "unit_test", *flags],
+            [
+                *dbt,
+                "build",
+                "--exclude-resource-type",
+                "test",
+                "--exclude-resource-type",
+                "unit_test",
+                *flags,
+            ],
             env,
             DBT_PROJECT_DIR,
         )
     )
-    times["dbt tests"] = timed(lambda: run_watched("dbt", [*dbt, "test", *flags], env, DBT_PROJECT_DIR))
+    times["dbt tests"] = timed(
+        lambda: run_watched("dbt", [*dbt, "test", *flags], env, DBT_PROJECT_DIR)
+    )
     units = publication_units(dbt_project, SOURCES)
-    times["publish"] = timed(lambda: publish(settings.warehouse_path, settings.published_dir, units))
+    times["publish"] = timed(
+        lambda: publish(settings.warehouse_path, settings.published_dir, units)
+    )
     times["board pack"] = timed(
         lambda: build_pack(
             settings.published_db_path,
@@ -169,8 +180,15 @@ def launched_once(root: Path) -> float:
     (home / "dagster.yaml").write_text(LAUNCH_INSTANCE, encoding="utf-8")
     env = refresh_env(root)
     command = [
-        str(BIN / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "refresh",
-        "--tags", f'{{"dagster/partition": "{MONTH}"}}',
+        str(BIN / "dagster"),
+        "job",
+        "launch",
+        "-w",
+        "workspace.yaml",
+        "-j",
+        "refresh",
+        "--tags",
+        f'{{"dagster/partition": "{MONTH}"}}',
     ]
     started = time.time()
     run_watched("dagster job launch", command, env, PROJECT_ROOT)
@@ -226,7 +244,9 @@ def main() -> int:
         launched = [launched_once(Path(tmp) / "launched") for _ in range(args.repeat)]
         ratio = statistics.median(launched) / statistics.median(cli)
         print("whole refresh, from a fresh warehouse (median s):")
-        print(f"  {'make run (in process)':<40} {statistics.median(cli):7.2f}   (min {min(cli):.2f})")
+        print(
+            f"  {'make run (in process)':<40} {statistics.median(cli):7.2f}   (min {min(cli):.2f})"
+        )
         print(
             f"  {'run launcher (UI, schedule, sensor)':<40} {statistics.median(launched):7.2f}"
             f"   (min {min(launched):.2f})"

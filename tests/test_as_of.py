@@ -107,7 +107,7 @@ def test_the_manifest_and_the_pack_say_as_of_when_and_which_release(
     crime = manifest["sources"]["met_recorded_crime"]
     assert crime["release"] == "2021-08"
     assert [f["file"] for f in crime["files"]] == [EARLIER_FILE]
-    html = (warehouse_dir / "published" / "packs" / "2021-08" / "board_pack_barnet_2021-08.html")
+    html = warehouse_dir / "published" / "packs" / "2021-08" / "board_pack_barnet_2021-08.html"
     text = html.read_text(encoding="utf-8")
     assert f"As of {AS_OF}" in text
     assert "release 2021-08" in text

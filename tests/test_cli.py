@@ -83,7 +83,9 @@ def test_a_missing_raw_folder_or_no_crime_file_is_a_sentence(tmp_path: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def refused_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def refused_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """A whole refresh, borough given in lower case, with a file that breaks the contract."""
     root = tmp_path_factory.mktemp("cli")
     shutil.copytree(SAMPLE_RAW, root / "raw")
@@ -116,7 +118,9 @@ def test_the_other_releases_still_publish_and_the_overview_is_printed_for_the_bo
     assert "met_recorded_crime" in out and "release 2022-01" in out
     assert "Crime overview, Barnet (E09000003), reporting month 2021-05" in out
     assert "Burglary" in out and "20/32" in out
-    assert (root / "warehouse" / "published" / "packs" / "2021-05" / "board_pack_barnet_2021-05.html").is_file()
+    assert (
+        root / "warehouse" / "published" / "packs" / "2021-05" / "board_pack_barnet_2021-05.html"
+    ).is_file()
     # dbt's own progress lines go to a log file, not the terminal.
     assert "START sql table model" not in out
     assert "dbt's output:" in out

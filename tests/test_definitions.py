@@ -29,7 +29,9 @@ def inventory(definitions: dg.Definitions) -> dict[str, list[str]]:
         "checks": sorted(
             f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys
         ),
-        "jobs": sorted(job.name for job in repository.get_all_jobs() if not job.name.startswith("__")),
+        "jobs": sorted(
+            job.name for job in repository.get_all_jobs() if not job.name.startswith("__")
+        ),
         "schedules": sorted(schedule.name for schedule in repository.schedule_defs),
         "sensors": sorted(sensor.name for sensor in repository.sensor_defs),
     }
@@ -49,9 +51,10 @@ def test_asset_keys_checks_jobs_schedules_and_sensors_match_the_snapshot() -> No
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     actual = inventory(defs)
     for kind in expected:
+        new = sorted(set(actual[kind]) - set(expected[kind]))
+        gone = sorted(set(expected[kind]) - set(actual[kind]))
         assert actual[kind] == expected[kind], (
-            f"{kind} differ from {SNAPSHOT.name}: only now {sorted(set(actual[kind]) - set(expected[kind]))}, "
-            f"gone {sorted(set(expected[kind]) - set(actual[kind]))}. If intended, run "
+            f"{kind} differ from {SNAPSHOT.name}: new {new}, gone {gone}. If intended, run "
             "`.venv/bin/python -m tests.test_definitions --update` and commit the snapshot."
         )
 

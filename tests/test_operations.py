@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.definitions import build_definitions, defs
+from orchestration.definitions import defs
 from orchestration.landing.assets import build_ingest_asset
 from orchestration.landing.freshness import expected_period, freshness_problem
 from orchestration.landing.sensors import scan_landing
@@ -39,6 +39,7 @@ from tests.support.http_server import running
 
 def expected_release(today: date, deadline_day: int = 10) -> date:
     return expected_period(Grain.MONTH, today, deadline_day)
+
 
 RAW = dg.AssetKey(["raw", "met_recorded_crime"])
 INGEST_STEP = "raw__met_recorded_crime"

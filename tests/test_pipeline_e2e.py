@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -20,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.duck import published
-from tests.conftest import PROJECT_ROOT, PipelineRun, run_refresh, session_definitions
+from tests.conftest import PROJECT_ROOT, PipelineRun
 from tests.support.reference import MEASURES, expected_overview
 
 pytestmark = pytest.mark.e2e
@@ -78,7 +77,9 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
         ("published/board_pack", "quarterly_counts_within_recorded_crime"),
     } <= names
     failed = {
-        (e.asset_key.to_user_string(), e.check_name): e.severity for e in evaluations if not e.passed
+        (e.asset_key.to_user_string(), e.check_name): e.severity
+        for e in evaluations
+        if not e.passed
     }
     # Only the freshness warnings: the samples' latest releases are long overdue.
     assert failed == {
@@ -257,7 +258,9 @@ def test_the_manifest_says_per_source_which_files_and_release_the_tables_come_fr
     assert crime["refused"] == []
     assert "kpi_crime_overview" in crime["tables"]
     quarterly = manifest["sources"]["test_quarterly"]
-    assert quarterly["release"] == "2021 Q1" and quarterly["tables"] == ["fct_test_quarterly_counts"]
+    assert quarterly["release"] == "2021 Q1" and quarterly["tables"] == [
+        "fct_test_quarterly_counts"
+    ]
     assert manifest["as_of"] is None
 
 
@@ -305,9 +308,17 @@ def test_the_published_copy_opens_the_plain_way_from_python_and_duckdbs_cli(
     assert plain == qualified and plain[0] > 0
     cli = Path(sys.executable).with_name("duckdb")
     output = subprocess.run(
-        [str(cli), "-readonly", "-csv", str(pipeline.published_db), "-c",
-         "select count(*) as n from marts.kpi_crime_overview"],
-        capture_output=True, text=True, check=True,
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            str(pipeline.published_db),
+            "-c",
+            "select count(*) as n from marts.kpi_crime_overview",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert output.split() == ["n", str(plain[0])]
 

@@ -68,7 +68,10 @@ def landed(run: PipelineRun, folder: str, name: str, text: str) -> Iterator[Path
 
 
 def evaluations(result: Any) -> dict[tuple[str, str], Any]:
-    return {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    return {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
 
 
 def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_publishes(
@@ -78,7 +81,10 @@ def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_
     fields = lines[3].split(",")
     fields[-1] = "-3"  # row 4, the last month column (202203)
     lines[3] = ",".join(fields)
-    before = {t: table_fingerprint(pipeline.published_db, t) for t in ("kpi_crime_overview", "fct_recorded_crime_monthly")}
+    before = {
+        t: table_fingerprint(pipeline.published_db, t)
+        for t in ("kpi_crime_overview", "fct_recorded_crime_monthly")
+    }
     with landed(pipeline, "met/recorded_crime", "MPS_bad_negative_count.csv", "\r\n".join(lines)):
         result = run_refresh(pipeline.definitions)
     assert result.success
@@ -93,7 +99,10 @@ def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_
     assert crime["stale"] and crime["release"] == "2022-01"
     assert crime["reason"].startswith("figures from release 2022-01; the 2022-03 file")
     assert "MPS_bad_negative_count.csv" in crime["reason"] and "check contract" in crime["reason"]
-    assert sources["test_quarterly"]["status"] == "published" and not sources["test_quarterly"]["stale"]
+    assert (
+        sources["test_quarterly"]["status"] == "published"
+        and not sources["test_quarterly"]["stale"]
+    )
     # The pack was rebuilt, its crime sections marked stale.
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
     assert "Stale" in html and "MPS_bad_negative_count.csv" in html
@@ -118,8 +127,9 @@ def test_a_refused_quarterly_file_leaves_that_source_stale_and_the_crime_figures
     assert table_fingerprint(pipeline.published_db, "fct_test_quarterly_counts") == before
     sources = manifest(pipeline)["sources"]
     assert sources["test_quarterly"]["stale"]
-    assert "the 2021 Q2 file quarterly_counts_2021Q2.csv failed check known_boroughs" in (
-        sources["test_quarterly"]["reason"]
+    assert (
+        "the 2021 Q2 file quarterly_counts_2021Q2.csv failed check known_boroughs"
+        in (sources["test_quarterly"]["reason"])
     )
     crime = sources["met_recorded_crime"]
     assert crime["status"] == "published" and not crime["stale"]
@@ -139,7 +149,8 @@ def test_a_failing_dbt_test_keeps_that_sources_last_good_tables_and_says_which_t
         result = run_refresh(pipeline.definitions)
     assert result.success
     failed = [
-        e for e in result.get_asset_check_evaluations()
+        e
+        for e in result.get_asset_check_evaluations()
         if not e.passed and e.asset_key == dg.AssetKey(["marts", "fct_test_quarterly_counts"])
     ]
     assert [e.check_name for e in failed] == [

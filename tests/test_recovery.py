@@ -144,7 +144,9 @@ def small_disk(tmp_path: Path, pipeline: PipelineRun) -> Iterator[tuple[Path, Pa
     published = warehouse_dir / "published"
     published.mkdir(parents=True)
     shutil.copy(pipeline.warehouse, warehouse_dir / "warehouse.duckdb")
-    size = sum(p.stat().st_size for p in (pipeline.warehouse_dir / "published").rglob("*") if p.is_file())
+    size = sum(
+        p.stat().st_size for p in (pipeline.warehouse_dir / "published").rglob("*") if p.is_file()
+    )
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size + 256 * 1024}", "tmpfs", str(published)],
         capture_output=True,
@@ -236,9 +238,12 @@ def test_a_warehouse_held_open_by_another_process_fails_naming_that_process(
     warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
     warehouse.parent.mkdir()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys, time; c = duckdb.connect({str(warehouse)!r}); "
-         "print('open', flush=True); time.sleep(120)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(warehouse)!r}); "
+            "print('open', flush=True); time.sleep(120)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -20,6 +20,7 @@ import pandas as pd
 from orchestration.landing.contract import ContractError, sha256_of
 from orchestration.landing.gate import SuiteOutcome, run_suites
 from orchestration.landing.source import ParsedFile, Release, Source
+from orchestration.lib.sql import statement
 
 LEDGER = "audit.landing_files"
 
@@ -32,25 +33,12 @@ LINEAGE_COLUMNS = {
     "loaded_at": "timestamp not null",
 }
 
-LEDGER_DDL = f"""
-create schema if not exists audit;
-create table if not exists {LEDGER} (
-    source varchar not null,
-    source_file varchar not null,
-    source_sha256 varchar not null,
-    release varchar,
-    released_on date,
-    first_period date,
-    last_period date,
-    row_count bigint,
-    status varchar not null,
-    check_name varchar,
-    location varchar,
-    rule varchar,
-    first_seen_at timestamp not null,
-    checked_at timestamp not null
-);
-"""
+STATEMENTS = Path(__file__).with_name("ledger.sql")
+
+
+def _sql(name: str, **names: str) -> str:
+    return statement(STATEMENTS, name, **names)
+
 
 # Hidden files are downloads in progress (`.x.part`) and Office lock files (`~$x.xlsx`).
 _HIDDEN_PREFIXES = (".", "~$")
@@ -159,8 +147,8 @@ def landed_files(folder: Path) -> list[Path]:
 
 def raw_table_ddl(source: Source) -> str:
     columns = {**LINEAGE_COLUMNS, **source.columns}
-    body = ",\n    ".join(f"{name} {kind}" for name, kind in columns.items())
-    return f"create schema if not exists raw;\ncreate table if not exists {source.table} (\n    {body}\n);"
+    body = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    return _sql("create_raw_table", table=source.table, columns=body)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
@@ -170,20 +158,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     dropped and reloaded from the folder: it mirrors the folder, so nothing is lost.
     """
     schema, name = source.table.split(".")
-    existing = [
-        column
-        for (column,) in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        ).fetchall()
-    ]
+    existing = [column for (column,) in con.execute(_sql("raw_columns"), [schema, name]).fetchall()]
     declared = [*LINEAGE_COLUMNS, *source.columns]
     rebuilt = bool(existing) and existing != declared
     if rebuilt:
         con.execute(f"drop table {source.table}")
     con.execute(raw_table_ddl(source))
-    con.execute(LEDGER_DDL)
+    con.execute(_sql("create"))
     return rebuilt
 
 
@@ -337,41 +318,21 @@ def _record(
     """
     stamp = checked_at.astimezone(UTC).replace(tzinfo=None)
     present = [v.name for v in verdicts if v.status not in ("removed", "ignored")]
-    names = ", ".join("?" for _ in present) or "null"
-    con.execute(
-        f"update {LEDGER} set status = 'withdrawn', checked_at = ? where source = ? "
-        f"and status = 'refused' and source_file not in ({names})",
-        [stamp, source.key, *present],
-    )
+    con.execute(_sql("withdraw_refusals"), [stamp, source.key, present])
     for verdict in verdicts:
         if verdict.status == "removed":
-            con.execute(
-                f"update {LEDGER} set status = 'removed', checked_at = ? "
-                "where source = ? and source_file = ? and status = 'accepted'",
-                [stamp, source.key, verdict.name],
-            )
+            con.execute(_sql("mark_removed"), [stamp, source.key, verdict.name])
             continue
         if verdict.status not in ("loaded", "refused"):
             continue
         if verdict.status == "loaded":
-            con.execute(
-                f"update {LEDGER} set status = 'superseded', checked_at = ? "
-                "where source = ? and source_file = ? and status in ('accepted', 'refused') "
-                "and source_sha256 <> ?",
-                [stamp, source.key, verdict.name, verdict.sha256],
-            )
-        first_seen = con.execute(
-            f"select min(first_seen_at) from {LEDGER} "
-            "where source = ? and source_file = ? and source_sha256 = ?",
-            [source.key, verdict.name, verdict.sha256],
-        ).fetchone()
-        con.execute(
-            f"delete from {LEDGER} where source = ? and source_file = ? and source_sha256 = ?",
-            [source.key, verdict.name, verdict.sha256],
-        )
+            con.execute(_sql("supersede"), [stamp, source.key, verdict.name, verdict.sha256])
+        version = [source.key, verdict.name, verdict.sha256]
+        first_seen = con.execute(_sql("first_seen"), version).fetchone()
+        con.execute(_sql("forget_version"), version)
         release = verdict.release
         con.execute(
-            f"insert into {LEDGER} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sql("record"),
             [
                 source.key,
                 verdict.name,
@@ -393,21 +354,8 @@ def _record(
 
 def accepted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[AcceptedFile]:
     """The files whose rows are in the source's table, with their release and periods."""
-    return [
-        AcceptedFile(*row)
-        for row in con.execute(
-            "select source_file, source_sha256, any_value(release), any_value(released_on), "
-            "min(first_period), max(last_period), max(row_count) from ("
-            f"  select t.source_file, t.source_sha256, t.release, t.released_on, "
-            "   l.first_period, l.last_period, l.row_count "
-            f"  from (select distinct source_file, source_sha256, release, released_on "
-            f"        from {source.table}) as t "
-            f"  left join {LEDGER} as l on l.source = ? and l.source_file = t.source_file "
-            "   and l.source_sha256 = t.source_sha256"
-            ") group by source_file, source_sha256 order by 4, 1",
-            [source.key],
-        ).fetchall()
-    ]
+    query = _sql("accepted_files", table=source.table)
+    return [AcceptedFile(*row) for row in con.execute(query, [source.key]).fetchall()]
 
 
 def sync_source(

@@ -153,7 +153,9 @@ def build_publish_assets(
                 check.name,
                 asset=BOARD_PACK,
                 blocking=True,
-                description=f"{check.rule} (across {', '.join(check.sources)}); blocks the pack only.",
+                description=(
+                    f"{check.rule} (across {', '.join(check.sources)}); blocks the pack only."
+                ),
             )
             for check in cross_source_checks
         ],

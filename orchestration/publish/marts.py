@@ -31,20 +31,23 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from orchestration.landing.load import LEDGER
 from orchestration.lib.duck import quote_literal
+from orchestration.lib.sql import statement
+from orchestration.transform.assets import FAILED_STATUSES
 
-DBT_RESULTS = "audit.dbt_results"
+STATEMENTS = Path(__file__).with_name("publish.sql")
 # Analysts open the copy with whatever DuckDB their tool bundles (the CLI, R, DBeaver, Power
 # BI): written in the 1.4 storage format, it opens in DuckDB 1.4 and later, not only in 2.0.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
-# Statuses dbt reports for a node that did not do its job.
-FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
 
 
 # What DuckDB raises when the disk refuses a write (full, read-only, not permitted); a commit
 # that cannot write its log surfaces as a transaction error.
 WRITE_FAILURES = (duckdb.IOException, duckdb.PermissionException, duckdb.TransactionException)
+
+
+def _sql(name: str, **names: str) -> str:
+    return statement(STATEMENTS, name, **names)
 
 
 class PublishError(RuntimeError):
@@ -116,19 +119,11 @@ def _cleaned(paths: list[Path]) -> Iterator[None]:
 
 def build_failures(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[str]]:
     """Unit key -> what failed in the latest dbt build (empty when everything passed)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = ? "
-        "and table_schema = 'audit' and table_name = 'dbt_results'",
-        [catalog],
-    ).fetchone()
+    exists = con.execute(_sql("has_build_results"), [catalog]).fetchone()
     if not exists or not exists[0]:
         return {}
     failures: dict[str, list[str]] = {}
-    statuses = ", ".join(quote_literal(status) for status in FAILED_STATUSES)
-    rows = con.execute(
-        f"select group_name, resource_type, name, status, message from {catalog}.{DBT_RESULTS} "
-        f"where status in ({statuses}) order by group_name, name"
-    ).fetchall()
+    rows = con.execute(_sql("build_failures", catalog=catalog), [list(FAILED_STATUSES)]).fetchall()
     for group, kind, name, status, message in rows:
         first_line = (message or "").strip().splitlines()[:1]
         text = f"dbt {kind} {name} {status}" + (f": {first_line[0]}" if first_line else "")
@@ -142,15 +137,8 @@ def _files(
     """The accepted files the unit's figures come from (released by `as_of`, when given)."""
     if unit.source_table is None:
         return []
-    cutoff = f"where released_on <= date {quote_literal(as_of.isoformat())}" if as_of else ""
-    frame = con.execute(
-        "select l.source_file, l.source_sha256, l.release, l.released_on, l.first_period, "
-        "l.last_period, l.row_count, l.checked_at from (select distinct source_file, "
-        f"source_sha256 from {catalog}.{unit.source_table} {cutoff}) t join {catalog}.{LEDGER} l "
-        "on l.source = ? and l.source_file = t.source_file and l.source_sha256 = t.source_sha256 "
-        "order by l.released_on, l.source_file",
-        [unit.key],
-    ).df()
+    query = _sql("source_files", catalog=catalog, table=unit.source_table)
+    frame = con.execute(query, [unit.key, as_of]).df()
     return [
         {
             "file": row.source_file,
@@ -170,11 +158,7 @@ def _refused(con: duckdb.DuckDBPyConnection, catalog: str, unit: PublicationUnit
     """The unit's landed files that stand refused, with the check, place and rule."""
     if unit.source_table is None:
         return []
-    rows = con.execute(
-        "select source_file, source_sha256, release, released_on, check_name, location, rule "
-        f"from {catalog}.{LEDGER} where source = ? and status = 'refused' order by source_file",
-        [unit.key],
-    ).fetchall()
+    rows = con.execute(_sql("refused_files", catalog=catalog), [unit.key]).fetchall()
     return [
         {
             "file": name,
@@ -319,13 +303,7 @@ def _stage(
         old_tables: set[str] = set()
         if database.exists():
             con.execute(f"attach {quote_literal(str(database))} as old (read_only)")
-            old_tables = {
-                name
-                for (name,) in con.execute(
-                    "select table_name from information_schema.tables "
-                    "where table_catalog = 'old' and table_type = 'BASE TABLE'"
-                ).fetchall()
-            }
+            old_tables = {name for (name,) in con.execute(_sql("old_tables")).fetchall()}
         failures = build_failures(con, "warehouse")
         for unit in units:
             failed = failures.get(unit.key, [])

@@ -37,6 +37,9 @@ from orchestration.lib.resources import PipelineSettings, Vintage
 
 OWNERS = ["team:community-safety-data"]
 DBT_RESULTS = "audit.dbt_results"
+# Statuses dbt reports for a node that did not do its job; the publish step holds back the
+# groups that have one (orchestration/publish/publish.sql reads the same list from here).
+FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
 # Schemas whose tables are published for analysts and the pack.
 PUBLISHED_SCHEMAS = ("marts", "reporting")
 
@@ -151,10 +154,40 @@ def _plain_text(message: str) -> str:
     return _ANSI.sub("", message).strip()
 
 
+def affected_groups(manifest: Mapping[str, Any], unique_id: str) -> set[str]:
+    """The groups a node's failure holds back: its own (a test's is its model's), and every
+    group with a model downstream of it (built on what failed)."""
+    node = manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(unique_id) or {}
+    starts = (
+        [
+            p
+            for p in node.get("depends_on", {}).get("nodes", [])
+            if p.startswith(("model.", "seed."))
+        ]
+        if unique_id.startswith(("test.", "unit_test."))
+        else [unique_id]
+    )
+    groups = {node_group(manifest, unique_id)}
+    seen: set[str] = set()
+    while starts:
+        current = starts.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        groups.add(node_group(manifest, current))
+        starts += [
+            child
+            for child in manifest.get("child_map", {}).get(current, [])
+            if child.startswith(("model.", "seed.", "snapshot."))
+        ]
+    return {group for group in groups if group}
+
+
 def node_results(
     manifest: Mapping[str, Any], invocations: list[DbtCliInvocation], started_at: datetime
 ) -> pd.DataFrame:
-    """One row per node dbt ran in this build, with the group it belongs to."""
+    """One row per node dbt ran in this build and group it concerns: a node that failed has a
+    row for every group it holds back (`affected_groups`)."""
     rows = []
     for invocation in invocations:
         try:
@@ -166,18 +199,25 @@ def node_results(
             node = manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(
                 unique_id, {}
             )
-            rows.append(
+            status = str(result["status"])
+            groups = (
+                affected_groups(manifest, unique_id)
+                if status in FAILED_STATUSES
+                else {node_group(manifest, unique_id)}
+            )
+            rows += [
                 {
                     "build_started_at": started_at.replace(tzinfo=None),
                     "unique_id": unique_id,
                     "resource_type": node.get("resource_type", unique_id.split(".")[0]),
                     "name": node.get("name", unique_id),
-                    "group_name": node_group(manifest, unique_id),
-                    "status": str(result["status"]),
+                    "group_name": group,
+                    "status": status,
                     "failures": result.get("failures"),
                     "message": _plain_text(result.get("message") or "")[:2000],
                 }
-            )
+                for group in sorted(groups) or [""]
+            ]
     return pd.DataFrame(
         rows,
         columns=[
@@ -262,20 +302,17 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         manifest = load_manifest(project.manifest_path)
         results = node_results(manifest, invocations, started_at)
         record_results(warehouse, results)
-        failed = results[results["status"].isin(["error", "fail", "skipped", "runtime error"])]
+        failed = results[results["status"].isin(FAILED_STATUSES)]
         for row in failed.itertuples():
             first_line = (row.message or "").strip().splitlines()[:1]
             context.log.error(
                 f"{row.group_name or 'no group'}: dbt {row.resource_type} {row.name} {row.status}"
                 + (f": {first_line[0]}" if first_line else "")
             )
+        held_back = ", ".join(sorted(set(failed.group_name)))
         context.log.info(
-            f"dbt: {len(results)} node(s), {len(failed)} failed"
-            + (
-                f" (groups kept at their last publication: {', '.join(sorted(set(failed.group_name)))})"
-                if len(failed)
-                else ""
-            )
+            f"dbt: {results.unique_id.nunique()} node(s), {failed.unique_id.nunique()} failed"
+            + (f"; groups kept at their last publication: {held_back}" if held_back else "")
         )
         if not build.is_successful():
             error = build.get_error()

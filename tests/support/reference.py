@@ -16,10 +16,12 @@ from pathlib import Path
 # namings (2019-2021 releases say "Burglary - Residential", 2022-2023 "Domestic Burglary").
 MEASURE_ROWS = {
     "burglary": lambda major, minor: major == "Burglary",
-    "burglary_residential": lambda major, minor: minor
-    in ("Domestic Burglary", "Burglary - Residential"),
-    "burglary_business": lambda major, minor: minor
-    in ("Burglary Business and Community", "Burglary - Business and Community"),
+    "burglary_residential": lambda major, minor: (
+        minor in ("Domestic Burglary", "Burglary - Residential")
+    ),
+    "burglary_business": lambda major, minor: (
+        minor in ("Burglary Business and Community", "Burglary - Business and Community")
+    ),
     "robbery": lambda major, minor: major == "Robbery",
     "violence_with_injury": lambda major, minor: minor == "Violence with Injury",
 }

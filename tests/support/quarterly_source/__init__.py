@@ -37,7 +37,9 @@ WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")
 def _quarter(path: Path, line: int, value: str) -> date:
     match = QUARTER.match(value.strip())
     if not match:
-        raise ContractError(path, f"row {line}, column 'quarter'", f"expected YYYY Qn, found {value!r}")
+        raise ContractError(
+            path, f"row {line}, column 'quarter'", f"expected YYYY Qn, found {value!r}"
+        )
     return date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
 
 
@@ -90,7 +92,9 @@ class QuarterlyCountsParser:
 
     def parse(self, path: Path) -> ParsedFile:
         data, rows = self._rows(path)
-        frame = pd.DataFrame(rows, columns=["source_row", "quarter_start", "borough_name", "incident_count"])
+        frame = pd.DataFrame(
+            rows, columns=["source_row", "quarter_start", "borough_name", "incident_count"]
+        )
         frame["quarter_start"] = pd.to_datetime(frame["quarter_start"])
         return ParsedFile(
             path=path,

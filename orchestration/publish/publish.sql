@@ -1,0 +1,56 @@
+-- What the publish step reads from the working warehouse (attached as {catalog}) and the
+-- previous published copy. Statements for orchestration/publish/marts.py
+-- (orchestration.lib.sql).
+
+-- name: has_build_results
+select count(*) from information_schema.tables
+where
+    table_catalog = ?
+    and table_schema = 'audit'
+    and table_name = 'dbt_results';
+
+-- name: build_failures
+-- What failed in the latest dbt build, by the dbt group it holds back ($1: the statuses that
+-- mean a node did not do its job).
+select group_name, resource_type, name, status, message
+from {catalog}.audit.dbt_results
+where list_contains($1, status)
+order by group_name, name;
+
+-- name: source_files
+-- The accepted files a source's figures come from: those in its raw table released by the
+-- as-of date ($2, or every file when it is null), with what the ledger knows of them.
+with
+
+files as (
+    select distinct source_file, source_sha256
+    from {catalog}.{table}
+    where $2 is null or released_on <= $2
+)
+
+select
+    ledger.source_file,
+    ledger.source_sha256,
+    ledger.release,
+    ledger.released_on,
+    ledger.first_period,
+    ledger.last_period,
+    ledger.row_count,
+    ledger.checked_at
+from files
+inner join {catalog}.audit.landing_files as ledger
+    on
+        ledger.source = $1
+        and ledger.source_file = files.source_file
+        and ledger.source_sha256 = files.source_sha256
+order by ledger.released_on, ledger.source_file;
+
+-- name: refused_files
+select source_file, source_sha256, release, released_on, check_name, location, rule
+from {catalog}.audit.landing_files
+where source = ? and status = 'refused'
+order by source_file;
+
+-- name: old_tables
+select table_name from information_schema.tables
+where table_catalog = 'old' and table_type = 'BASE TABLE';
