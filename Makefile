@@ -19,8 +19,8 @@ help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
-	@echo "make bench  time each stage of the refresh on the sample, and its peak memory"
-	@echo "make lint   ruff on the Python code"
+	@echo "make bench  time the refresh's stages, and make run against a UI-launched run"
+	@echo "make lint   ruff, sqlfluff on the dbt SQL, mypy on orchestration/ (as pre-commit)"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
 	@echo "make clean  remove generated state (warehouse/, .dagster/, dbt target/)"
 
@@ -59,6 +59,8 @@ bench: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check orchestration tests scripts
 	$(BIN)/ruff format --check orchestration tests scripts
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+	$(BIN)/mypy
 
 lock: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet uv

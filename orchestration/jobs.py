@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
 
 from orchestration.landing.contract import ContractError
@@ -45,7 +47,7 @@ refresh_job = dg.define_asset_job(
 )
 
 
-def build_refresh_schedule(delivery_day: int) -> dg.ScheduleDefinition:
+def build_refresh_schedule(delivery_day: int) -> Any:
     """07:00 on the Met's delivery day, for the month that just ended."""
     return dg.build_schedule_from_partitioned_job(
         refresh_job,

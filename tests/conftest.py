@@ -85,6 +85,8 @@ def extended_dbt_project(tmp_path_factory: pytest.TempPathFactory) -> Any:
         copy,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
     )
+    # dbt reads the KPI definitions' doc blocks from the project's docs/ (docs-paths).
+    shutil.copytree(PROJECT_ROOT / "docs", copy.parent / "docs")
     quarterly_source.install_dbt_models(copy)
     dbt_parse(copy)
     return DbtProject(project_dir=copy, profiles_dir=copy)

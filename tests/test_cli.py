@@ -6,7 +6,6 @@ The command is run for real (`python -m orchestration.cli run`) in its own folde
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,20 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, PROJECT_ROOT, SAMPLE_RAW
+from tests.support.webserver import folder_env as env_for
 
 SLICE = FIXTURES / "mps" / "mps_2019_historical_201004-202201_slice.csv"
-
-
-def env_for(root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCP_", "DAGSTER_"))}
-    env.update(
-        SCP_RAW_DIR=str(root / "raw"),
-        SCP_WAREHOUSE_DIR=str(root / "warehouse"),
-        DAGSTER_HOME=str(root / "dagster_home"),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        **extra,
-    )
-    return env
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -29,7 +29,7 @@ SAMPLE_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
 EARLIER_FILE = "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv"
 CENSUS_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "population_census2021.csv"
 
-# The July 2021 pack, Barnet, M = 2021-05 (kpi_catalogue §2): YTD, R12, London rank, RAG.
+# The July 2021 pack, Barnet, M = 2021-05 (docs/kpi_definitions.md §2): YTD, R12, London rank, RAG.
 # Provisional then; the public file was revised since, hence the tolerances.
 PUBLISHED_JULY_2021 = {
     "burglary": (1013, 2696, 20, "green"),

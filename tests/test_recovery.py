@@ -31,20 +31,9 @@ from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.publish.marts import PublishError, publish
 from orchestration.sources.met_recorded_crime import SOURCE
 from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
+from tests.support.webserver import folder_env as cli_env
 
 pytestmark = pytest.mark.e2e
-
-
-def cli_env(root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCP_", "DAGSTER_"))}
-    env.update(
-        SCP_RAW_DIR=str(root / "raw"),
-        SCP_WAREHOUSE_DIR=str(root / "warehouse"),
-        DAGSTER_HOME=str(root / "dagster_home"),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def cli_run(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Popen[str]:

@@ -6,6 +6,6 @@
     {%- if var('as_of') -%}
     {{ column }} <= cast('{{ var("as_of") }}' as date)
     {%- else -%}
-    true
+        true
     {%- endif -%}
 {%- endmacro %}

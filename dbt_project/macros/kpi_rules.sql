@@ -1,4 +1,4 @@
-{#- The KPI rules of design/kpi_catalogue.md §1, written once and used by every KPI mart.
+{#- The KPI rules of docs/kpi_definitions.md §1, written once and used by every KPI mart.
     Each has a dbt unit test with a hand-worked answer (models/marts/*.yml). -#}
 
 {#- change % = (current - previous) / previous x 100, NULL when previous is 0. Full precision:

@@ -15,14 +15,18 @@ expected as (
 
     select
         (select count(*) from {{ ref('kpi_measures') }})
-        * (select count(*) from {{ ref('london_boroughs') }} where is_london_borough)
+        * (
+            select count(*) from {{ ref('london_boroughs') }}
+            where is_london_borough)
             as rows_per_month
 
 ),
 
 per_month as (
 
-    select reporting_month, count(*) as row_count
+    select
+        reporting_month,
+        count(*) as row_count
     from overview
     group by reporting_month
 
@@ -30,14 +34,20 @@ per_month as (
 
 final as (
 
-    select per_month.reporting_month, per_month.row_count, expected.rows_per_month
+    select
+        per_month.reporting_month,
+        per_month.row_count,
+        expected.rows_per_month
     from per_month
     cross join expected
     where per_month.row_count <> expected.rows_per_month
 
     union all
 
-    select null, 0, expected.rows_per_month
+    select
+        null as reporting_month,
+        0 as row_count,
+        expected.rows_per_month
     from expected
     where not exists (select 1 from overview)
 

@@ -6,6 +6,7 @@ person who has to fix the file never needs a terminal or the code to find the fa
 
 from __future__ import annotations
 
+import _csv
 import csv
 import hashlib
 import io
@@ -104,9 +105,9 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
         raise ContractError(
             path, "file", "the file is not UTF-16 text: it has no UTF-16 byte order mark"
         )
-    encoding, exc = errors[0]
+    encoding, first = errors[0]
     # utf-8-sig counts offsets after the byte order mark; the file's offset includes it.
-    offset = exc.start + (len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0)
+    offset = first.start + (len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0)
     raise ContractError(
         path,
         f"byte {offset}",
@@ -115,7 +116,7 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
     )
 
 
-def csv_reader(text: str, delimiter: str = ",") -> Iterator[list[str]]:
+def csv_reader(text: str, delimiter: str = ",") -> _csv._reader:
     """A strict csv reader over text with any line ending (Excel for Mac still writes bare CR):
     a quote left open (a file cut inside a quoted field) is an error, not a value."""
     return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)

@@ -20,6 +20,7 @@ import pandas as pd
 from orchestration.landing.contract import ContractError, sha256_of
 from orchestration.landing.gate import SuiteOutcome, run_suites
 from orchestration.landing.source import ParsedFile, Release, Source
+from orchestration.lib.duck import registered
 from orchestration.lib.sql import statement
 
 LEDGER = "audit.landing_files"
@@ -242,12 +243,8 @@ def _stage(
     for name in removed + [parsed.path.name for parsed in candidates]:
         con.execute(f"delete from {source.table} where source_file = ?", [name])
     for parsed in candidates:
-        incoming = _frame(parsed, source, loaded_at)
-        con.register("incoming", incoming)
-        try:
+        with registered(con, "incoming", _frame(parsed, source, loaded_at)):
             con.execute(f"insert into {source.table} by name select * from incoming")
-        finally:
-            con.unregister("incoming")
 
 
 def _gate(
@@ -289,18 +286,16 @@ def _gate(
             if not committed:
                 con.rollback()
         for parsed in candidates:
-            blocking = culprits.get(parsed.path.name)
-            if blocking:
-                where, rule = blocking[0].explain(parsed.path.name)
+            refusing = culprits.get(parsed.path.name)
+            if refusing:
+                # Every suite that refuses the file says why; the place is the first one's.
+                found = [outcome.explain(parsed.path.name) for outcome in refusing]
+                where = found[0][0]
+                rule = "; ".join(explained for _, explained in found)
+                checks = ", ".join(outcome.suite.name for outcome in refusing)
                 error = ContractError(parsed.path, where, rule)
                 refused.append(
-                    _refusal(
-                        parsed.path.name,
-                        parsed.sha256,
-                        error,
-                        blocking[0].suite.name,
-                        parsed.release,
-                    )
+                    _refusal(parsed.path.name, parsed.sha256, error, checks, parsed.release)
                 )
         candidates = [parsed for parsed in candidates if parsed.path.name not in culprits]
 
@@ -439,5 +434,5 @@ def sync_source(
         raise
     report = SyncReport(source=source.key, folder=folder, verdicts=verdicts, outcomes=outcomes)
     report.accepted = accepted_files(con, source)
-    report.total_rows = con.execute(f"select count(*) from {source.table}").fetchone()[0]
+    report.total_rows = sum(file.rows for file in report.accepted)
     return report

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -49,6 +50,16 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
             "while it is written. Close that connection (analysts read "
             "published/marts.duckdb instead) and run again."
         ) from exc
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> Iterator[str]:
+    """A pandas frame visible to SQL as the view `name` while the block runs."""
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
 
 
 @contextmanager

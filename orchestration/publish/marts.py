@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from orchestration.lib.duck import quote_literal
+from orchestration.lib.duck import quote_literal, registered
 from orchestration.lib.sql import statement
 from orchestration.transform.assets import FAILED_STATUSES
 
@@ -432,11 +432,8 @@ def _write_meta(
         files[column] = pd.to_datetime(files[column]).dt.date
     files["loaded_at"] = pd.to_datetime(files["loaded_at"])
     for name, frame in (("meta_publication", publication), ("meta_source_files", files)):
-        con.register("frame", frame)
-        try:
+        with registered(con, "frame", frame):
             con.execute(f"create table {name} as select * from frame")
-        finally:
-            con.unregister("frame")
 
 
 def _manifest_text(

@@ -133,14 +133,17 @@ def validate(
         if result.success:
             continue
         details = result.result or {}
+        config = result.expectation_config
+        if config is None:  # every result of a suite run carries its expectation
+            continue
         examples = details.get("partial_unexpected_index_list") or [
             {"value": value} for value in details.get("partial_unexpected_list") or []
         ]
         failures.append(
             ExpectationFailure(
-                expectation=result.expectation_config.type,
-                column=result.expectation_config.kwargs.get("column")
-                or ",".join(result.expectation_config.kwargs.get("column_list") or []),
+                expectation=config.type,
+                column=config.kwargs.get("column")
+                or ",".join(config.kwargs.get("column_list") or []),
                 unexpected_count=details.get("unexpected_count"),
                 examples=[{k: _plain(v) for k, v in example.items()} for example in examples],
                 observed=_plain(details.get("observed_value"))

@@ -31,7 +31,7 @@ from dagster_dbt import (
 )
 
 from orchestration.lib.config import DBT_PROJECT_DIR
-from orchestration.lib.duck import WarehouseUnavailable, read_write
+from orchestration.lib.duck import WarehouseUnavailable, read_write, registered
 from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings, Vintage
 
@@ -235,13 +235,9 @@ def node_results(
 
 def record_results(warehouse: Path, results: pd.DataFrame) -> None:
     """Replaces `audit.dbt_results` with this build's verdicts."""
-    with read_write(warehouse) as con:
+    with read_write(warehouse) as con, registered(con, "results", results):
         con.execute("create schema if not exists audit")
-        con.register("results", results)
-        try:
-            con.execute(f"create or replace table {DBT_RESULTS} as select * from results")
-        finally:
-            con.unregister("results")
+        con.execute(f"create or replace table {DBT_RESULTS} as select * from results")
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:

@@ -1,6 +1,6 @@
 """An independent calculation of the crime overview, straight from an MPS file.
 
-Written from design/kpi_catalogue.md with the csv and statistics modules only; it shares no
+Written from docs/kpi_definitions.md with the csv and statistics modules only; it shares no
 code with the pipeline, so the end-to-end test can hold the marts to it.
 """
 

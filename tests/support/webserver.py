@@ -57,6 +57,15 @@ def dagster_env(
     return env
 
 
+def folder_env(root: Path, **extra: str) -> dict[str, str]:
+    """`dagster_env` for a project laid out under `root` (raw/, warehouse/, dagster_home/)."""
+    env = dagster_env(
+        dagster_home=root / "dagster_home", raw_dir=root / "raw", warehouse_dir=root / "warehouse"
+    )
+    env.update(extra)
+    return env
+
+
 def tail(path: Path, lines: int = 40) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -162,7 +162,7 @@ def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
     """
     env = _environment()
     common = {"ctx": ctx, "labels": ctx.labels, "borough": ctx.borough.name}
-    parts = []
+    parts: list[dict[str, Any]] = []
     for item in rendered:
         html = env.get_template(item.section.template).render(
             **common,

@@ -62,7 +62,8 @@ def font_points(width_in: float, px: float = CHART_TEXT_PX) -> float:
     return round(px * width_in * 72 / CHART_WIDTH_PX, 2)
 
 
-_RC: dict[str, Any] = {
+# Any-keyed: matplotlib types its rc keys as a closed set of literals.
+_RC: dict[Any, Any] = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": FONT_STACK,

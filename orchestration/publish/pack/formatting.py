@@ -17,7 +17,7 @@ Assessment = Literal["positive", "negative", "neutral"]
 
 NOT_AVAILABLE = "n/a"
 
-# The pack's exception symbols (kpi_catalogue §1): ● normal, ▲ high, ▼ low. "Insufficient"
+# The pack's exception symbols (docs/kpi_definitions.md §1): ● normal, ▲ high, ▼ low. "Insufficient"
 # (fewer than 12 prior months) gets an explicit dash, never a blank, so a reader can tell
 # "not tested" from "missing".
 EXCEPTION_SYMBOLS: dict[str, str] = {

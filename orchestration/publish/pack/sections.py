@@ -67,21 +67,13 @@ class PackContext:
     as_of: dt.date | None = None
 
     @property
-    def exception_months(self) -> list[dt.date]:
-        """M-2, M-1, M: the three months whose exceptions the overview shows."""
-        return [add_months(self.reporting_month, k) for k in (-2, -1, 0)]
-
-    @property
     def params(self) -> dict[str, Any]:
         """The named parameters a section's SQL may use (`$borough`, `$month`, ...)."""
         month = self.reporting_month
         return {
             "borough_code": self.borough.code,
             "month": month,
-            "month_m1": add_months(month, -1),
-            "month_m2": add_months(month, -2),
             "trend_from": add_months(month, -23),
-            "trend_prev_from": add_months(month, -35),
         }
 
     @property

@@ -28,7 +28,10 @@ matched as (
         on measures.category_scheme = crime.category_scheme
         and (
             (measures.category_level = 'major' and crime.major_category_key = measures.category_key)
-            or (measures.category_level = 'minor' and crime.minor_category_key = measures.category_key)
+            or (
+                measures.category_level = 'minor'
+                and crime.minor_category_key = measures.category_key
+            )
         )
 
 ),

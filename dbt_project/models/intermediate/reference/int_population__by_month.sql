@@ -1,6 +1,6 @@
 -- The denominator in force for each borough, month and denominator type: the estimate whose
 -- reference date is the latest on or before the month's last day; if none is that early, the
--- earliest available (kpi_catalogue §1, "rate per 1,000").
+-- earliest available (docs/kpi_definitions.md §1, "rate per 1,000").
 with
 
 months as (

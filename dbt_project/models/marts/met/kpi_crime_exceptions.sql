@@ -29,9 +29,9 @@ with_history as (
 
     select
         indexed.*,
-        avg(volume) over prior_months as expected_mean,
-        stddev_samp(volume) over prior_months as expected_sd,
-        count(volume) over prior_months as prior_month_count
+        avg(indexed.volume) over prior_months as expected_mean,
+        stddev_samp(indexed.volume) over prior_months as expected_sd,
+        count(indexed.volume) over prior_months as prior_month_count
     from indexed
     window prior_months as (
         partition by borough_code, measure order by month_index
@@ -62,9 +62,15 @@ final as (
         cast(with_history.volume as bigint) as volume,
         cast(with_history.expected_mean as double) as expected_mean,
         cast(with_history.expected_sd as double) as expected_sd,
-        cast(with_history.expected_mean - {{ var('exception_sd_multiplier') }} * with_history.expected_sd as double)
+        cast(
+            with_history.expected_mean
+            - {{ var('exception_sd_multiplier') }} * with_history.expected_sd as double
+        )
             as usual_range_low,
-        cast(with_history.expected_mean + {{ var('exception_sd_multiplier') }} * with_history.expected_sd as double)
+        cast(
+            with_history.expected_mean
+            + {{ var('exception_sd_multiplier') }} * with_history.expected_sd as double
+        )
             as usual_range_high,
         cast({{ exception_flag(
             'with_history.volume', 'with_history.expected_mean',
@@ -75,7 +81,7 @@ final as (
         on with_history.borough_code = reporting_months.borough_code
         and with_history.measure = reporting_months.measure
         and with_history.month_index between reporting_months.reporting_month_index - 2
-            and reporting_months.reporting_month_index
+        and reporting_months.reporting_month_index
 
 )
 

@@ -1,6 +1,6 @@
 -- The board's crime overview (July 2021 pack p.13): year to date, rolling 12 months, rate per
 -- 1,000, London rank and RAG for each London borough, measure and reporting month that has
--- the 24 months the comparisons need. Rules: design/kpi_catalogue.md §1-2, macros/kpi_rules.sql.
+-- the 24 months the comparisons need. Rules: docs/kpi_definitions.md §1-2, macros/kpi_rules.sql.
 with
 
 measures as (
@@ -36,20 +36,21 @@ windowed as (
 
     select
         indexed.*,
-        sum(volume) over (
-            partition by borough_code, measure order by month_index
+        sum(indexed.volume) over (
+            partition by indexed.borough_code, indexed.measure order by indexed.month_index
             range between 11 preceding and current row
         ) as r12_volume,
-        sum(volume) over (
-            partition by borough_code, measure order by month_index
+        sum(indexed.volume) over (
+            partition by indexed.borough_code, indexed.measure order by indexed.month_index
             range between 23 preceding and 12 preceding
         ) as r12_volume_prev,
         count(*) over (
-            partition by borough_code, measure order by month_index
+            partition by indexed.borough_code, indexed.measure order by indexed.month_index
             range between 23 preceding and current row
         ) as months_available,
-        sum(volume) over (
-            partition by borough_code, measure, calendar_year order by month_index
+        sum(indexed.volume) over (
+            partition by indexed.borough_code, indexed.measure, indexed.calendar_year
+            order by indexed.month_index
             range between unbounded preceding and current row
         ) as ytd_volume
     from indexed
@@ -102,11 +103,12 @@ ranked as (
         -- Rank 1 = best: the lowest rate where a decrease is positive. Ties share the lowest
         -- rank number.
         rank() over (
-            partition by measure, month
-            order by case when direction = 'decrease_is_positive' then rate_per_1000
-                else -rate_per_1000 end
+            partition by rated.measure, rated.month
+            order by case when rated.direction = 'decrease_is_positive' then rated.rate_per_1000
+                else -rated.rate_per_1000
+            end
         ) as london_rank,
-        count(*) over (partition by measure, month) as london_rank_of,
+        count(*) over (partition by rated.measure, rated.month) as london_rank_of,
         {{ indicator('r12_change_pct', 'direction') }} as r12_indicator,
         {{ indicator('ytd_change_pct', 'direction') }} as ytd_indicator
     from rated

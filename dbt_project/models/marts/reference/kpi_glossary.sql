@@ -1,41 +1,56 @@
 -- The pack's glossary, written from the same variables the KPI SQL uses (dbt_project.yml), so
 -- the words the board reads cannot drift from the rules that made the numbers.
-{%- set red_share = (var('rag_red_negative_share') * 100) | round | int %}
 with
 
-terms as (
+terms (sort_order, term, definition) as (
 
-    select 1 as sort_order, 'RAG' as term,
+    values
+    (
+        1,
+        'RAG',
         'A red, amber or green rating from the KPI''s indicators, each positive, negative or '
         || 'neutral (no change). Green: no negative indicator and at least one positive. '
-        || 'Red: at least {{ red_share }}% of the indicators that moved are negative. '
-        || 'Amber: anything else (mixed, or nothing moved).' as definition
-    union all
-    select 2, 'Year to date (YTD)',
+        || 'Red: at least '
+        || cast(round({{ var('rag_red_negative_share') }} * 100) as integer)
+        || '% of the indicators that moved are negative. '
+        || 'Amber: anything else (mixed, or nothing moved).'
+    ),
+    (
+        2,
+        'Year to date (YTD)',
         'January of the reporting month''s year to the reporting month, compared with the '
         || 'same months one year earlier.'
-    union all
-    select 3, 'Rolling 12 months (R12)',
+    ),
+    (
+        3,
+        'Rolling 12 months (R12)',
         'The 12 calendar months ending with the reporting month, compared with the 12 months '
         || 'before them. Change % = (current - previous) / previous x 100, not shown when the '
         || 'previous figure is 0.'
-    union all
-    select 4, 'Rate per 1,000',
+    ),
+    (
+        4,
+        'Rate per 1,000',
         'Rolling 12 months volume per 1,000 residents (per 1,000 households for residential '
         || 'burglary), using the population estimate in force at the end of the reporting '
         || 'month: ONS mid-2019 estimates, then Census 2021.'
-    union all
-    select 5, 'London rank',
+    ),
+    (
+        5,
+        'London rank',
         'The borough''s rate per 1,000 ranked among the 32 London boroughs the Metropolitan '
         || 'Police polices (City of London, policed by its own force, and the Heathrow and '
         || 'London City airports are excluded). 1 is best: the lowest rate. Ties share a rank.'
-    union all
-    select 6, 'Monthly exceptions',
+    ),
+    (
+        6,
+        'Monthly exceptions',
         'Each of the three most recent months against the mean and sample standard deviation '
         || 'of the {{ var("exception_lookback_months") }} months before it: high (▲) above '
         || 'the mean plus {{ var("exception_sd_multiplier") }} standard deviations, low (▼) '
         || 'below the mean minus {{ var("exception_sd_multiplier") }}, otherwise normal (●). '
         || 'Fewer than {{ var("exception_min_prior_months") }} earlier months: insufficient data.'
+    )
 
 ),
 

@@ -69,7 +69,10 @@ final as (
         coalesce(category_map.major_category, renamed.source_major_text) as major_category,
         coalesce(
             category_map.minor_category_key,
-            'unmapped:' || lower(renamed.source_major_text) || '/' || lower(renamed.source_minor_text)
+            'unmapped:'
+            || lower(renamed.source_major_text)
+            || '/'
+            || lower(renamed.source_minor_text)
         ) as minor_category_key,
         coalesce(category_map.minor_category, renamed.source_minor_text) as minor_category,
         category_map.minor_category_key is not null as is_category_mapped,
