@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/make_dashboard_sample.py              # the sample in raw/
     .venv/bin/python scripts/make_dashboard_sample.py --full DIR   # every row, for the benchmark
+    .venv/bin/python scripts/make_dashboard_sample.py --fixture    # the tests' one-month slice
 
 The only copies of the two real releases are Parquet conversions (`../shared/data/
 mps_monthly_dashboard/`, see `raw/SOURCES.md`): headers snake-cased, `Month_Year` and `Refresh
@@ -12,7 +13,9 @@ leaving every label and count as published.
 The sample keeps the borough rows (`Area Type` = `Borough`, including the areas that are not
 London boroughs: `Unknown`, `N/K (Legacy Only)`, ...) of the crime subtypes the board reads, so
 the two files stay at a few MB. `--full` keeps every row, Safer Neighbourhood Team rows and
-every subtype included: the full release `make bench` loads.
+every subtype included: the full release `make bench` loads. `--fixture` writes the tests'
+slice: July 2025 of the other-crime release, every borough row and Barnet's Safer
+Neighbourhood Team rows, every subtype.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared" / "data" / "mps_monthly_dashboard"
 SAMPLE_DIR = PROJECT_ROOT / "raw" / "met" / "crime_dashboard"
+FIXTURE = (
+    PROJECT_ROOT / "tests" / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
+)
+FIXTURE_ROWS = (
+    "month_year = timestamp '2025-07-01' "
+    "and (area_type = 'Borough' or borough_snt like 'Barnet %')"
+)
 
 # Parquet copy -> the CSV file name the Datastore gives the release.
 RELEASES = {
@@ -81,14 +91,14 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def write_csv(parquet: Path, out: Path, *, sample: bool) -> int:
+def write_csv(parquet: Path, out: Path, *, sample: bool, where: str = "true") -> int:
     """Writes one release as the Datastore's CSV; returns the data rows written.
 
     Args:
-        sample: keep only borough rows of the board's subtypes; otherwise every row.
+        sample: keep only borough rows of the board's subtypes; otherwise every row (that
+            `where` keeps).
     """
     fields = ", ".join(f'{expression} as "{name}"' for name, expression in COLUMNS.items())
-    where = "true"
     if sample:
         subtypes = ", ".join(_literal(s) for s in BOARD_SUBTYPES)
         where = f"area_type = 'Borough' and crime_subtype in ({subtypes})"
@@ -115,7 +125,12 @@ def main() -> int:
     parser.add_argument(
         "--full", type=Path, metavar="DIR", help="write the whole other-crime release to DIR"
     )
+    parser.add_argument("--fixture", action="store_true", help="write the tests' slice")
     args = parser.parse_args()
+    if args.fixture:
+        rows = write_csv(args.source_dir / FULL_RELEASE, FIXTURE, sample=False, where=FIXTURE_ROWS)
+        print(f"{FIXTURE}: {rows:,} rows")
+        return 0
     if args.full:
         out = args.full / RELEASES[FULL_RELEASE]
         rows = write_csv(args.source_dir / FULL_RELEASE, out, sample=False)

@@ -141,7 +141,8 @@ def detect_layout(path: Path, header: list[str], lines: Sequence[str] = ()) -> L
             raise ContractError(
                 path,
                 f"header, column {position} ({found.strip()!r})",
-                f"expected {wanted!r}: the header must be {expected} (or, in older releases, "
+                f"expected {wanted!r}, found {found.strip()!r}: the header must be {expected} "
+                "(or, in older releases, "
                 "Offence Group and Offence Subgroup in place of Crime Type and Crime Subtype)",
             )
     if len(header) > len(layout.header):
@@ -436,4 +437,3 @@ def _texts(row: Sequence[Any]) -> list[str]:
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
