@@ -29,12 +29,9 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared" / "data" / "mps_monthly_dashboard"
 SAMPLE_DIR = PROJECT_ROOT / "raw" / "met" / "crime_dashboard"
-FIXTURE = (
-    PROJECT_ROOT / "tests" / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
-)
+FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
 FIXTURE_ROWS = (
-    "month_year = timestamp '2025-07-01' "
-    "and (area_type = 'Borough' or borough_snt like 'Barnet %')"
+    "month_year = timestamp '2025-07-01' and (area_type = 'Borough' or borough_snt like 'Barnet %')"
 )
 
 # Parquet copy -> the CSV file name the Datastore gives the release.

@@ -150,8 +150,8 @@ def test_where_the_releases_overlap_the_knife_file_refreshed_later_gives_knife_c
         published_counts = {
             (area, month): (offences, source)
             for area, month, offences, source in con.execute(
-                "select borough_name, month, offences, source_file from fct_crime_dashboard_monthly "
-                "where measure = 'knife_crime'"
+                "select borough_name, month, offences, source_file "
+                "from fct_crime_dashboard_monthly where measure = 'knife_crime'"
             ).fetchall()
         }
         lbd_sources = {

@@ -249,9 +249,8 @@ class LongDashboard(Case):
 
     def header_refusal(self, header: list[str]) -> tuple[str, str]:
         # The contract names the first column that is not the Datastore's.
-        position = next(
-            i for i, (found, wanted) in enumerate(zip(header, self.HEADER), 1) if found != wanted
-        )
+        pairs = enumerate(zip(header, self.HEADER, strict=False), 1)
+        position = next(i for i, (found, wanted) in pairs if found != wanted)
         found = header[position - 1]
         return f"header, column {position} ({found!r})", found
 

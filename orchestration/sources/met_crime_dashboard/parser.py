@@ -231,7 +231,7 @@ class MpsCrimeDashboardParser:
         columns: list[list[str | None]] = [[] for _ in FIELDS]
         rows: list[int] = []
         for number, row in enumerate(grid[1:], start=2):
-            cells = list(row)
+            cells: list[Any] = list(row)
             extra = [i for i, v in enumerate(cells[width:], start=width + 1) if v not in ("", None)]
             if extra:
                 raise ContractError(
@@ -244,11 +244,15 @@ class MpsCrimeDashboardParser:
             cells += [None] * (width - len(cells))
             rows.append(number)
             for column, value in zip(columns, cells[:width], strict=True):
-                column.append(value if value.__class__ is str and value else _cell_text(value))
+                # Most cells are text already: only the others need converting.
+                column.append(value if isinstance(value, str) and value else _cell_text(value))
         table = pa.table(
             {
                 "source_row": pa.array(rows, pa.int32()),
-                **{name: pa.array(values, pa.string()) for name, values in zip(FIELDS, columns)},
+                **{
+                    name: pa.array(values, pa.string())
+                    for name, values in zip(FIELDS, columns, strict=True)
+                },
             }
         )
         return data, layout, header, table, sheet_name
@@ -266,7 +270,9 @@ class MpsCrimeDashboardParser:
             try:
                 first, last, refreshed, unreadable = con.execute(query).fetchall()[0]
             except duckdb.Error as exc:
-                raise ContractError(path, "file", f"not readable as CSV: {_first_line(exc)}")
+                raise ContractError(
+                    path, "file", f"not readable as CSV: {_first_line(exc)}"
+                ) from exc
         if unreadable or first is None:
             raise ContractError(path, "file", f"dates that are not {DATE_FORMATS}")
         return Release(

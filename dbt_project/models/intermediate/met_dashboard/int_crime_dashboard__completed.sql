@@ -20,7 +20,10 @@ measure_definitions as (
 
 london as (
 
-    select borough_code, borough_name from {{ ref('london_boroughs') }}
+    select
+        borough_code,
+        borough_name
+    from {{ ref('london_boroughs') }}
     where is_london_borough
 
 ),

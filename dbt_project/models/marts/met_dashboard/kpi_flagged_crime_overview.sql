@@ -66,11 +66,15 @@ rated as (
         measure_definitions.has_positive_outcomes,
         {{ change_pct('eligible.r12_volume', 'eligible.r12_volume_prev') }} as r12_change_pct,
         {{ change_pct('eligible.ytd_volume', 'eligible.ytd_volume_prev') }} as ytd_change_pct,
-        case when measure_definitions.has_positive_outcomes then
-            {{ rate_pct('eligible.r12_positive_outcomes', 'eligible.r12_volume') }}
+        case
+            when measure_definitions.has_positive_outcomes
+                then {{ rate_pct('eligible.r12_positive_outcomes', 'eligible.r12_volume') }}
         end as r12_outcome_rate_pct,
-        case when measure_definitions.has_positive_outcomes then
-            {{ rate_pct('eligible.r12_positive_outcomes_prev', 'eligible.r12_volume_prev') }}
+        case
+            when measure_definitions.has_positive_outcomes
+                then {{ rate_pct(
+                    'eligible.r12_positive_outcomes_prev', 'eligible.r12_volume_prev'
+                ) }}
         end as r12_outcome_rate_pct_prev,
         {{ rate_per_1000('eligible.r12_volume', 'denominators.denominator_count') }}
             as rate_per_1000

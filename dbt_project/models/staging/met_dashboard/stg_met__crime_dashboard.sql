@@ -67,11 +67,8 @@ coded as (
     select
         renamed.*,
         case
-            when renamed.is_borough_row
-                then coalesce(
-                    borough_aliases.borough_code,
-                    case when renamed.area_name is null then 'MPS-UNKNOWN' end
-                )
+            when renamed.is_borough_row and renamed.area_name is null then 'MPS-UNKNOWN'
+            when renamed.is_borough_row then borough_aliases.borough_code
         end as borough_code
     from renamed
     left join borough_aliases
