@@ -226,7 +226,7 @@ PUBLICATION = [
     },
 ]
 
-# The July 2021 pack's figures for Barnet, May 2021 (the catalogue §3-5 in docs/kpi_definitions.md §3): knife and
+# The July 2021 pack's figures for Barnet, May 2021 (docs/kpi_definitions.md §3): knife and
 # gun crime (p.16), domestic abuse violence with injury and its sanction detection rate, and
 # Table 1 of the hate crime report (p.100). The other figures are hand-chosen.
 KNIFE_GUN = [
