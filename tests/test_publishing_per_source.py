@@ -125,9 +125,12 @@ def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_
 
 
 def stale_marks(html: str) -> dict[str, bool]:
-    """Section key -> whether its provenance line carries the stale mark."""
+    """Section key -> whether its provenance line carries the stale mark (the sections that
+    show a source; the sources section at the end lists every stale source)."""
     marks = {}
     for key, body in re.findall(r'<section id="(\w+)"(.*?)</section>', html, re.S):
+        if key == "sources":
+            continue
         provenance = re.search(r'<p class="provenance( stale)?">', body)
         if provenance:
             marks[key] = bool(provenance.group(1))
