@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ DATE_FORMATS = "YYYY-MM, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, DD/MM/YYYY or Mon-YY"
 _STRPTIME = "['%Y-%m-%d', '%Y-%m', '%Y-%m-%d %H:%M:%S', '%d/%m/%Y', '%b-%y']"
 AREA_TYPES = ("Borough", "Safer Neighbourhood Teams")
 MEASURES = ("Offences", "Positive Outcomes", "Sanction Detections")
+_MEASURE_KEYS = {measure.lower() for measure in MEASURES}
 # How far down a title line may push the header before the file is simply not this layout.
 _HEADER_SEARCH_LINES = 5
 
@@ -317,10 +319,14 @@ class MpsCrimeDashboardParser:
             month=_date_sql("month_year"),
             refresh_date=_date_sql("refresh_date"),
         )
-        try:
-            rows = con.sql(query, params={"layout": layout.name}).to_arrow_table()
-        except duckdb.Error as exc:
-            raise self._unreadable(path, data, len(header), exc) from exc
+        # The file's hash is taken while DuckDB reads it (hashlib lets go of the GIL).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+            try:
+                rows = con.sql(query, params={"layout": layout.name}).to_arrow_table()
+            except duckdb.Error as exc:
+                raise self._unreadable(path, data, len(header), exc) from exc
+            sha256 = digest.result()
         names = {field: column.strip() for field, column in zip(FIELDS, header, strict=True)}
         with registered(con, "parsed", rows):
             data_rows, bad_row, first, last, refreshed = con.execute(_sql("summary")).fetchall()[0]
@@ -330,8 +336,16 @@ class MpsCrimeDashboardParser:
                     "row 2",
                     "the file has a header but no data rows; a file holds at least one",
                 )
-            if bad_row is not None:
-                raise self._broken_row(con, path, source, names, bad_row)
+            bad_labels = [
+                row
+                for area_type, measure, subtype, row in con.execute(_sql("labels")).fetchall()
+                if (area_type or "").strip() not in AREA_TYPES
+                or (measure or "").strip().lower() not in _MEASURE_KEYS
+                or not (subtype or "").strip()
+            ]
+            bad_rows = [r for r in (bad_row, *bad_labels) if r is not None]
+            if bad_rows:
+                raise self._broken_row(con, path, source, names, min(bad_rows))
             duplicate = con.execute(_sql("duplicate")).fetchall()
             if duplicate:
                 row, first_row, month, area, snt, subtype, measure = duplicate[0]
@@ -352,7 +366,7 @@ class MpsCrimeDashboardParser:
         )
         return ParsedFile(
             path=path,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
             release=release,
             rows=rows.drop_columns(["row_key"]),
             details={"layout": layout.name, **details},

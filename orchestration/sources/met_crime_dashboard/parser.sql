@@ -49,26 +49,32 @@ select
 from {source}
 
 -- name: summary
--- The first row that breaks a one-row rule, and the file's periods and refresh date.
+-- The file's periods and refresh date, and the first row whose dates or count break a rule.
 select
     count(*) as data_rows,
     min(source_row) filter (
         where
         month is null
-        or day(month) <> 1
-        or area_type is null
-        or trim(area_type) not in ('Borough', 'Safer Neighbourhood Teams')
-        or coalesce(trim(crime_subtype), '') = ''
-        or measure is null
-        or lower(trim(measure)) not in ('offences', 'positive outcomes', 'sanction detections')
         or measure_count is null
         or refresh_date is null
+        or day(month) <> 1
         or refresh_date <= last_day(month)
     ) as first_bad_row,
     min(month) as first_month,
     max(month) as last_month,
     max(refresh_date) as refresh_date
 from parsed
+
+-- name: labels
+-- The few distinct area types, measures and subtypes, judged in Python, with the first row of
+-- each: far cheaper than judging every row's text.
+select
+    area_type,
+    measure,
+    crime_subtype,
+    min(source_row) as first_row
+from parsed
+group by area_type, measure, crime_subtype
 
 -- name: row_checks
 -- Which rule each field of one row breaks (true = broken), in the header's order.
