@@ -10,6 +10,12 @@ Works in temporary folders, never the project's warehouse or Dagster instance.
 2. The whole refresh as `make run` runs it (`python -m orchestration.cli run`, in process), and
    as the UI and the schedule launch it: through the instance's run launcher, as `dagster job
    launch` does, which starts a run worker that loads the code location first.
+3. The Met dashboard's full "other crime" release (472,354 rows, Safer Neighbourhood Team rows
+   included): its contract parse as CSV against DuckDB's own bare `read_csv` of the same file
+   (target: within 2x), the whole landing of it (parse, gate, load), and its parse as XLSX.
+   The real release when `../shared/data/mps_monthly_dashboard/` is beside the project (written
+   out by scripts/make_dashboard_sample.py), else a file of the same shape and size made from
+   the sample; the output says which.
 
 Wall-clock times on a shared machine vary by tens of percent between runs; compare medians of
 --repeat.
@@ -31,6 +37,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 warnings.filterwarnings("ignore", module="dagster")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -44,6 +52,9 @@ from orchestration.publish.marts import publish  # noqa: E402
 from orchestration.publish.pack import build_pack  # noqa: E402
 from orchestration.sources import SOURCES  # noqa: E402
 from orchestration.transform.assets import dbt_project  # noqa: E402
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import make_dashboard_sample  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MONTH = "2021-05"
@@ -203,6 +214,118 @@ def launched_once(root: Path) -> float:
     return record.end_time - started
 
 
+DASHBOARD_ROWS = 472_354
+
+
+def dashboard_release(folder: Path) -> tuple[Path, str]:
+    """The full other-crime release as the Datastore's CSV, and what it is."""
+    shared = make_dashboard_sample.SHARED / make_dashboard_sample.FULL_RELEASE
+    target = folder / make_dashboard_sample.RELEASES[make_dashboard_sample.FULL_RELEASE]
+    if shared.exists():
+        rows = make_dashboard_sample.write_csv(shared, target, sample=False)
+        return target, f"the full real release ({rows:,} rows, from {shared.parent})"
+    # No real release beside the project: the sample's rows, repeated as Safer Neighbourhood
+    # Team rows under distinct names, up to the real release's row count.
+    sample = make_dashboard_sample.SAMPLE_DIR / target.name
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"""copy (
+                with sample as (select * from read_csv('{sample}', all_varchar = true)),
+                copies as (
+                    select sample.* replace (
+                        case when copy = 0 then "Area Type"
+                            else 'Safer Neighbourhood Teams' end as "Area Type",
+                        case when copy = 0 then "Borough_SNT"
+                            else "Borough_SNT" || ' Ward ' || copy end as "Borough_SNT"
+                    ), copy
+                    from sample cross join range(0, 20) as r(copy)
+                )
+                select * exclude (copy) from copies order by copy limit {DASHBOARD_ROWS}
+            ) to '{target}' (format csv, header true)"""
+        )
+    finally:
+        con.close()
+    return target, (
+        f"a synthesised file of the real release's shape and size ({DASHBOARD_ROWS:,} rows; "
+        "../shared/data/mps_monthly_dashboard is not beside the project)"
+    )
+
+
+def write_workbook(csv_path: Path, target: Path) -> None:
+    """The release as the Datastore's XLSX: dates as date cells, counts as numbers."""
+    import csv as csv_module
+    from datetime import datetime
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("MPS_MonthlyCrimeDashboard_Other")
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        reader = csv_module.reader(handle)
+        sheet.append(next(reader))
+        for row in reader:
+            sheet.append(
+                [
+                    datetime.fromisoformat(row[0]),
+                    *[value or None for value in row[1:10]],
+                    int(row[10]),
+                    datetime.fromisoformat(row[11]),
+                ]
+            )
+    workbook.save(target)
+
+
+def bare_read_csv(path: Path) -> None:
+    """DuckDB's own loading of the file: read_csv with its type detection, into a table."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"create table release as select * from read_csv('{path}')")
+    finally:
+        con.close()
+
+
+def dashboard_bench(folder: Path, repeat: int) -> None:
+    from orchestration.sources.met_crime_dashboard import SOURCE as DASHBOARD
+
+    path, what = dashboard_release(folder)
+    parser = DASHBOARD.parser
+
+    def land() -> None:
+        settings_dir = folder / "land"
+        shutil.rmtree(settings_dir, ignore_errors=True)
+        landing = DASHBOARD.landing_folder(settings_dir / "raw")
+        landing.mkdir(parents=True)
+        shutil.copy(path, landing / path.name)
+        with read_write(settings_dir / "warehouse.duckdb") as con:
+            report = sync_source(con, DASHBOARD, settings_dir / "raw")
+        if report.refused:
+            raise SystemExit(f"the release was refused: {report.refused[0].message}")
+
+    rows = parser.parse(path).rows.num_rows
+    bare = [timed(lambda: bare_read_csv(path)) for _ in range(repeat)]
+    parse = [timed(lambda: parser.parse(path)) for _ in range(repeat)]
+    landing = [timed(land) for _ in range(repeat)]
+    workbook = path.with_suffix(".xlsx")
+    written = timed(lambda: write_workbook(path, workbook))
+    xlsx = [timed(lambda: parser.parse(workbook)) for _ in range(max(1, repeat - 1))]
+    ratio = statistics.median(parse) / statistics.median(bare)
+    print(f"Met dashboard release: {what}")
+    print(f"  {path.stat().st_size / 1e6:.1f} MB CSV, {rows:,} rows parsed; median s")
+    print(f"  {'DuckDB bare read_csv into a table':<44} {statistics.median(bare):7.2f}")
+    print(
+        f"  {'contract parse, CSV (read, type, check)':<44} {statistics.median(parse):7.2f}"
+        f"   {ratio:.2f}x bare read_csv (target: within 2x)"
+    )
+    print(
+        f"  {'landing, CSV (parse, GX gate, load into raw)':<44} {statistics.median(landing):7.2f}"
+    )
+    print(
+        f"  {'contract parse, XLSX (python-calamine)':<44} {statistics.median(xlsx):7.2f}"
+        f"   ({workbook.stat().st_size / 1e6:.1f} MB workbook, written in {written:.0f} s)"
+    )
+
+
 def report(title: str, runs: list[dict[str, float]]) -> None:
     print(title)
     for stage in runs[0]:
@@ -216,7 +339,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs to take the median of")
     parser.add_argument("--stages-only", action="store_true", help="skip the whole-refresh timings")
+    parser.add_argument(
+        "--dashboard-only", action="store_true", help="only the Met dashboard release's timings"
+    )
     args = parser.parse_args()
+
+    if args.dashboard_only:
+        with tempfile.TemporaryDirectory(prefix="scp-bench-dashboard-") as tmp:
+            dashboard_bench(Path(tmp), args.repeat)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="scp-bench-") as tmp:
         settings = Settings(

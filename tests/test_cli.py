@@ -103,7 +103,8 @@ def test_the_other_releases_still_publish_and_the_overview_is_printed_for_the_bo
 ) -> None:
     done, root = refused_run
     out = done.stdout
-    assert "met_recorded_crime" in out and "release 2022-01" in out
+    assert "met_recorded_crime" in out and "release 2024-01" in out
+    assert "met_crime_dashboard" in out and "release 2026-03-18" in out
     assert "Crime overview, Barnet (E09000003), reporting month 2021-05" in out
     assert "Burglary" in out and "20/32" in out
     assert (

@@ -2,7 +2,9 @@
 
 The landing mechanism (`orchestration.landing`) is shared, so one test here runs for each
 source: Met recorded crime (a wide layout, one column per month; a real six-month slice from
-tests/fixtures/mps/) and the quarterly source declared only for the tests (a long layout,
+tests/fixtures/mps/), the Met's monthly crime dashboard (a long layout of twelve columns, read
+by DuckDB; a real one-month slice from tests/fixtures/mps_dashboard/, borough and Safer
+Neighbourhood Team rows) and the quarterly source declared only for the tests (a long layout,
 `quarter,borough,count`; its SAMPLE). For each fault a bad variant of the source's good file
 is written next to the good file in a landing folder in tmp_path, and `sync_source` runs on a
 real DuckDB file. The bad file must be refused with a verdict that names the file, the place
@@ -33,10 +35,14 @@ import pytest
 
 from orchestration.landing.load import LEDGER, sync_source
 from orchestration.landing.source import Source
+from orchestration.sources.met_crime_dashboard import SOURCE as MET_CRIME_DASHBOARD
 from orchestration.sources.met_recorded_crime import SOURCE as MET_RECORDED_CRIME
 from tests.support import quarterly_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mps"
+DASHBOARD_FIXTURE = (
+    Path(__file__).parent / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
+)
 # Long after both good files' last periods: only the future-period fault moves `today`.
 TODAY = date(2026, 11, 27)
 LOADED_AT = datetime(2026, 11, 27, 6, 0, 0, tzinfo=UTC)
@@ -85,6 +91,9 @@ class Case:
     label_column: int
     # Faults that cannot occur in this layout, with the reason.
     impossible: dict[str, str] = field(default_factory=dict)
+    # The suite that knows the areas, and its rule in words.
+    area_check: str = "known_boroughs"
+    area_rule: str = "every borough is one the reference knows"
 
     # --- the good file, read with the csv module ---
 
@@ -226,6 +235,56 @@ class LongQuarterly(Case):
         )
 
 
+class LongDashboard(Case):
+    """The Met dashboard file: one row per month, area, subtype and measure, twelve columns in
+    the Datastore's order, `Month_Year` and `Refresh Date` as dates."""
+
+    HEADER = (
+        "Month_Year", "Area Type", "Borough_SNT", "Area name", "Area code", "Crime Type",
+        "Crime Subtype", "Measure", "Financial Year", "FY_FYIndex", "Count", "Refresh Date",
+    )  # fmt: skip
+
+    def good_rows(self) -> int:
+        return len(self.body)
+
+    def header_refusal(self, header: list[str]) -> tuple[str, str]:
+        # The contract names the first column that is not the Datastore's.
+        pairs = enumerate(zip(header, self.HEADER, strict=False), 1)
+        position = next(i for i, (found, wanted) in pairs if found != wanted)
+        found = header[position - 1]
+        return f"header, column {position} ({found!r})", found
+
+    def title_line(self) -> Bad:
+        data = (self.title + self.newline).encode() + self.raw
+        return Bad(data, "row 1", ("the header is on row 2",))
+
+    def duplicated_row_key(self) -> Bad:
+        records = self.copy()
+        again = list(records[4])  # line 5, with another count
+        again[self.count_column] = "1"
+        records.append(again)
+        return Bad(self.data(records), f"row {len(records)}", ("already appears on row 5",))
+
+    def future_period(self) -> Bad:
+        last = max(date.fromisoformat(record[0]) for record in self.body)
+        following = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+        after = (following.replace(day=28) + timedelta(days=4)).replace(day=2)
+        new = [
+            [following.isoformat(), *record[1:11], after.isoformat()]
+            for record in self.body
+            if record[1] == "Borough"
+        ]
+        records = [*self.copy(), *new]
+        today = following + timedelta(days=14)
+        return Bad(
+            self.data(records),
+            f"row {len(self.records) + 1}, column 'Month_Year'",
+            ("has not ended", f"{today:%Y-%m-%d}"),
+            check="future period",
+            today=today,
+        )
+
+
 MET = WideMonthly(
     id="met_recorded_crime",
     source=MET_RECORDED_CRIME,
@@ -252,7 +311,29 @@ QUARTERLY = LongQuarterly(
         ),
     },
 )
-CASES = (MET, QUARTERLY)
+DASHBOARD = LongDashboard(
+    id="met_crime_dashboard",
+    source=MET_CRIME_DASHBOARD,
+    good=DASHBOARD_FIXTURE,
+    title="MPS Monthly Crime Dashboard - other crime data",
+    count_column=10,
+    key_column=3,
+    borough_column=3,
+    label_column=6,
+    impossible={
+        "duplicated period column": (
+            "a long layout has one Month_Year column; a month given twice is a repeated row, "
+            "the 'duplicated row key' fault"
+        ),
+        "xlsx beside the csvs": (
+            "the dashboard's folder takes .xlsx as well (the Datastore publishes both); the same "
+            "rows as a workbook load alike (tests/test_dashboard_parser.py)"
+        ),
+    },
+    area_check="known_areas",
+    area_rule="every borough row's area is a London borough or an area the reference knows",
+)
+CASES = (MET, DASHBOARD, QUARTERLY)
 
 
 # --- the faults: each makes one bad variant of the case's good file ---------------------------
@@ -354,8 +435,8 @@ def _unknown_borough(case: Case) -> Bad:
     return Bad(
         case.with_cell(LINE, case.borough_column, UNKNOWN_BOROUGH),
         f"row {LINE}",
-        (UNKNOWN_BOROUGH, "every borough is one the reference knows"),
-        check="known_boroughs",
+        (UNKNOWN_BOROUGH, case.area_rule),
+        check=case.area_check,
     )
 
 

@@ -38,10 +38,11 @@ BARNET = Borough("E09000003", BOROUGH)
 MONTH = dt.date(2021, 5, 1)
 CRIME = "met_recorded_crime"
 # The recorded crime files in raw/ and the release each is, read off its name (the last month
-# it covers): a 24-month file from August 2021 and a historical one to January 2022.
+# it covers): 24-month files from August 2021 and January 2024, a historical one to January 2022.
 CRIME_FILES = {
     "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv": "2021-08",
     "MPS_Borough_Level_Crime_Historical_201004-202201.csv": "2022-01",
+    "MPS_Borough_Level_Crime_most_recent_24_months_202202-202401.csv": "2024-01",
 }
 # The sections that show Met recorded crime, and their workbook sheets.
 CRIME_SECTIONS = ["overview", "exceptions", "trend", "rates"]
@@ -386,7 +387,7 @@ def test_glossary_shows_every_term_and_definition_of_the_glossary_mart(
     assert shown == [(term, " ".join(definition.split())) for term, definition in marts.glossary]
 
 
-def test_the_sources_list_both_recorded_crime_releases_with_their_files_sha256(
+def test_the_sources_list_every_recorded_crime_release_with_its_files_sha256(
     page: Page, marts: Marts
 ) -> None:
     folder = SAMPLE_RAW / "met" / "recorded_crime"
@@ -405,7 +406,7 @@ def test_the_sources_list_both_recorded_crime_releases_with_their_files_sha256(
     # The newer release first.
     crime_items = [item for item in items if item.startswith(f"{title}, ")]
     releases = [re.search(r", release (\S+) \(", item).group(1) for item in crime_items]
-    assert releases == ["2022-01", "2021-08"]
+    assert releases == ["2024-01", "2022-01", "2021-08"]
     # The published table holds each file's whole hash.
     assert {f["file"]: (f["release"], f["sha256"]) for f in marts.files} == {
         name: (release, digests[name]) for name, release in CRIME_FILES.items()
@@ -423,8 +424,8 @@ def test_each_crime_section_and_sheet_names_the_release_it_shows(
     page: Page, marts: Marts, xlsx_path: Path
 ) -> None:
     crime = marts.publication[CRIME]
-    assert (crime["release"], crime["is_stale"]) == ("2022-01", False)
-    expected = f"Source: {crime['title']}, release 2022-01."
+    assert (crime["release"], crime["is_stale"]) == ("2024-01", False)
+    expected = f"Source: {crime['title']}, release 2024-01."
     for key in CRIME_SECTIONS:
         notes = page.root.find("section", id=key).find_all("p", "provenance")
         assert [n.text() for n in notes] == [expected], key
@@ -509,7 +510,8 @@ def test_workbook_overview_holds_the_marts_figures_as_numbers(
                 cell = row[column[name]]
                 assert cell.data_type == "n", (name, cell.value)
                 assert cell.value == pytest.approx(mart[field_name] / divisor, rel=1e-12), name
-            assert row[column["RAG"]].value == mart["rag"]
+            # The letter, on the RAG colour, so it reads in black and white.
+            assert row[column["RAG"]].value == mart["rag"][0].upper()
         assert len(rows) == len(MEASURES)
         # Below the table, after a blank row: where the figures come from, and nothing else.
         assert [note[:8] for note in sheet_notes(ws)] == ["Source: "]

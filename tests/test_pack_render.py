@@ -125,6 +125,9 @@ GLOSSARY = [
 
 CRIME = "met_recorded_crime"
 CRIME_TITLE = "MPS recorded crime, borough level"
+DASHBOARD = "met_crime_dashboard"
+DASHBOARD_TITLE = "MPS monthly crime dashboard (domestic abuse, hate, knife and gun crime)"
+DASHBOARD_RELEASE = "2021-06-07"
 OGL_LICENCE = "Open Government Licence v3.0"
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 # When the publish step ran: after the release came out, and after the as-of day below.
@@ -147,6 +150,12 @@ CRIME_SECTIONS = {
     "rates": "Peer comparison: rates per 1,000",
 }
 CRIME_SHEETS = ["Overview", "Exceptions", "Monthly trend", "Rates"]
+# The sections from the Met's monthly crime dashboard.
+DASHBOARD_SECTIONS = {
+    "knife_gun": "Knife and gun crime",
+    "domestic_abuse": "Domestic abuse",
+    "hate_crime": "Hate crime",
+}
 
 
 def _source_file(
@@ -202,7 +211,119 @@ PUBLICATION = [
         "file_count": len(SOURCE_FILES),
         "licence": OGL_LICENCE,
     },
+    {
+        "source": DASHBOARD,
+        "title": DASHBOARD_TITLE,
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": DASHBOARD_RELEASE,
+        "released_on": dt.datetime(2021, 6, 7),
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": 0,
+        "licence": OGL_LICENCE,
+    },
 ]
+
+# The July 2021 pack's figures for Barnet, May 2021 (docs/kpi_definitions.md §3): knife and
+# gun crime (p.16), domestic abuse violence with injury and its sanction detection rate, and
+# Table 1 of the hate crime report (p.100). The other figures are hand-chosen.
+KNIFE_GUN = [
+    # measure, label, r12, r12_prev, r12_change_pct, rag, sort_order
+    ("knife_injury_victims_non_da_1_24", "Knife injury victims aged 1-24 (not domestic abuse)",
+     23, 59, (23 - 59) * 100 / 59, "green", 1),
+    ("lethal_barrel_discharge", "Lethal barrel discharges", 10, 5, 100.0, "red", 2),
+]  # fmt: skip
+DOMESTIC_ABUSE = [
+    # measure, label, r12, r12_prev, outcome rate, a year before, outcome rank, rag, sort_order
+    ("domestic_abuse", "Domestic abuse offences", 3262, 3100, 13.5, 12.0, 2, "amber", 1),
+    ("domestic_abuse_vwi", "Domestic abuse violence with injury", 729, 681, 11.0, 16.0, 4,
+     "red", 2),
+]  # fmt: skip
+HATE_PERIODS = [
+    # period_kind, period_label, heading, start, end
+    ("month", "2021-05", "2021 May", MAY, dt.date(2021, 5, 31)),
+    ("ytd_before", "2021 Jan-Apr", "2021 Jan-Apr", dt.date(2021, 1, 1), dt.date(2021, 4, 30)),
+    *[("calendar_year", str(y), str(y), dt.date(y, 1, 1), dt.date(y, 12, 31))
+      for y in (2020, 2019, 2018, 2017)],
+]  # fmt: skip
+TABLE_1 = [
+    # measure, line, is_of_which, 2021 May, 2021 Jan-Apr, 2020, 2019, 2018, 2017
+    ("racist_religious_hate", "Race and Religion", False, 137, 233, 794, 824, 738, 702),
+    ("antisemitic_hate", "Anti-Semitism", True, 48, 44, 128, 180, 193, 127),
+    ("islamophobic_hate", "Islamophobia", True, 4, 4, 20, 35, 26, 67),
+    ("disability_hate", "Disability", False, 4, 8, 15, 18, 14, 23),
+    ("homophobic_hate", "Homophobic", False, 6, 25, 66, 70, 35, 48),
+    ("transphobic_hate", "Transgender", False, 0, 2, 3, 6, 5, 3),
+]
+
+
+def _dashboard_row(measure: str, label: str, sort_order: int, rag: str) -> dict[str, Any]:
+    return {
+        "borough_code": BARNET.code, "borough_name": BARNET.name, "measure": measure,
+        "reporting_month": MAY, "measure_label": label, "measure_note": f"What {label} counts",
+        "sort_order": sort_order, "rag": rag, "ytd_volume": 5, "ytd_volume_prev": 6,
+        "ytd_change_pct": (5 - 6) * 100 / 6, "rate_per_1000": 0.25, "london_rank": 7,
+        "london_rank_of": 32, "refreshed_on": dt.date(2021, 6, 7),
+    }  # fmt: skip
+
+
+def _knife_gun_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            **_dashboard_row(measure, label, order, rag),
+            "direction": "decrease_is_positive",
+            "has_positive_outcomes": order == 2,
+            "r12_volume": r12,
+            "r12_volume_prev": prev,
+            "r12_change_pct": change,
+            "r12_outcome_rate_pct": 40.0 if order == 2 else None,
+            "r12_outcome_rate_pct_prev": 20.0 if order == 2 else None,
+        }  # fmt: skip
+        for measure, label, r12, prev, change, rag, order in KNIFE_GUN
+    ]
+
+
+def _domestic_abuse_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            **_dashboard_row(measure, label, order, rag),
+            "r12_volume": r12,
+            "r12_volume_prev": prev,
+            "r12_change_pct": (r12 - prev) * 100 / prev,
+            "r12_positive_outcomes": round(r12 * rate / 100),
+            "r12_outcome_rate_pct": rate,
+            "r12_outcome_rate_pct_prev": rate_prev,
+            "outcome_rate_change_points": rate - rate_prev,
+            "outcome_rate_london_rank": rank,
+        }  # fmt: skip
+        for measure, label, r12, prev, rate, rate_prev, rank, rag, order in DOMESTIC_ABUSE
+    ]
+
+
+def _hate_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "borough_code": BARNET.code,
+            "borough_name": BARNET.name,
+            "measure": measure,
+            "reporting_month": MAY,
+            "line_label": line,
+            "is_of_which": of_which,
+            "sort_order": order,
+            "period_kind": kind,
+            "period_label": label,
+            "period_start": start,
+            "period_end": end,
+            "period_order": {"month": 1, "ytd_before": 2}.get(kind, 3),
+            "volume": volume,
+            "refreshed_on": dt.date(2021, 6, 7),
+        }  # fmt: skip
+        for order, (measure, line, of_which, *volumes) in enumerate(TABLE_1, start=1)
+        for (kind, label, _, start, end), volume in zip(HATE_PERIODS, volumes, strict=True)
+    ]
+
 
 # The published layout, with the column types a real published file has (test_pack_e2e.py
 # holds a real one to this).
@@ -228,6 +349,34 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
         ("month", "DATE"), ("measure_label", "VARCHAR"), ("sort_order", "INTEGER"),
         ("volume", "BIGINT"), ("volume_year_before", "BIGINT"),
+    ),
+    "rpt_knife_gun_crime": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("reporting_month", "DATE"), ("measure_label", "VARCHAR"), ("measure_note", "VARCHAR"),
+        ("direction", "VARCHAR"), ("has_positive_outcomes", "BOOLEAN"), ("sort_order", "INTEGER"),
+        ("rag", "VARCHAR"), ("r12_volume", "BIGINT"), ("r12_volume_prev", "BIGINT"),
+        ("r12_change_pct", "DOUBLE"), ("ytd_volume", "BIGINT"), ("ytd_volume_prev", "BIGINT"),
+        ("ytd_change_pct", "DOUBLE"), ("r12_outcome_rate_pct", "DOUBLE"),
+        ("r12_outcome_rate_pct_prev", "DOUBLE"), ("rate_per_1000", "DOUBLE"),
+        ("london_rank", "INTEGER"), ("london_rank_of", "INTEGER"), ("refreshed_on", "DATE"),
+    ),
+    "rpt_domestic_abuse": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("reporting_month", "DATE"), ("measure_label", "VARCHAR"), ("measure_note", "VARCHAR"),
+        ("sort_order", "INTEGER"), ("rag", "VARCHAR"), ("r12_volume", "BIGINT"),
+        ("r12_volume_prev", "BIGINT"), ("r12_change_pct", "DOUBLE"), ("ytd_volume", "BIGINT"),
+        ("ytd_volume_prev", "BIGINT"), ("ytd_change_pct", "DOUBLE"),
+        ("r12_positive_outcomes", "BIGINT"), ("r12_outcome_rate_pct", "DOUBLE"),
+        ("r12_outcome_rate_pct_prev", "DOUBLE"), ("outcome_rate_change_points", "DOUBLE"),
+        ("outcome_rate_london_rank", "INTEGER"), ("rate_per_1000", "DOUBLE"),
+        ("london_rank", "INTEGER"), ("london_rank_of", "INTEGER"), ("refreshed_on", "DATE"),
+    ),
+    "rpt_hate_crime": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("reporting_month", "DATE"), ("line_label", "VARCHAR"), ("is_of_which", "BOOLEAN"),
+        ("sort_order", "INTEGER"), ("period_kind", "VARCHAR"), ("period_label", "VARCHAR"),
+        ("period_start", "DATE"), ("period_end", "DATE"), ("period_order", "INTEGER"),
+        ("volume", "BIGINT"), ("refreshed_on", "DATE"),
     ),
     "kpi_glossary": (("term", "VARCHAR"), ("definition", "VARCHAR"), ("sort_order", "INTEGER")),
     "meta_source_files": (
@@ -393,6 +542,9 @@ def _write_published_db(path: Path) -> None:
         _create(con, "rpt_crime_overview", _overview_rows())
         _create(con, "rpt_crime_exceptions", _exception_rows())
         _create(con, "rpt_crime_trend", _trend_rows())
+        _create(con, "rpt_knife_gun_crime", _knife_gun_rows())
+        _create(con, "rpt_domestic_abuse", _domestic_abuse_rows())
+        _create(con, "rpt_hate_crime", _hate_rows())
         _create(
             con,
             "kpi_glossary",
@@ -672,6 +824,9 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "exceptions": 3 * len(MEASURES),
         "trend": 24 * len(MEASURES),
         "rates": len(BOROUGHS) * len(MEASURES),
+        "knife_gun": len(KNIFE_GUN),
+        "domestic_abuse": len(DOMESTIC_ABUSE),
+        "hate_crime": len(TABLE_1) * len(HATE_PERIODS),
         "glossary": len(GLOSSARY),
         "sources": len(SOURCE_FILES),
     }
@@ -686,7 +841,12 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
 
 def test_every_crime_section_names_met_recorded_crime_as_its_source() -> None:
     sources = {s.key: s.source for s in SECTIONS}
-    assert sources == {**dict.fromkeys(CRIME_SECTIONS, CRIME), "glossary": None, "sources": None}
+    assert sources == {
+        **dict.fromkeys(CRIME_SECTIONS, CRIME),
+        **dict.fromkeys(DASHBOARD_SECTIONS, DASHBOARD),
+        "glossary": None,
+        "sources": None,
+    }
     assert [s.title for s in SECTIONS if s.key in CRIME_SECTIONS] == list(CRIME_SECTIONS.values())
 
 
@@ -988,6 +1148,106 @@ def test_a_pack_built_as_of_a_day_says_so_in_the_masthead_and_the_sources(
     ]
 
 
+# --- The dashboard's sections ------------------------------------------------------------------
+
+
+def table_cells(fragment: str) -> list[list[str]]:
+    """The text of each row's cells (th and td) of the first table in an HTML fragment."""
+    table = fragment[fragment.index("<table") : fragment.index("</table>")]
+    return [
+        [plain(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL)
+    ]
+
+
+def test_the_hate_crime_section_prints_table_1_of_the_july_2021_pack(html: str) -> None:
+    rows = table_cells(section_html(html, "hate_crime"))
+    assert rows[0] == ["Category", *[heading for _, _, heading, _, _ in HATE_PERIODS]]
+    assert rows[0][1:] == ["2021 May", "2021 Jan-Apr", "2020", "2019", "2018", "2017"]
+    expected = [
+        [("of which – " if of_which else "") + line, *(f"{v:,}" for v in volumes)]
+        for _, line, of_which, *volumes in TABLE_1
+    ]
+    assert rows[1:] == expected
+
+
+def test_the_knife_and_gun_section_prints_the_july_2021_packs_figures_with_rag_letters(
+    html: str,
+) -> None:
+    fragment = section_html(html, "knife_gun")
+    rows = table_cells(fragment)
+    # Measure, RAG (its letter, then its word for screen readers), R12, previous R12, change,
+    # YTD, change, outcome rate, rate, rank.
+    assert rows[1][:5] == [KNIFE_GUN[0][1], "GGreen", "23", "59", "-61%"]
+    assert rows[2][:5] == [KNIFE_GUN[1][1], "RRed", "10", "5", "100%"]
+    assert rows[1][7] == "n/a" and rows[2][7] == "40.0%"
+    assert "knife_gun_measures" in fragment
+    assert "The Met gives no positive outcomes for it." in plain(fragment)
+    assert "refreshed 2021-06-07" in plain(fragment)
+
+
+def test_the_domestic_abuse_section_prints_outcome_rates_ranks_and_room_for_incidents(
+    html: str,
+) -> None:
+    rows = table_cells(section_html(html, "domestic_abuse"))
+    # The July 2021 pack: DA violence with injury 729, +7%; SD rate 11% (was 16%).
+    vwi = rows[2]
+    assert vwi[:8] == [DOMESTIC_ABUSE[1][1], "RRed", "729", "681", "7%", "11.0%", "16.0%", "4/32"]
+    assert rows[1][:8] == [
+        DOMESTIC_ABUSE[0][1],
+        "AAmber",
+        "3,262",
+        "3,100",
+        "5%",
+        "13.5%",
+        "12.0%",
+        "2/32",
+    ]
+    assert rows[3][0] == "Domestic abuse incidents"
+    assert rows[3][1].startswith("Not yet in the pack")
+
+
+def test_every_rag_cell_shows_its_letter_on_its_colour_in_the_page_and_the_workbook(
+    html: str, workbook: openpyxl.Workbook
+) -> None:
+    cells = re.findall(
+        r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>', html
+    )
+    assert len(cells) == len(re.findall(r'class="rag rag-', html))
+    assert len(cells) == len(BARNET_MAY) + len(KNIFE_GUN) + len(DOMESTIC_ABUSE) + 3  # + key
+    assert all(letter == colour[0].upper() for colour, letter in cells)
+    fills = {"R": "B3261E", "A": "F2B705", "G": "1E7A34"}
+    for name in ("Overview", "Knife and gun", "Domestic abuse"):
+        ws = workbook[name]
+        column = [c.value for c in ws[1]].index("RAG")
+        shown = [row[column] for row in data_rows(ws)]
+        assert shown and all(cell.value in fills for cell in shown), name
+        assert all(cell.fill.fgColor.rgb.endswith(fills[cell.value]) for cell in shown), name
+
+
+def test_a_source_that_has_never_published_leaves_its_sections_saying_so(
+    published_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("never_published")
+    database = _variant(published_db, folder, "drop table rpt_hate_crime", [])
+    page = _build(database, folder / "pack").html_path.read_text(encoding="utf-8")
+    assert "the published data has no rpt_hate_crime table yet" in plain(
+        section_html(page, "hate_crime")
+    )
+    assert "Race and Religion" not in page
+    assert "729" in plain(section_html(page, "domestic_abuse"))
+
+
+def test_a_month_the_dashboard_does_not_cover_says_which_months_it_does(
+    published_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    page = _build(published_db, tmp_path_factory.mktemp("april"), month=APRIL).html_path
+    text = plain(section_html(page.read_text(encoding="utf-8"), "knife_gun"))
+    assert (
+        "the published data gives this section for May 2021 to May 2021, not for April 2021" in text
+    )
+
+
 def test_a_pack_of_the_latest_releases_has_no_as_of_line(html: str) -> None:
     assert 'class="as-of"' not in html
 
@@ -1102,7 +1362,8 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Overview", "Exceptions", "Monthly trend", "Rates", "Glossary", "Sources",
+        "Overview", "Exceptions", "Monthly trend", "Rates", "Knife and gun", "Domestic abuse",
+        "Hate crime", "Glossary", "Sources",
     ]  # fmt: skip
 
 

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.e2e
 SAMPLE_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
 # The earlier release in raw/: its last month is 2021-08, so it was published from 2021-09-01.
 EARLIER_FILE = "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv"
+# The latest: 2022-02 to 2024-01, published from 2024-02-01.
+LATEST_FILE = "MPS_Borough_Level_Crime_most_recent_24_months_202202-202401.csv"
 CENSUS_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "population_census2021.csv"
 
 # The July 2021 pack, Barnet, M = 2021-05 (docs/kpi_definitions.md §2): YTD, R12, London rank, RAG.
@@ -72,8 +74,13 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
         ("raw/met_recorded_crime", "board_measures_present"),
         ("raw/met_recorded_crime", "labels_known"),
         ("raw/met_recorded_crime", "fresh"),
+        ("raw/met_crime_dashboard", "contract"),
+        ("raw/met_crime_dashboard", "known_areas"),
+        ("raw/met_crime_dashboard", "subtypes_within_totals"),
+        ("raw/met_crime_dashboard", "subtypes_known"),
         ("raw/test_quarterly", "known_boroughs"),
         ("published/marts", "met_recorded_crime_current"),
+        ("published/marts", "met_crime_dashboard_current"),
         ("published/board_pack", "quarterly_counts_within_recorded_crime"),
     } <= names
     failed = {
@@ -84,6 +91,7 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
     # Only the freshness warnings: the samples' latest releases are long overdue.
     assert failed == {
         ("raw/met_recorded_crime", "fresh"): dg.AssetCheckSeverity.WARN,
+        ("raw/met_crime_dashboard", "fresh"): dg.AssetCheckSeverity.WARN,
         ("raw/test_quarterly", "fresh"): dg.AssetCheckSeverity.WARN,
     }
     # dbt tests arrive as checks too.
@@ -185,28 +193,35 @@ def test_overview_covers_the_32_boroughs_for_every_month_with_24_months_of_data(
                 "select distinct borough_name from kpi_crime_overview"
             ).fetchall()
         }
-    # The sample runs 2010-04 to 2022-01: the first month with 24 months is 2012-03.
+    # The sample runs 2010-04 to 2024-01: the first month with 24 months is 2012-03.
     assert per_month[0][0] == date(2012, 3, 1)
-    assert per_month[-1][0] == date(2022, 1, 1)
-    assert len(per_month) == 12 * 10 - 2 + 1
+    assert per_month[-1][0] == date(2024, 1, 1)
+    assert len(per_month) == 12 * 12 - 2 + 1
     assert all(boroughs == 32 and rows == 160 for _, boroughs, rows in per_month)
     assert "Barnet" in names
     assert not names & {"City of London", "London Heathrow and London City Airports", "Unknown"}
 
 
 def test_fact_table_fills_the_zeros_a_file_omits(pipeline: PipelineRun) -> None:
-    """The file omits a (category, borough) row that is zero in every month; the fact table
-    carries those as 0 in every month instead of dropping them, and keeps every count."""
-    raw = PROJECT_ROOT / "raw" / "met" / "recorded_crime" / SAMPLE_FILE
-    with raw.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        months = len(next(reader)) - 3
-        rows = list(reader)
-    present = {(row[1], row[2]) for row in rows}
-    minors = {row[1] for row in rows}
-    boroughs = {row[2] for row in rows}
-    omitted = {(m, b) for m in minors for b in boroughs} - present
-    assert omitted, "the sample file is expected to omit some all-zero rows"
+    """A file omits a (category, borough) row that is zero in every month; the fact table
+    carries those as 0 in every month instead of dropping them, and keeps every count. Each
+    month comes from the latest release holding it: 2022-02 on from the 2024-01 file, the
+    months before from the 2022-01 Historical file."""
+    folder = PROJECT_ROOT / "raw" / "met" / "recorded_crime"
+    expected_filled, expected_total = 0, 0
+    for name, used in ((LATEST_FILE, lambda m: True), (SAMPLE_FILE, lambda m: m < "202202")):
+        with (folder / name).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            months = next(reader)[3:]
+            rows = list(reader)
+        kept = [i for i, month in enumerate(months) if used(month)]
+        present = {(row[1], row[2]) for row in rows}
+        minors = {row[1] for row in rows}
+        boroughs = {row[2] for row in rows}
+        omitted = {(m, b) for m in minors for b in boroughs} - present
+        assert omitted, f"{name} is expected to omit some all-zero rows"
+        expected_filled += len(omitted) * len(kept)
+        expected_total += sum(int(row[3 + i]) for row in rows for i in kept)
     with published(pipeline.published_db) as con:
         filled = con.execute(
             "select count(*), sum(offence_count) from fct_recorded_crime_monthly "
@@ -216,8 +231,8 @@ def test_fact_table_fills_the_zeros_a_file_omits(pipeline: PipelineRun) -> None:
             "select sum(offence_count) from fct_recorded_crime_monthly "
             "where category_scheme = 'mps_2019'"
         ).fetchone()[0]
-    assert filled == (len(omitted) * months, 0)
-    assert total == sum(int(value) for row in rows for value in row[3:])
+    assert filled == (expected_filled, 0)
+    assert total == expected_total
 
 
 def test_the_published_lineage_names_each_file_its_hash_and_release(pipeline: PipelineRun) -> None:
@@ -244,6 +259,14 @@ def test_the_published_lineage_names_each_file_its_hash_and_release(pipeline: Pi
             date(2010, 4, 1),
             date(2022, 1, 1),
         ),
+        (
+            LATEST_FILE,
+            hashlib.sha256((folder / LATEST_FILE).read_bytes()).hexdigest(),
+            "2024-01",
+            date(2024, 2, 1),
+            date(2022, 2, 1),
+            date(2024, 1, 1),
+        ),
     ]
 
 
@@ -253,14 +276,26 @@ def test_the_manifest_says_per_source_which_files_and_release_the_tables_come_fr
     manifest = json.loads(pipeline.manifest.read_text())
     crime = manifest["sources"]["met_recorded_crime"]
     assert crime["status"] == "published" and not crime["stale"]
-    assert crime["release"] == "2022-01"
-    assert [f["file"] for f in crime["files"]] == [EARLIER_FILE, SAMPLE_FILE]
+    assert crime["release"] == "2024-01"
+    assert [f["file"] for f in crime["files"]] == [EARLIER_FILE, SAMPLE_FILE, LATEST_FILE]
     assert crime["refused"] == []
     assert "kpi_crime_overview" in crime["tables"]
     quarterly = manifest["sources"]["test_quarterly"]
     assert quarterly["release"] == "2021 Q1" and quarterly["tables"] == [
         "fct_test_quarterly_counts"
     ]
+    dashboard = manifest["sources"]["met_crime_dashboard"]
+    assert dashboard["status"] == "published" and not dashboard["stale"]
+    # A dashboard file's release is its latest refresh date.
+    assert [(f["file"], f["release"]) for f in dashboard["files"]] == [
+        ("MPS_MonthlyCrimeDashboard_OtherCrimeData_202108-202507_refresh2025-08.csv", "2025-08-21"),
+        (
+            "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv",
+            "2026-03-18",
+        ),
+    ]
+    assert dashboard["release"] == "2026-03-18"
+    assert {"kpi_flagged_crime_overview", "kpi_hate_crime_periods"} <= set(dashboard["tables"])
     assert manifest["as_of"] is None
 
 
@@ -280,6 +315,12 @@ def test_published_copy_holds_every_table_and_one_parquet_per_table(
         "kpi_crime_exceptions",
         "rpt_crime_overview",
         "fct_test_quarterly_counts",
+        "fct_crime_dashboard_monthly",
+        "kpi_flagged_crime_overview",
+        "kpi_hate_crime_periods",
+        "rpt_knife_gun_crime",
+        "rpt_domestic_abuse",
+        "rpt_hate_crime",
         "meta_publication",
         "meta_source_files",
     } <= set(tables)

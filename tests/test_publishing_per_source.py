@@ -4,13 +4,15 @@ marked stale, while every other source still publishes; a check across sources b
 the pack.
 
 Each test lands a bad file beside the session's samples, re-runs the refresh, and takes the
-file away again; the last test shows that the next refresh publishes everything again.
+file away again; the last test shows that the next refresh publishes everything again. Met
+recorded crime and the Met's crime dashboard fail and publish independently of each other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,14 +30,22 @@ SLICE = FIXTURES / "mps" / "mps_2019_historical_201004-202201_slice.csv"
 PACK = Path("packs") / "2021-05" / "board_pack_barnet_2021-05.html"
 
 
-def shifted_two_months(text: str) -> str:
-    """The slice relabelled two months later (2021-10 to 2022-03): a release newer than any in
+DASHBOARD_TABLES = (
+    "fct_crime_dashboard_monthly",
+    "kpi_flagged_crime_overview",
+    "kpi_hate_crime_periods",
+)
+KNIFE = "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv"
+
+
+def shifted(text: str, months_later: int = 26) -> str:
+    """The slice relabelled 26 months later (2023-10 to 2024-03): a release newer than any in
     the session's raw/, so refusing it leaves the published crime figures stale."""
     header, rest = text.split("\r\n", 1)
     columns = header.split(",")
     months = []
     for column in columns[3:]:
-        index = int(column[:4]) * 12 + int(column[4:]) - 1 + 2
+        index = int(column[:4]) * 12 + int(column[4:]) - 1 + months_later
         months.append(f"{index // 12:04d}{index % 12 + 1:02d}")
     return ",".join(columns[:3] + months) + "\r\n" + rest
 
@@ -77,9 +87,9 @@ def evaluations(result: Any) -> dict[tuple[str, str], Any]:
 def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_publishes(
     pipeline: PipelineRun,
 ) -> None:
-    lines = shifted_two_months(SLICE.read_bytes().decode("utf-8")).split("\r\n")
+    lines = shifted(SLICE.read_bytes().decode("utf-8")).split("\r\n")
     fields = lines[3].split(",")
-    fields[-1] = "-3"  # row 4, the last month column (202203)
+    fields[-1] = "-3"  # row 4, the last month column (202403)
     lines[3] = ",".join(fields)
     before = {
         t: table_fingerprint(pipeline.published_db, t)
@@ -90,26 +100,80 @@ def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_
     assert result.success
     contract = evaluations(result)[("raw/met_recorded_crime", "contract")]
     assert not contract.passed and contract.severity == dg.AssetCheckSeverity.ERROR
-    assert "MPS_bad_negative_count.csv: row 4, column '202203'" in contract.description
+    assert "MPS_bad_negative_count.csv: row 4, column '202403'" in contract.description
     assert "counts must be whole numbers >= 0" in contract.description
     after = {t: table_fingerprint(pipeline.published_db, t) for t in before}
     assert after == before
     sources = manifest(pipeline)["sources"]
     crime = sources["met_recorded_crime"]
-    assert crime["stale"] and crime["release"] == "2022-01"
-    assert crime["reason"].startswith("figures from release 2022-01; the 2022-03 file")
+    assert crime["stale"] and crime["release"] == "2024-01"
+    assert crime["reason"].startswith("figures from release 2024-01; the 2024-03 file")
     assert "MPS_bad_negative_count.csv" in crime["reason"] and "check contract" in crime["reason"]
-    assert (
-        sources["test_quarterly"]["status"] == "published"
-        and not sources["test_quarterly"]["stale"]
-    )
-    # The pack was rebuilt, its crime sections marked stale.
+    for key in ("test_quarterly", "met_crime_dashboard"):
+        assert sources[key]["status"] == "published" and not sources[key]["stale"], key
+    # The pack was rebuilt, its crime sections marked stale, the dashboard's not.
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
     assert "Stale" in html and "MPS_bad_negative_count.csv" in html
+    assert stale_marks(html) == {
+        "overview": True, "exceptions": True, "trend": True, "rates": True,
+        "knife_gun": False, "domestic_abuse": False, "hate_crime": False,
+    }  # fmt: skip
     # A run tag says which source refused a file, for the runs list.
     with dg.DagsterInstance.get() as instance:
         tags = instance.get_run_by_id(result.run_id).tags
     assert tags.get("scp/refused-met_recorded_crime") == "1"
+
+
+def stale_marks(html: str) -> dict[str, bool]:
+    """Section key -> whether its provenance line carries the stale mark (the sections that
+    show a source; the sources section at the end lists every stale source)."""
+    marks = {}
+    for key, body in re.findall(r'<section id="(\w+)"(.*?)</section>', html, re.S):
+        if key == "sources":
+            continue
+        provenance = re.search(r'<p class="provenance( stale)?">', body)
+        if provenance:
+            marks[key] = bool(provenance.group(1))
+    return marks
+
+
+def test_a_refused_dashboard_file_leaves_its_tables_as_they_were_and_recorded_crime_publishes(
+    pipeline: PipelineRun,
+) -> None:
+    """A newer dashboard release (refreshed 2026-04-20) with a negative count is refused: the
+    dashboard's published tables stay as they were and its pack sections are marked stale,
+    while Met recorded crime publishes as usual."""
+    text = (pipeline.raw_dir / "met" / "crime_dashboard" / KNIFE).read_text(encoding="utf-8")
+    lines = text.replace(",2026-03-18", ",2026-04-20").split("\n")
+    fields = lines[5].split(",")
+    fields[10] = "-1"  # row 6, Count
+    lines[5] = ",".join(fields)
+    before = {t: table_fingerprint(pipeline.published_db, t) for t in DASHBOARD_TABLES}
+    crime_before = manifest(pipeline)["sources"]["met_recorded_crime"]["published_at"]
+    with landed(pipeline, "met/crime_dashboard", "knife_refresh2026-04.csv", "\n".join(lines)):
+        result = run_refresh(pipeline.definitions)
+    assert result.success
+    contract = evaluations(result)[("raw/met_crime_dashboard", "contract")]
+    assert not contract.passed
+    assert "knife_refresh2026-04.csv: row 6, column 'Count'" in contract.description
+    assert {t: table_fingerprint(pipeline.published_db, t) for t in DASHBOARD_TABLES} == before
+    sources = manifest(pipeline)["sources"]
+    dashboard, crime = sources["met_crime_dashboard"], sources["met_recorded_crime"]
+    assert dashboard["stale"] and dashboard["release"] == "2026-03-18"
+    assert dashboard["reason"].startswith(
+        "figures from release 2026-03-18; the 2026-04-20 file knife_refresh2026-04.csv failed "
+        "check contract"
+    )
+    assert crime["status"] == "published" and not crime["stale"]
+    assert crime["published_at"] > crime_before
+    html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
+    assert stale_marks(html) == {
+        "overview": False, "exceptions": False, "trend": False, "rates": False,
+        "knife_gun": True, "domestic_abuse": True, "hate_crime": True,
+    }  # fmt: skip
+    with dg.DagsterInstance.get() as instance:
+        tags = instance.get_run_by_id(result.run_id).tags
+    assert tags.get("scp/refused-met_crime_dashboard") == "1"
 
 
 def test_a_refused_quarterly_file_leaves_that_source_stale_and_the_crime_figures_publish(
@@ -195,6 +259,7 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     assert {key: (s["status"], s["stale"]) for key, s in sources.items()} == {
         "reference": ("published", False),
         "met_recorded_crime": ("published", False),
+        "met_crime_dashboard": ("published", False),
         "test_quarterly": ("published", False),
     }
     assert sources["test_quarterly"]["release"] == "2021 Q1"
@@ -203,7 +268,8 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
         statuses = dict(
             con.execute(
                 "select source_file, status from audit.landing_files "
-                "where source_file like '%bad%' or source_file like '%2021Q2%'"
+                "where source_file like '%bad%' or source_file like '%2021Q2%' "
+                "or source_file like '%2026-04%'"
             ).fetchall()
         )
     finally:

@@ -54,3 +54,70 @@
         else 'normal'
     end
 {%- endmacro %}
+
+{#- The window rules of §1, as window expressions over one row per partition and month (a
+    `month` column, first of month). They use RANGE over month_index, so a missing month is
+    missing from the window rather than shifting it. -#}
+
+{#- The sum over `months` months ending `months_back` months before the row's month: the
+    rolling 12 months (R12) by default, the previous R12 with months_back=12. -#}
+{% macro rolling_sum(column, partition_by, months=12, months_back=0, month='month') -%}
+    sum({{ column }}) over (
+        partition by {{ partition_by }} order by {{ month_index(month) }}
+        range between {{ months + months_back - 1 }} preceding and
+        {% if months_back == 0 %}current row{% else %}{{ months_back }} preceding{% endif %}
+    )
+{%- endmacro %}
+
+{#- How many of the `months` months ending with the row's month have a row: a KPI row needs
+    all 24 (R12 and the previous R12). -#}
+{% macro months_with_data(partition_by, months=24, month='month') -%}
+    count(*) over (
+        partition by {{ partition_by }} order by {{ month_index(month) }}
+        range between {{ months - 1 }} preceding and current row
+    )
+{%- endmacro %}
+
+{#- Year to date: January of the row's year through its month. -#}
+{% macro year_to_date_sum(column, partition_by, month='month') -%}
+    sum({{ column }}) over (
+        partition by {{ partition_by }}, extract(year from {{ month }})
+        order by {{ month_index(month) }}
+        range between unbounded preceding and current row
+    )
+{%- endmacro %}
+
+{#- A column's value `months` months before the row's month (NULL when that month has no row):
+    the previous YTD is the YTD of M - 12. -#}
+{% macro months_before(column, partition_by, months=12, month='month') -%}
+    max({{ column }}) over (
+        partition by {{ partition_by }} order by {{ month_index(month) }}
+        range between {{ months }} preceding and {{ months }} preceding
+    )
+{%- endmacro %}
+
+{#- A volume per 1,000 of its denominator (residents or households). -#}
+{% macro rate_per_1000(volume, denominator) -%}
+    {{ volume }} * 1000.0 / {{ denominator }}
+{%- endmacro %}
+
+{#- A percentage of a whole, NULL over a zero (or missing) whole, like a change %: positive
+    outcomes as a % of offences over the same months. -#}
+{% macro rate_pct(part, whole) -%}
+    case
+        when {{ whole }} is null or {{ whole }} = 0 or {{ part }} is null then null
+        else {{ part }} * 100.0 / {{ whole }}
+    end
+{%- endmacro %}
+
+{#- London rank: 1 = best, ties share the lowest rank number (SQL rank()). lowest_is_best is a
+    SQL boolean (a rate of crime: true; a rate of outcomes: false). A NULL value has no rank
+    and does not push the others down. -#}
+{% macro london_rank(value, partition_by, lowest_is_best) -%}
+    case
+        when {{ value }} is not null then rank() over (
+            partition by {{ partition_by }}, {{ value }} is null
+            order by case when {{ lowest_is_best }} then {{ value }} else -{{ value }} end
+        )
+    end
+{%- endmacro %}

@@ -1,5 +1,5 @@
 -- A returned row is a borough and month where residential plus business burglary is larger
--- than all burglary: a subset larger than its total (docs/kpi_definitions.md §3).
+-- than all burglary: a subset larger than its total (docs/kpi_definitions.md §4).
 with
 
 measures as (

@@ -53,7 +53,9 @@ def _preview(data: bytes) -> str:
 
 def not_text(data: bytes) -> str | None:
     """Why `data` is not a text export (empty, a zip, a PDF, an HTML page, binary), or None."""
-    if not data.strip(b"\r\n\t " + BOM_UTF8):
+    blank = b"\r\n\t " + BOM_UTF8
+    # Only a file whose start is blank can be blank throughout: no copy of a large file.
+    if not data[:_CHUNK].strip(blank) and not data.strip(blank):
         return "the file is empty; expected a header and data rows"
     if data.startswith(b"PK\x03\x04"):
         return "the file is a zip archive (an Excel workbook or a .zip), not CSV text"

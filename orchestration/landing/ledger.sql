@@ -80,6 +80,19 @@ order by released_on, files.source_file;
 create schema if not exists raw;
 create table if not exists {table} ({columns});
 
+-- name: insert_rows
+-- A parsed file's rows (the registered frame `incoming`) with their lineage columns.
+insert into {table} by name
+select
+    cast($source_file as varchar) as source_file,
+    cast($source_sha256 as varchar) as source_sha256,
+    cast(source_row as integer) as source_row,
+    cast($release as varchar) as release,
+    cast($released_on as date) as released_on,
+    cast($loaded_at as timestamp) as loaded_at,
+    {columns}
+from incoming;
+
 -- name: raw_columns
 select column_name from information_schema.columns
 where table_schema = ? and table_name = ?

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.lib.config import EXPECTATIONS_DIR
 
@@ -85,19 +87,24 @@ class ParsedFile:
 
     Attributes:
         rows: one row per fact, with `source_row` (the line or row in the file) and the
-            source's declared columns.
+            source's declared columns: a pandas DataFrame or a pyarrow Table (anything DuckDB
+            scans), so a parser that reads with DuckDB hands its rows over without a copy.
         details: a few facts shown beside the file in the UI (its layout, its sheet).
     """
 
     path: Path
     sha256: str
     release: Release
-    rows: pd.DataFrame = field(repr=False)
+    rows: pd.DataFrame | pa.Table = field(repr=False)
     details: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def source_row_count(self) -> int:
-        return int(self.rows["source_row"].nunique()) if len(self.rows) else 0
+        if not len(self.rows):
+            return 0
+        if isinstance(self.rows, pa.Table):
+            return int(pc.count_distinct(self.rows["source_row"]).as_py())
+        return int(self.rows["source_row"].nunique())
 
 
 class Parser(Protocol):

@@ -31,6 +31,7 @@ from orchestration.publish.pack.formatting import (
     format_count,
     format_rank,
     format_rate,
+    format_share,
     month_label,
     month_long,
 )
@@ -75,6 +76,8 @@ class RenderedSection:
     rows: list[Row]
     extras: dict[str, Any]
     provenance: Row | None = None
+    # Why a section has no rows, in words ("" when it has some).
+    empty_note: str = ""
 
     @property
     def provenance_note(self) -> str:
@@ -102,6 +105,7 @@ def _environment() -> Environment:
         pct=format_change_pct,
         count=format_count,
         rate=format_rate,
+        share=format_share,
         symbol=exception_symbol,
         month_label=lambda m: NOT_AVAILABLE if m is None else month_label(m),
         month_long=lambda m: NOT_AVAILABLE if m is None else month_long(m),
@@ -127,12 +131,45 @@ def publication(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
     return {row["source"]: row for row in _query(con, "select * from meta_publication", {})}
 
 
+def _empty_note(
+    con: duckdb.DuckDBPyConnection, section: Section, ctx: PackContext, tables: set[str]
+) -> str:
+    """Why a section has no rows for the pack's borough and month, in words."""
+    if section.table not in tables:
+        return f"the published data has no {section.table} table yet (its source has not published)"
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_name = ?",
+            [section.table],
+        ).fetchall()
+    }
+    if "reporting_month" not in columns:
+        return "the published table has no rows for it"
+    first, last = con.execute(
+        f"select min(reporting_month), max(reporting_month) from {section.table}"
+    ).fetchall()[0]
+    if first is None:
+        return f"the published {section.table} is empty"
+    return (
+        f"the published data gives this section for {first:%B %Y} to {last:%B %Y}, not for "
+        f"{ctx.labels['month_long']}"
+    )
+
+
 def _collect(
     con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
     rendered = []
+    tables = {
+        name
+        for (name,) in con.execute("select table_name from information_schema.tables").fetchall()
+    }
     for section in sections:
-        rows = _query(con, section.query, ctx.params)
+        # A section whose source has never published has no table: it says so, and the rest of
+        # the pack is built.
+        missing = section.table not in tables and not section.required
+        rows = [] if missing else _query(con, section.query, ctx.params)
         if section.required and not rows:
             months = con.execute(
                 f"select min(reporting_month), max(reporting_month) from {section.table}"
@@ -149,7 +186,8 @@ def _collect(
             )
         rows = section.derive(rows, ctx)
         provenance = ctx.publication.get(section.source) if section.source else None
-        rendered.append(RenderedSection(section, rows, section.extras(rows, ctx), provenance))
+        note = "" if rows else _empty_note(con, section, ctx, tables)
+        rendered.append(RenderedSection(section, rows, section.extras(rows, ctx), provenance, note))
     return rendered
 
 
@@ -170,6 +208,7 @@ def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
             rows=item.rows,
             provenance=item.provenance,
             provenance_note=item.provenance_note,
+            empty_note=item.empty_note,
             **item.extras,
         )
         parts.append({"section": item.section, "html": Markup(html)})

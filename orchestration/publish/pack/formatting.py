@@ -62,6 +62,15 @@ def format_change_pct(value: float | None) -> str:
     return f"{whole}%" if whole != 0 else "0%"
 
 
+def format_share(value: float | None) -> str:
+    """Prints a rate in percent to one place, halves away from zero ("13.5%"), or "n/a" when
+    there is nothing to rate (an outcome rate over no offences)."""
+    if value is None:
+        return NOT_AVAILABLE
+    snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
+    return f"{snapped.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
 def format_count(value: int | None) -> str:
     """Prints a volume with thousands separators, as council papers do."""
     return NOT_AVAILABLE if value is None else f"{int(value):,}"

@@ -43,8 +43,10 @@ MONTH = "mmm-yy"
 TIMESTAMP = "yyyy-mm-dd hh:mm"
 INTEGER = "0"
 
-# RAG fills for the workbook; the HTML uses the same hues in its stylesheet.
-RAG_FILLS = {"red": "B3261E", "amber": "F2B705", "green": "1E7A34"}
+# RAG fills for the workbook; the HTML uses the same hues in its stylesheet. Every RAG cell
+# shows its letter as well as its colour, so it reads in black and white.
+RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}
+RAG_FILLS = {"R": "B3261E", "A": "F2B705", "G": "1E7A34"}
 
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -134,6 +136,11 @@ def _unchanged(rows: list[Row], ctx: PackContext) -> list[Row]:
     return rows
 
 
+def rag_letter(rag: str | None) -> str | None:
+    """'green' -> 'G': what a RAG cell prints beside its colour."""
+    return RAG_LETTERS.get(rag) if rag else None
+
+
 def _no_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     return {}
 
@@ -192,6 +199,7 @@ def derive_overview(rows: list[Row], ctx: PackContext) -> list[Row]:
         derived.append(
             {
                 **row,
+                "rag_letter": rag_letter(row["rag"]),
                 "factors": factors,
                 "factors_text": "; ".join(f.text for f in factors),
                 "exceptions": [
@@ -240,7 +248,7 @@ OVERVIEW = Section(
         name="Overview",
         columns=[
             SheetColumn("Measure", "measure_label", width=34),
-            SheetColumn("RAG", "rag", width=8, fills=RAG_FILLS),
+            SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
             SheetColumn("Positive / negative factors", "factors_text", width=70),
             SheetColumn("Volume ({ytd_span})", "ytd_volume", VOLUME),
             SheetColumn("Volume a year before", "ytd_volume_prev", VOLUME),
@@ -421,6 +429,150 @@ RATES = Section(
     ),
 )
 
+# --- The Met's monthly crime dashboard: knife and gun crime, domestic abuse, hate crime ------
+
+DASHBOARD = "met_crime_dashboard"
+
+
+def derive_dashboard(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the RAG letter and the R12 and YTD factors in words, as on the overview."""
+    return [
+        {
+            **row,
+            "rag_letter": rag_letter(row["rag"]),
+            "factors": crime_factors(
+                row["r12_change_pct"], row["ytd_change_pct"], "decrease_is_positive"
+            ),
+        }
+        for row in rows
+    ]
+
+
+def refreshed_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The refresh dates of the files the rows' figures come from (the dashboard's releases)."""
+    dates = sorted({row["refreshed_on"] for row in rows if row.get("refreshed_on")})
+    return {"refreshed": [day.isoformat() for day in dates]}
+
+
+KNIFE_GUN = Section(
+    key="knife_gun",
+    title="Knife and gun crime",
+    table="rpt_knife_gun_crime",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, measure",
+    source=DASHBOARD,
+    template="sections/knife_gun.html.j2",
+    derive=derive_dashboard,
+    extras=refreshed_extras,
+    sheet=Sheet(
+        name="Knife and gun",
+        columns=[
+            SheetColumn("Measure", "measure_label", width=34),
+            SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
+            SheetColumn("Recent 12 months (to {month_long})", "r12_volume", VOLUME, width=18),
+            SheetColumn("Previous 12 months", "r12_volume_prev", VOLUME),
+            SheetColumn("R12 change vs. previous yr.", "r12_change_pct", PERCENT, divide_by=100),
+            SheetColumn("Volume ({ytd_span})", "ytd_volume", VOLUME),
+            SheetColumn("YTD change vs. previous yr.", "ytd_change_pct", PERCENT, divide_by=100),
+            SheetColumn("Outcome rate, R12", "r12_outcome_rate_pct", PERCENT, divide_by=100),
+            SheetColumn("Rate per 1,000 residents", "rate_per_1000", RATE),
+            SheetColumn("London rank", "london_rank", INTEGER, width=10),
+            SheetColumn("What it counts", "measure_note", width=60),
+            SheetColumn("Refreshed", "refreshed_on", "yyyy-mm-dd", width=12),
+        ],
+    ),
+)
+
+DOMESTIC_ABUSE = Section(
+    key="domestic_abuse",
+    title="Domestic abuse",
+    table="rpt_domestic_abuse",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, measure",
+    source=DASHBOARD,
+    template="sections/domestic_abuse.html.j2",
+    derive=derive_dashboard,
+    extras=refreshed_extras,
+    sheet=Sheet(
+        name="Domestic abuse",
+        columns=[
+            SheetColumn("Measure", "measure_label", width=34),
+            SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
+            SheetColumn("Recent 12 months (to {month_long})", "r12_volume", VOLUME, width=18),
+            SheetColumn("Previous 12 months", "r12_volume_prev", VOLUME),
+            SheetColumn("R12 change vs. previous yr.", "r12_change_pct", PERCENT, divide_by=100),
+            SheetColumn("Positive outcomes, R12", "r12_positive_outcomes", VOLUME),
+            SheetColumn("Outcome rate, R12", "r12_outcome_rate_pct", PERCENT, divide_by=100),
+            SheetColumn(
+                "Outcome rate a year before", "r12_outcome_rate_pct_prev", PERCENT, divide_by=100
+            ),
+            SheetColumn(
+                "Outcome rate London rank (1 = highest)",
+                "outcome_rate_london_rank",
+                INTEGER,
+                width=16,
+            ),
+            SheetColumn("Rate per 1,000 residents", "rate_per_1000", RATE),
+            SheetColumn("London rank (1 = lowest rate)", "london_rank", INTEGER, width=16),
+            SheetColumn("Refreshed", "refreshed_on", "yyyy-mm-dd", width=12),
+        ],
+        notes=(
+            "Domestic abuse incidents are not in the Met's open data; they join this table "
+            "when the local feed that brings them is connected.",
+        ),
+    ),
+)
+
+
+def hate_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """Table 1 as the July 2021 pack prints it: a line per category, a column per period
+    (the month, January to the month before, then each full calendar year, latest first)."""
+    periods: dict[str, str] = {}
+    for row in rows:
+        if row["period_label"] not in periods:
+            start = row["period_start"]
+            heading = f"{start:%Y %b}" if row["period_kind"] == "month" else row["period_label"]
+            periods[row["period_label"]] = heading
+    lines: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        line = lines.setdefault(
+            row["measure"],
+            {"label": row["line_label"], "is_of_which": row["is_of_which"], "volumes": {}},
+        )
+        line["volumes"][row["period_label"]] = row["volume"]
+    return {
+        "periods": [{"label": label, "heading": heading} for label, heading in periods.items()],
+        "lines": list(lines.values()),
+        **refreshed_extras(rows, ctx),
+    }
+
+
+HATE_CRIME = Section(
+    key="hate_crime",
+    title="Hate crime",
+    table="rpt_hate_crime",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, period_order, period_start desc",
+    source=DASHBOARD,
+    template="sections/hate_crime.html.j2",
+    extras=hate_extras,
+    sheet=Sheet(
+        name="Hate crime",
+        columns=[
+            SheetColumn("Category", "line_label", width=24),
+            SheetColumn("Period", "period_label", width=14),
+            SheetColumn("From", "period_start", "yyyy-mm-dd", width=12),
+            SheetColumn("To", "period_end", "yyyy-mm-dd", width=12),
+            SheetColumn("Offences", "volume", VOLUME, width=10),
+            SheetColumn("Refreshed", "refreshed_on", "yyyy-mm-dd", width=12),
+        ],
+        notes=(
+            "Race and Religion includes Anti-Semitism and Islamophobia, listed separately for "
+            "information.",
+        ),
+    ),
+)
+
 # --- Glossary and sources ---------------------------------------------------------------------
 
 GLOSSARY = Section(
@@ -466,5 +618,15 @@ SOURCES = Section(
 )
 
 # The order here is the order of the pack and of the workbook's sheets. Later board sections
-# (domestic abuse, hate crime, ASB) are added the same way.
-SECTIONS: tuple[Section, ...] = (OVERVIEW, EXCEPTIONS, TREND, RATES, GLOSSARY, SOURCES)
+# (ASB, the partners' returns) are added the same way.
+SECTIONS: tuple[Section, ...] = (
+    OVERVIEW,
+    EXCEPTIONS,
+    TREND,
+    RATES,
+    KNIFE_GUN,
+    DOMESTIC_ABUSE,
+    HATE_CRIME,
+    GLOSSARY,
+    SOURCES,
+)

@@ -26,6 +26,7 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1D4F91")
 _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_LIGHT_FILLS = {"F2B705"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ def _write_sheet(workbook: Workbook, data: SheetData, ctx: PackContext) -> None:
             if isinstance(value, str) and column.width >= 30:
                 cell.alignment = _WRAP
             if column.fills and value in column.fills:
-                cell.fill = PatternFill("solid", fgColor=column.fills[value])
-                cell.font = Font(bold=True, color="FFFFFF" if value != "amber" else "1B1F24")
+                colour = column.fills[value]
+                cell.fill = PatternFill("solid", fgColor=colour)
+                # Dark text on the light (amber) fill, white on the dark ones.
+                cell.font = Font(bold=True, color="1B1F24" if colour in _LIGHT_FILLS else "FFFFFF")
     last_row = max(len(data.rows) + 1, 1)
     ws.freeze_panes = "A2"
     ws.row_dimensions[1].height = 32

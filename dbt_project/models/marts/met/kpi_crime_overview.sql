@@ -22,38 +22,15 @@ denominators as (
 
 ),
 
-indexed as (
-
-    select
-        *,
-        {{ month_index('month') }} as month_index,
-        cast(extract(year from month) as integer) as calendar_year
-    from measures
-
-),
-
 windowed as (
 
     select
-        indexed.*,
-        sum(indexed.volume) over (
-            partition by indexed.borough_code, indexed.measure order by indexed.month_index
-            range between 11 preceding and current row
-        ) as r12_volume,
-        sum(indexed.volume) over (
-            partition by indexed.borough_code, indexed.measure order by indexed.month_index
-            range between 23 preceding and 12 preceding
-        ) as r12_volume_prev,
-        count(*) over (
-            partition by indexed.borough_code, indexed.measure order by indexed.month_index
-            range between 23 preceding and current row
-        ) as months_available,
-        sum(indexed.volume) over (
-            partition by indexed.borough_code, indexed.measure, indexed.calendar_year
-            order by indexed.month_index
-            range between unbounded preceding and current row
-        ) as ytd_volume
-    from indexed
+        *,
+        {{ rolling_sum('volume', 'borough_code, measure') }} as r12_volume,
+        {{ rolling_sum('volume', 'borough_code, measure', months_back=12) }} as r12_volume_prev,
+        {{ months_with_data('borough_code, measure') }} as months_available,
+        {{ year_to_date_sum('volume', 'borough_code, measure') }} as ytd_volume
+    from measures
 
 ),
 
@@ -61,13 +38,9 @@ windowed as (
 with_previous_ytd as (
 
     select
-        current_month.*,
-        year_before.ytd_volume as ytd_volume_prev
-    from windowed as current_month
-    left join windowed as year_before
-        on year_before.borough_code = current_month.borough_code
-        and year_before.measure = current_month.measure
-        and year_before.month_index = current_month.month_index - 12
+        *,
+        {{ months_before('ytd_volume', 'borough_code, measure') }} as ytd_volume_prev
+    from windowed
 
 ),
 
@@ -83,7 +56,8 @@ rated as (
     select
         eligible.*,
         measure_definitions.direction,
-        eligible.r12_volume * 1000.0 / denominators.denominator_count as rate_per_1000,
+        {{ rate_per_1000('eligible.r12_volume', 'denominators.denominator_count') }}
+            as rate_per_1000,
         {{ change_pct('eligible.ytd_volume', 'eligible.ytd_volume_prev') }} as ytd_change_pct,
         {{ change_pct('eligible.r12_volume', 'eligible.r12_volume_prev') }} as r12_change_pct
     from eligible
@@ -100,14 +74,11 @@ ranked as (
 
     select
         rated.*,
-        -- Rank 1 = best: the lowest rate where a decrease is positive. Ties share the lowest
-        -- rank number.
-        rank() over (
-            partition by rated.measure, rated.month
-            order by case when rated.direction = 'decrease_is_positive' then rated.rate_per_1000
-                else -rated.rate_per_1000
-            end
-        ) as london_rank,
+        -- Rank 1 = best: the lowest rate where a decrease is positive.
+        {{ london_rank(
+            'rated.rate_per_1000', 'rated.measure, rated.month',
+            "rated.direction = 'decrease_is_positive'"
+        ) }} as london_rank,
         count(*) over (partition by rated.measure, rated.month) as london_rank_of,
         {{ indicator('r12_change_pct', 'direction') }} as r12_indicator,
         {{ indicator('ytd_change_pct', 'direction') }} as ytd_indicator
