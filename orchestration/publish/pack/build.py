@@ -29,6 +29,8 @@ from orchestration.publish.pack.formatting import (
     exception_symbol,
     format_change_pct,
     format_count,
+    format_percent,
+    format_points,
     format_rank,
     format_rate,
     month_label,
@@ -101,6 +103,8 @@ def _environment() -> Environment:
     env.filters.update(
         pct=format_change_pct,
         count=format_count,
+        percent=format_percent,
+        points=format_points,
         rate=format_rate,
         symbol=exception_symbol,
         month_label=lambda m: NOT_AVAILABLE if m is None else month_label(m),
@@ -127,12 +131,20 @@ def publication(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
     return {row["source"]: row for row in _query(con, "select * from meta_publication", {})}
 
 
+def _published_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+
+
 def _collect(
     con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
     rendered = []
+    tables = _published_tables(con)
     for section in sections:
-        rows = _query(con, section.query, ctx.params)
+        # A source that has never published (its first file refused) has no tables yet: its
+        # sections say so, with the reason, and the rest of the pack is built.
+        missing = section.table not in tables and not section.required
+        rows = [] if missing else _query(con, section.query, ctx.params)
         if section.required and not rows:
             months = con.execute(
                 f"select min(reporting_month), max(reporting_month) from {section.table}"

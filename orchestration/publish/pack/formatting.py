@@ -62,6 +62,27 @@ def format_change_pct(value: float | None) -> str:
     return f"{whole}%" if whole != 0 else "0%"
 
 
+def round_half_away(value: float, places: int) -> Decimal:
+    """`value` to `places` decimals, halves away from zero (25.65 -> 25.7, as a reader would)."""
+    snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
+    return snapped.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: float | None, places: int = 0) -> str:
+    """A percentage as the board reads it: "61%", or with `places` decimals ("25.7%")."""
+    if value is None:
+        return NOT_AVAILABLE
+    return f"{round_half_away(value, places)}%"
+
+
+def format_points(value: float | None) -> str:
+    """A change in percentage points with its sign: "+4", "-1", "0"; "n/a" when undefined."""
+    if value is None:
+        return NOT_AVAILABLE
+    whole = round_half_away_from_zero(value)
+    return f"{whole:+d}" if whole else "0"
+
+
 def format_count(value: int | None) -> str:
     """Prints a volume with thousands separators, as council papers do."""
     return NOT_AVAILABLE if value is None else f"{int(value):,}"
@@ -177,6 +198,11 @@ def ytd_span(month: dt.date) -> str:
     if start == month:
         return month_compact(month)
     return f"{month_compact(start)} - {month_compact(month)}"
+
+
+def quarter_months(start: dt.date, end: dt.date) -> str:
+    """The months a quarter spans, for a reader who counts in months: "Jan-Mar 2023"."""
+    return f"{start:%b}-{end:%b %Y}"
 
 
 def borough_slug(borough: str) -> str:
