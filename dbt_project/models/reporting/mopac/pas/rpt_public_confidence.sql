@@ -61,9 +61,11 @@ final as (
         borough_rows.london_percent,
         borough_rows.percent - borough_rows.london_percent as difference_from_london,
         borough_rows.london_rank,
-        case
-            when borough_rows.london_rank is not null then borough_count.boroughs_in_london
-        end as london_rank_of,
+        cast(
+            case
+                when borough_rows.london_rank is not null then borough_count.boroughs_in_london
+            end as integer
+        ) as london_rank_of,
         borough_rows.change_on_previous_quarter,
         borough_rows.change_on_year_earlier,
         borough_rows.source_file,
