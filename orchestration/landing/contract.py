@@ -122,8 +122,7 @@ def _decode_utf16(path: Path, data: bytes) -> str:
     try:
         text = data.decode("utf-16")
     except UnicodeDecodeError as exc:
-        # The codec counts from after the byte order mark.
-        offset = exc.start + 2
+        offset = exc.start  # counted from the file's first byte, the byte order mark's
         reason = (
             "the file ends half-way through a UTF-16 character: it was cut short "
             "(a truncated download?)"

@@ -227,13 +227,13 @@ def _shown(header: list[str]) -> str:
     return ",".join(fields[:5]) + (",..." if len(fields) > 5 else "")
 
 
-def detect_layout(path: Path, header: list[str], text: str, delimiter: str) -> Layout:
+def detect_layout(path: Path, header: list[str], text: str) -> Layout:
     """The layout whose header the file has, or a ContractError saying why none matches."""
     layout = next((layout for layout in LAYOUTS if layout.matches(header)), None)
     if layout:
         return layout
     for line, candidate in enumerate(text.splitlines()[1:_HEADER_SEARCH_LINES], start=2):
-        fields = candidate.split(delimiter)
+        fields = candidate.split(sniff_delimiter(candidate))
         if any(known.matches(fields) for known in LAYOUTS):
             raise ContractError(
                 path,
@@ -278,7 +278,7 @@ class PasParser:
         text = decode_text(path, data, ENCODINGS)
         delimiter = sniff_delimiter(text)
         header = csv_header(path, text, delimiter)
-        layout = detect_layout(path, header, text, delimiter)
+        layout = detect_layout(path, header, text)
         figures: list[Figure] = []
         seen: dict[tuple[str, str, date], int] = {}
         for figure in layout.read(path, text, delimiter, header):
