@@ -4,15 +4,23 @@ marked stale, while every other source still publishes; a check across sources b
 the pack.
 
 Each test lands a bad file beside the session's samples, re-runs the refresh, and takes the
-file away again; the last test shows that the next refresh publishes everything again.
+file away again; the last test shows that the next refresh publishes everything again. Two
+are the MOPAC sources': an older PAS release landed after a newer one, and an IOM return with
+the impossible figure the April 2023 report printed.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import html as html_lib
+import io
 import json
+import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +29,7 @@ import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, PipelineRun, run_refresh
+from tests.support.mopac_reference import london_series
 
 pytestmark = pytest.mark.e2e
 
@@ -186,6 +195,137 @@ def test_a_check_across_sources_blocks_only_the_pack(pipeline: PipelineRun) -> N
     assert quarterly["status"] == "published" and quarterly["release"] == "2021 Q2"
 
 
+LAMBETH_COPY = FIXTURES / "mopac" / "public-perception-data_MPS_Dec-14_to_Sep-22_LambethCopy.csv"
+SERIES_2025 = "public-perception-data_MPS_Dec-14_to_Sep-25.csv"
+IOM_SAMPLE = "iom_london_comparison_2022-23_Q4.csv"
+IOM_AS_PRINTED = "iom_london_comparison_2022-23_Q4_as_printed.csv"
+SEP_22 = date(2022, 9, 30)
+MOPAC_SECTIONS = ("public_confidence", "victim_satisfaction", "iom_trend", "iom_comparison")
+
+
+def london_sep_22(database: Path) -> dict[str, tuple[float, str]]:
+    """London's Sep-22 public confidence figures as published: measure -> (percent, file)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        found = con.execute(
+            "select measure_label, percent, source_file from kpi_public_confidence "
+            "where area_code = 'E23000001' and period_end = ?",
+            [SEP_22],
+        ).fetchall()
+    finally:
+        con.close()
+    return {label: (percent, file) for label, percent, file in found}
+
+
+def provenance(page: str, key: str) -> str:
+    """The provenance line under a section's heading, as text."""
+    start = page.index(f'<section id="{key}"')
+    fragment = page[start : page.index("</section>", start)]
+    line = re.search(r'<p class="provenance[^"]*">(.*?)</p>', fragment, re.DOTALL)
+    assert line, key
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", line.group(1))).split())
+
+
+def test_the_lambeth_copy_landed_after_the_2025_release_leaves_sep_22_as_the_newer_release_has_it(
+    pipeline: PipelineRun,
+) -> None:
+    """The copy (release Sep-22) repeats Dec-14's figures as Sep-22's; the 2025 release (Sep-25)
+    holds the true ones. Landed later, the copy loads, is flagged, and changes nothing."""
+    folder = pipeline.raw_dir / "mopac" / "pas"
+    series = london_series(folder / SERIES_2025)
+    expected = {
+        label: (percent, SERIES_2025) for (end, label), percent in series.items() if end == SEP_22
+    }
+    assert sorted(p for p, _ in expected.values()) == [50, 58, 60, 61, 62]
+    assert london_sep_22(pipeline.published_db) == expected
+    copy = folder / LAMBETH_COPY.name
+    shutil.copyfile(LAMBETH_COPY, copy)
+    try:
+        result = run_refresh(pipeline.definitions)
+    finally:
+        copy.unlink()
+    assert result.success
+    assert london_sep_22(pipeline.published_db) == expected
+    # The copy loaded (it breaks no blocking rule) and its repeated quarter shows as a warning.
+    checks = evaluations(result)
+    assert checks[("raw/mopac_pas", "contract")].passed
+    repeated = checks[("raw/mopac_pas", "repeated_quarter")]
+    assert not repeated.passed and repeated.severity == dg.AssetCheckSeverity.WARN
+    assert repeated.description.startswith(f"{LAMBETH_COPY.name}: row 217: ")
+    assert "quarter 'Sep-22'" in repeated.description
+    assert "equals_quarter 'Dec-14'" in repeated.description
+    pas = manifest(pipeline)["sources"]["mopac_pas"]
+    assert (pas["status"], pas["stale"], pas["release"]) == ("published", False, "Sep-25")
+    assert LAMBETH_COPY.name in {f["file"] for f in pas["files"]}
+
+
+def test_an_iom_return_with_harrows_printed_73_is_refused_and_only_the_iom_sections_go_stale(
+    pipeline: PipelineRun,
+) -> None:
+    """The April 2023 report's table as printed lands beside the correct return: it is refused
+    naming the file, the row and the rule; the correct return's areas stay published; crime
+    and the pack publish, the pack's IOM sections marked stale."""
+    folder = pipeline.raw_dir / "mopac" / "iom"
+    text = (folder / IOM_SAMPLE).read_text(encoding="utf-8")
+    records = list(csv.reader(io.StringIO(text)))
+    header = records[0]
+    harrow = next(r for r in records if r[1] == "Harrow")
+    harrow[header.index("offenders_charged_during_cohort")] = "73"
+    harrow[header.index("note")] = ""
+    harrow_row = records.index(harrow) + 1
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    iom_before = table_fingerprint(pipeline.published_db, "kpi_iom_cohort")
+    crime_before = table_fingerprint(pipeline.published_db, "kpi_crime_overview")
+    with landed(pipeline, "mopac/iom", IOM_AS_PRINTED, buffer.getvalue()):
+        result = run_refresh(pipeline.definitions)
+    assert result.success
+    check = evaluations(result)[("raw/mopac_iom", "charged_within_cohort")]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert f"{IOM_AS_PRINTED}: row {harrow_row}: " in check.description
+    assert (
+        "offenders_charged_during_cohort <= offenders_charged <= offenders_in_cohort"
+        in check.description
+    )
+    assert (
+        "'Harrow'" in check.description
+        and "offenders_charged_during_cohort 73" in check.description
+    )
+    # The correct return's four areas are still what is published, Harrow's figure empty.
+    assert table_fingerprint(pipeline.published_db, "kpi_iom_cohort") == iom_before
+    con = duckdb.connect(str(pipeline.published_db), read_only=True)
+    try:
+        harrow_now = con.execute(
+            "select offenders_charged, offenders_charged_during_cohort, source_file "
+            "from kpi_iom_cohort where area = 'Harrow'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert harrow_now == [(17, None, IOM_SAMPLE)]
+    sources = manifest(pipeline)["sources"]
+    iom = sources["mopac_iom"]
+    assert iom["status"] == "published" and iom["stale"]
+    assert (
+        f"the 2022/23 Q4 file {IOM_AS_PRINTED} failed check charged_within_cohort" in iom["reason"]
+    )
+    crime = sources["met_recorded_crime"]
+    assert crime["status"] == "published" and not crime["stale"]
+    assert table_fingerprint(pipeline.published_db, "kpi_crime_overview") == crime_before
+    # The pack was rebuilt: the IOM sections carry the stale mark and the reason, the others not.
+    page = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
+    for key in MOPAC_SECTIONS:
+        line = provenance(page, key)
+        if key.startswith("iom_"):
+            assert line.startswith("Stale: figures from release 2022/23 Q4;"), line
+            assert IOM_AS_PRINTED in line and "charged_within_cohort" in line
+        else:
+            assert not line.startswith("Stale"), line
+    assert not provenance(page, "overview").startswith("Stale")
+    with dg.DagsterInstance.get() as instance:
+        tags = instance.get_run_by_id(result.run_id).tags
+    assert tags.get("scp/refused-mopac_iom") == "1"
+
+
 def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     pipeline: PipelineRun,
 ) -> None:
@@ -195,17 +335,27 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     assert {key: (s["status"], s["stale"]) for key, s in sources.items()} == {
         "reference": ("published", False),
         "met_recorded_crime": ("published", False),
+        "mopac_pas": ("published", False),
+        "mopac_uss": ("published", False),
+        "mopac_iom": ("published", False),
         "test_quarterly": ("published", False),
     }
+    assert LAMBETH_COPY.name not in {f["file"] for f in sources["mopac_pas"]["files"]}
     assert sources["test_quarterly"]["release"] == "2021 Q1"
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     try:
         statuses = dict(
             con.execute(
                 "select source_file, status from audit.landing_files "
-                "where source_file like '%bad%' or source_file like '%2021Q2%'"
+                "where source_file like '%bad%' "
+                "or (source = 'test_quarterly' and source_file like '%2021Q2%') "
+                "or source_file like '%LambethCopy%' or source_file like '%as_printed%'"
             ).fetchall()
         )
     finally:
         con.close()
     assert set(statuses.values()) <= {"withdrawn", "removed"}
+    # The Lambeth copy was accepted (then removed); the printed IOM table was refused (then
+    # withdrawn).
+    assert statuses[LAMBETH_COPY.name] == "removed"
+    assert statuses[IOM_AS_PRINTED] == "withdrawn"
