@@ -112,3 +112,27 @@ def test_the_manifest_and_the_pack_say_as_of_when_and_which_release(
     assert f"As of {AS_OF}" in text
     assert "release 2021-08" in text
     assert "release 2022-01" not in text
+
+
+def test_as_of_end_2021_the_mopac_marts_hold_only_what_was_released_by_then(
+    as_of_run: tuple[Any, Path],
+) -> None:
+    """Released by 2021-12-31: the IOM return of the July 2021 pack (to 2021 Q2, released
+    2021-07-01). Not yet: the PAS exports (Jun-22, Sep-25), the USS and the April 2023 IOM
+    returns (2022/23 Q4)."""
+    _, warehouse_dir = as_of_run
+    database = warehouse_dir / "published" / "marts.duckdb"
+    with published(database) as con:
+        iom = con.execute(
+            "select area, min(period_start), max(period_start), count(*) "
+            "from kpi_iom_cohort group by area"
+        ).fetchall()
+        pas = con.execute("select count(*) from kpi_public_confidence").fetchone()
+        uss = con.execute("select count(*) from kpi_victim_satisfaction").fetchone()
+    assert iom == [("Barnet", date(2020, 1, 1), date(2021, 4, 1), 6)]
+    assert (pas, uss) == ((0,), (0,))
+    html = warehouse_dir / "published" / "packs" / "2021-08" / "board_pack_barnet_2021-08.html"
+    text = html.read_text(encoding="utf-8")
+    assert "No Public Attitude Survey figures for Barnet are published." in text
+    assert "No IOM comparison with London is published for Barnet." in text
+    assert "2021/22 Q1" in text and "2022/23 Q4" not in text

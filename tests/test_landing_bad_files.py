@@ -1,23 +1,28 @@
 """Bad files at the landing gate, one test body for every source.
 
 The landing mechanism (`orchestration.landing`) is shared, so one test here runs for each
-source: Met recorded crime (a wide layout, one column per month; a real six-month slice from
-tests/fixtures/mps/), the Met's monthly crime dashboard (a long layout of twelve columns, read
-by DuckDB; a real one-month slice from tests/fixtures/mps_dashboard/, borough and Safer
-Neighbourhood Team rows) and the quarterly source declared only for the tests (a long layout,
-`quarter,borough,count`; its SAMPLE). For each fault a bad variant of the source's good file
-is written next to the good file in a landing folder in tmp_path, and `sync_source` runs on a
-real DuckDB file. The bad file must be refused with a verdict that names the file, the place
-(row, column, byte, header or the file) and the rule; the good file must load; no row of the
-bad file may reach the raw table; the ledger must hold the refusal.
+source and layout: Met recorded crime (a wide layout, one column per month; a real six-month
+slice from tests/fixtures/mps/), the Met's monthly crime dashboard (a long layout of twelve
+columns, read by DuckDB; a real one-month slice from tests/fixtures/mps_dashboard/, borough and
+Safer Neighbourhood Team rows), the quarterly source declared only for the tests (a long
+layout, `quarter,borough,count`), the three real MOPAC PAS layouts (a UTF-16 tab-separated
+borough export with a column per borough, the UTF-8 London series, the Lambeth trend export
+with its byte order mark), and the USS and IOM returns. For each fault a bad variant of the
+source's good file is written next to the good file in a landing folder in tmp_path, and
+`sync_source` runs on a real DuckDB file. The bad file must be refused with a verdict that names
+the file, the place (row, column, byte, header or the file) and the rule; the good file must
+load; no row of the bad file may reach the raw table; the ledger must hold the refusal.
 
-A `Case` knows its layout and makes each mutation for it. What each refusal must say is worked
-out from the good file's bytes (the csv module, bytes.index, hashlib) and from the source's
-contract (its rules in words), never from the code under test.
+A `Case` knows its layout (encoding, delimiter, where its areas and values are) and makes each
+mutation for it; where a fault means something else in a layout (UTF-16 is a PAS export's own
+encoding, a decimal is a valid percentage) the case adapts it and says how. What each refusal
+must say is worked out from the good file's bytes (the csv module, bytes.index, hashlib) and
+from the source's contract (its rules in words), never from the code under test.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -37,11 +42,15 @@ from orchestration.landing.load import LEDGER, sync_source
 from orchestration.landing.source import Source
 from orchestration.sources.met_crime_dashboard import SOURCE as MET_CRIME_DASHBOARD
 from orchestration.sources.met_recorded_crime import SOURCE as MET_RECORDED_CRIME
+from orchestration.sources.mopac_iom import SOURCE as MOPAC_IOM
+from orchestration.sources.mopac_pas import SOURCE as MOPAC_PAS
+from orchestration.sources.mopac_uss import SOURCE as MOPAC_USS
 from tests.support import quarterly_source
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mps"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "mps"
 DASHBOARD_FIXTURE = (
-    Path(__file__).parent / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
+    PROJECT_ROOT / "tests" / "fixtures" / "mps_dashboard" / "other_crime_2025-07_slice.csv"
 )
 # Long after both good files' last periods: only the future-period fault moves `today`.
 TODAY = date(2026, 11, 27)
@@ -91,7 +100,14 @@ class Case:
     label_column: int
     # Faults that cannot occur in this layout, with the reason.
     impossible: dict[str, str] = field(default_factory=dict)
-    # The suite that knows the areas, and its rule in words.
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    # The data line most faults break, the line a cut-off copy ends in, and the line a
+    # repeated row copies.
+    line: int = LINE
+    truncate_line: int = 10
+    repeat_line: int = 5
+    # The check that refuses an unknown area, and its rule in words.
     area_check: str = "known_boroughs"
     area_rule: str = "every borough is one the reference knows"
 
@@ -102,12 +118,16 @@ class Case:
         return self.good.read_bytes()
 
     @cached_property
+    def text(self) -> str:
+        return self.raw.decode("utf-16" if self.encoding == "utf-16" else "utf-8-sig")
+
+    @cached_property
     def newline(self) -> str:
-        return "\r\n" if b"\r\n" in self.raw else "\n"
+        return "\r\n" if "\r\n" in self.text else "\n"
 
     @cached_property
     def records(self) -> list[list[str]]:
-        return list(csv.reader(io.StringIO(self.raw.decode("utf-8"), newline="")))
+        return list(csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter))
 
     @property
     def header(self) -> list[str]:
@@ -120,17 +140,30 @@ class Case:
     def copy(self) -> list[list[str]]:
         return [list(record) for record in self.records]
 
-    def data(self, records: list[list[str]], encoding: str = "utf-8") -> bytes:
+    def encode(self, text: str, encoding: str | None = None) -> bytes:
+        """Text in the good file's encoding (with its byte order mark), or in `encoding`."""
+        encoding = encoding or self.encoding
+        if encoding == "utf-8" and self.raw.startswith(codecs.BOM_UTF8):
+            return codecs.BOM_UTF8 + text.encode("utf-8")
+        return text.encode(encoding)
+
+    def data(self, records: list[list[str]], encoding: str | None = None) -> bytes:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator=self.newline).writerows(records)
-        return buffer.getvalue().encode(encoding)
+        csv.writer(buffer, delimiter=self.delimiter, lineterminator=self.newline).writerows(records)
+        return self.encode(buffer.getvalue(), encoding)
 
     def with_cell(self, line: int, column: int, value: str) -> bytes:
         records = self.copy()
         records[line - 1][column] = value
         return self.data(records)
 
-    # --- what differs between a wide and a long layout ---
+    def nul_offset(self, data: bytes) -> int:
+        """Where the first NUL is: a byte in UTF-8, a two-byte character in UTF-16."""
+        if self.encoding == "utf-16":
+            return 2 + 2 * data[2:].decode("utf-16-le").index("\x00")
+        return data.index(bytes(1))
+
+    # --- what differs between layouts ---
 
     def good_rows(self) -> int:
         """Rows the good file puts in the raw table."""
@@ -151,6 +184,27 @@ class Case:
 
     def future_period(self) -> Bad:
         raise NotImplementedError
+
+    def utf16(self) -> Bad:
+        """A contract of UTF-8 only refuses a UTF-16 copy of the good file, by name."""
+        return Bad(self.text.encode("utf-16"), "file", ("UTF-16",))
+
+    def bad_value(self, value: str, *rule: str) -> Bad:
+        """A count cell that is not a count: refused naming its row and column."""
+        column = self.header[self.count_column]
+        return Bad(
+            self.with_cell(self.line, self.count_column, value),
+            f"row {self.line}, column {column!r}",
+            ("whole numbers >= 0", repr(value), *rule),
+        )
+
+    def unknown_area(self) -> Bad:
+        return Bad(
+            self.with_cell(self.line, self.borough_column, UNKNOWN_BOROUGH),
+            f"row {self.line}",
+            (UNKNOWN_BOROUGH, self.area_rule),
+            check=self.area_check,
+        )
 
 
 class WideMonthly(Case):
@@ -285,6 +339,275 @@ class LongDashboard(Case):
         )
 
 
+def shown(header: list[str]) -> str:
+    """How a PAS refusal quotes a header it does not know: its first five fields."""
+    fields = [name.strip() for name in header]
+    return ",".join(fields[:5]) + (",..." if len(fields) > 5 else "")
+
+
+# A decimal is a valid percentage; the same slip in a percentage is a decimal comma.
+DECIMAL_COMMA = {"3.5": "3,5"}
+
+
+class Percentages(Case):
+    """A layout whose values are percentages from 0 to 100 (PAS and USS)."""
+
+    def value_where(self) -> str:
+        return f"row {self.line}, column {self.header[self.count_column]!r}"
+
+    def bad_value(self, value: str, *rule: str) -> Bad:
+        value = DECIMAL_COMMA.get(value, value)
+        return Bad(
+            self.with_cell(self.line, self.count_column, value),
+            self.value_where(),
+            ("percentages must be numbers from 0 to 100", repr(value)),
+        )
+
+
+class PasLayout(Percentages):
+    """What the three PAS layouts share: one parser that tells them apart by their header,
+    which accepts UTF-16 as well as UTF-8."""
+
+    def header_refusal(self, header: list[str]) -> tuple[str, str]:
+        return "header", shown(header)
+
+    def title_line(self) -> Bad:
+        data = self.encode(self.title + self.newline + self.text)
+        return Bad(data, "row 1", ("the header is on row 2",))
+
+    def utf16(self) -> Bad:
+        """Adapted: UTF-16 is a PAS export's own encoding, so the fault is a UTF-16 copy cut
+        off half-way through its last character (an odd number of bytes)."""
+        data = self.text.encode("utf-16")[:-1]
+        return Bad(data, f"byte {len(data) - 1}", ("half-way through a UTF-16 character",))
+
+
+class PasBoroughExport(PasLayout):
+    """`Date,Measure,,<areas>`: a column per borough and MPS, a Proportion and a Rank row."""
+
+    def good_rows(self) -> int:
+        return len(self.header) - 3
+
+    def value_where(self) -> str:
+        column = self.count_column
+        return f"row {self.line}, column {column + 1} ({self.header[column]!r})"
+
+    def duplicated_period_column(self) -> Bad:
+        """Adapted: the columns are areas, so the fault is an area given twice."""
+        records = [[*record, record[-1]] for record in self.copy()]
+        last, repeated = len(self.header), len(self.header) + 1
+        return Bad(
+            self.data(records),
+            f"header, column {repeated} ({self.header[-1]!r})",
+            ("appears twice", f"columns {last} and {repeated}"),
+        )
+
+    def duplicated_row_key(self) -> Bad:
+        records = self.copy()
+        again = list(records[1])  # the Proportion row, with other figures
+        again[3:] = ["50%"] * (len(again) - 3)
+        records.append(again)
+        return Bad(self.data(records), f"row {len(records)}", ("already appears on row 2",))
+
+    def future_period(self) -> Bad:
+        records = self.copy()
+        for record in records[1:]:
+            record[0] = "September 2022"
+        return Bad(
+            self.data(records),
+            "row 2, date 'September 2022'",
+            ("has not ended", "2022-08-15"),
+            check="future period",
+            today=date(2022, 8, 15),
+        )
+
+    def unknown_area(self) -> Bad:
+        """The areas are the header's columns: one renamed to an area nobody knows."""
+        records = self.copy()
+        records[0][self.borough_column] = UNKNOWN_BOROUGH
+        return Bad(
+            self.data(records),
+            f"row {self.line}",
+            (UNKNOWN_BOROUGH, self.area_rule),
+            check=self.area_check,
+        )
+
+
+class PasLong(PasLayout):
+    """The long PAS layouts: one figure per row."""
+
+    def good_rows(self) -> int:
+        return len(self.body)
+
+    def duplicated_row_key(self) -> Bad:
+        records = self.copy()
+        again = list(records[self.repeat_line - 1])
+        again[self.count_column] = "1"
+        records.append(again)
+        return Bad(
+            self.data(records),
+            f"row {len(records)}",
+            (f"already appears on row {self.repeat_line}",),
+        )
+
+    def future_period(self) -> Bad:
+        """Every measure of the last quarter again, for the quarter after it."""
+        date_column = [name.lower() for name in self.header].index("date")
+        last = self.body[-1][date_column]
+        if "-" in last:  # 'Sep-25'
+            month = datetime.strptime(last, "%b-%y").date()
+            following = date(month.year + (month.month == 12), month.month % 12 + 3, 1)
+            label = f"{following:%b-%y}"
+        else:  # 'June 2022'
+            month = datetime.strptime(last, "%B %Y").date()
+            following = date(month.year + (month.month == 12), month.month % 12 + 3, 1)
+            label = f"{following:%B %Y}"
+        added = []
+        for record in (r for r in self.body if r[date_column] == last):
+            again = list(record)
+            again[date_column] = label
+            added.append(again)
+        records = [*self.copy(), *added]
+        today = date(following.year, following.month - 1, 15)  # the quarter's middle month
+        return Bad(
+            self.data(records),
+            f"row {len(self.records) + 1}, date {label!r}",
+            ("has not ended", f"{today:%Y-%m-%d}"),
+            check="future period",
+            today=today,
+        )
+
+
+@dataclass
+class TidyReturn(Case):
+    """A partner's return in the project's own contract: named columns, one row per quarter
+    and area (and measure), the quarter as '2022/23 Q4' or '2020 Q1'."""
+
+    future_row: tuple[str, ...] = ()
+    future_today: date = TODAY
+
+    def good_rows(self) -> int:
+        return len(self.body)
+
+    def header_refusal(self, header: list[str]) -> tuple[str, str]:
+        return "header", ",".join(header)
+
+    def title_line(self) -> Bad:
+        data = self.encode(self.title + self.newline + self.text)
+        return Bad(data, "header", ("expected the columns quarter,area", f"found {self.title}"))
+
+    def duplicated_row_key(self) -> Bad:
+        records = self.copy()
+        again = list(records[self.repeat_line - 1])
+        again[self.count_column] = "1"
+        records.append(again)
+        return Bad(
+            self.data(records),
+            f"row {len(records)}",
+            (f"already appears on row {self.repeat_line}",),
+        )
+
+    def future_period(self) -> Bad:
+        records = [*self.copy(), list(self.future_row)]
+        return Bad(
+            self.data(records),
+            f"row {len(records)}, column 'quarter'",
+            ("has not ended", f"{self.future_today:%Y-%m-%d}"),
+            check="future period",
+            today=self.future_today,
+        )
+
+
+class UssReturn(TidyReturn, Percentages):
+    """`quarter,area,measure,percent`."""
+
+
+LONG_LAYOUT = (
+    "a long layout has one period column; a period given twice is a repeated row, the "
+    "'duplicated row key' fault"
+)
+MOPAC_PAS_FOLDER = PROJECT_ROOT / "raw" / "mopac" / "pas"
+MOPAC_RAW = PROJECT_ROOT / "raw" / "mopac"
+PAS_AREA_RULE = "every area is a London borough (by name or ONS code) or London (MPS)"
+
+PAS_BOROUGH_EXPORT = PasBoroughExport(
+    id="mopac_pas:borough_export",
+    source=MOPAC_PAS,
+    good=MOPAC_PAS_FOLDER / "all_borough_police_fair_june_2022.csv",
+    title="MOPAC Public Attitude Survey: all boroughs, June 2022",
+    count_column=22,  # Barnet's column
+    key_column=1,
+    borough_column=22,
+    label_column=1,
+    encoding="utf-16",
+    delimiter="\t",
+    line=2,
+    truncate_line=2,
+    area_check="known_areas",
+    area_rule=PAS_AREA_RULE,
+)
+PAS_LONDON_SERIES = PasLong(
+    id="mopac_pas:london_series",
+    source=MOPAC_PAS,
+    good=MOPAC_PAS_FOLDER / "public-perception-data_MPS_Dec-14_to_Sep-25.csv",
+    title="MOPAC public perception data, MPS",
+    count_column=2,
+    key_column=1,
+    borough_column=1,
+    label_column=1,
+    impossible={
+        "duplicated period column": LONG_LAYOUT,
+        "unknown borough": "the London series names no area: every row is the MPS area's",
+    },
+)
+PAS_BOROUGH_TREND = PasLong(
+    id="mopac_pas:borough_trend",
+    source=MOPAC_PAS,
+    good=MOPAC_PAS_FOLDER / "Voice_Trend_Full_Data_data_Lambeth_Dec-14_to_Jun-22.csv",
+    title="Voice Trend - Full Data",
+    count_column=4,
+    key_column=1,
+    borough_column=3,
+    label_column=0,
+    impossible={"duplicated period column": LONG_LAYOUT},
+    area_check="known_areas",
+    area_rule=PAS_AREA_RULE,
+)
+USS = UssReturn(
+    id="mopac_uss",
+    source=MOPAC_USS,
+    good=MOPAC_RAW / "uss" / "uss_victim_satisfaction_2022-23_Q4.csv",
+    title="MOPAC User Satisfaction Survey 2022/23 Q4",
+    count_column=3,
+    key_column=1,
+    borough_column=1,
+    label_column=2,
+    impossible={"duplicated period column": LONG_LAYOUT},
+    line=3,
+    truncate_line=4,
+    area_check="known_areas",
+    area_rule="every area is a BCU or London",
+    future_row=("2023/24 Q1", "London", "overall_satisfaction", "60"),
+    future_today=date(2023, 5, 15),
+)
+IOM = TidyReturn(
+    id="mopac_iom",
+    source=MOPAC_IOM,
+    good=MOPAC_RAW / "iom" / "iom_barnet_2020Q1-2021Q2.csv",
+    title="IOM data store: Barnet cohort",
+    count_column=2,  # offenders_in_cohort, never empty
+    key_column=1,
+    borough_column=1,
+    label_column=1,
+    impossible={"duplicated period column": LONG_LAYOUT},
+    line=4,
+    truncate_line=6,
+    area_check="known_areas",
+    area_rule="every area is a London borough (by name or ONS code) or London",
+    future_row=("2021 Q3", "Barnet", "90", "10", "10", "50", *[""] * 8),
+    future_today=date(2021, 8, 15),
+)
+
 MET = WideMonthly(
     id="met_recorded_crime",
     source=MET_RECORDED_CRIME,
@@ -333,7 +656,16 @@ DASHBOARD = LongDashboard(
     area_check="known_areas",
     area_rule="every borough row's area is a London borough or an area the reference knows",
 )
-CASES = (MET, DASHBOARD, QUARTERLY)
+CASES = (
+    MET,
+    DASHBOARD,
+    QUARTERLY,
+    PAS_BOROUGH_EXPORT,
+    PAS_LONDON_SERIES,
+    PAS_BOROUGH_TREND,
+    USS,
+    IOM,
+)
 
 
 # --- the faults: each makes one bad variant of the case's good file ---------------------------
@@ -348,20 +680,20 @@ def _header_only(case: Case) -> Bad:
 
 
 def _truncated_mid_row(case: Case) -> Bad:
-    """The bytes end half-way through data line 10, as a cut-off copy does."""
-    newline = case.newline.encode()
-    lines = case.raw.split(newline)
-    line = 10
-    start = sum(len(text) + len(newline) for text in lines[: line - 1])
+    """The bytes end half-way through a data line, as a cut-off copy does."""
+    lines = case.text.split(case.newline)
+    line = case.truncate_line
+    start = sum(len(text) + len(case.newline) for text in lines[: line - 1])
     cut = start + len(lines[line - 1]) // 2
-    fragment = case.raw[start:cut].decode()
+    fragment = case.text[start:cut]
+    data = case.encode(case.text[:cut])
     if fragment.count('"') % 2:
         # The cut falls inside a quoted label: the file ends with the quote still open.
-        return Bad(case.raw[:cut], f"row {line}", ("ends inside a quoted field", "cut short"))
-    fields = next(csv.reader([fragment]))
+        return Bad(data, f"row {line}", ("ends inside a quoted field", "cut short"))
+    fields = next(csv.reader([fragment], delimiter=case.delimiter))
     assert len(fields) < len(case.header), "the cut must fall before the row's last field"
     expected = f"expected {len(case.header)} fields"
-    return Bad(case.raw[:cut], f"row {line}", (expected, f"found {len(fields)}"))
+    return Bad(data, f"row {line}", (expected, f"found {len(fields)}"))
 
 
 def _html_page(case: Case) -> Bad:
@@ -387,16 +719,16 @@ def _nul_bytes_in_a_label(case: Case) -> Bad:
     line = len(case.records) // 2 + 1
     label = case.records[line - 1][case.label_column]
     data = case.with_cell(line, case.label_column, label[:2] + "\x00" * 8 + label[2:])
-    return Bad(data, f"byte {data.index(bytes(1))}", ("NUL byte", "binary"))
+    return Bad(data, f"byte {case.nul_offset(data)}", ("NUL byte", "binary"))
 
 
 def _utf16(case: Case) -> Bad:
-    return Bad(case.raw.decode("utf-8").encode("utf-16"), "file", ("UTF-16",))
+    return case.utf16()
 
 
 def _latin1(case: Case) -> Bad:
     records = case.copy()
-    records[LINE - 1][case.label_column] += " (révisé)"
+    records[case.line - 1][case.label_column] += " (révisé)"
     data = case.data(records, encoding="latin-1")
     offset = data.index("é".encode("latin-1"))
     return Bad(data, f"byte {offset}", ("UTF-8", "0xe9"))
@@ -421,23 +753,13 @@ def _missing_key_column(case: Case) -> Bad:
 
 def _bad_count(value: str, *rule: str) -> Callable[[Case], Bad]:
     def make(case: Case) -> Bad:
-        column = case.header[case.count_column]
-        return Bad(
-            case.with_cell(LINE, case.count_column, value),
-            f"row {LINE}, column {column!r}",
-            ("whole numbers >= 0", repr(value), *rule),
-        )
+        return case.bad_value(value, *rule)
 
     return make
 
 
 def _unknown_borough(case: Case) -> Bad:
-    return Bad(
-        case.with_cell(LINE, case.borough_column, UNKNOWN_BOROUGH),
-        f"row {LINE}",
-        (UNKNOWN_BOROUGH, case.area_rule),
-        check=case.area_check,
-    )
+    return case.unknown_area()
 
 
 def _xlsx(case: Case) -> Bad:

@@ -224,6 +224,148 @@ PUBLICATION = [
         "file_count": 0,
         "licence": OGL_LICENCE,
     },
+    *(
+        {
+            "source": key,
+            "title": title,
+            "status": "published",
+            "is_stale": False,
+            "reason": "",
+            "release": release,
+            "released_on": dt.datetime.combine(released_on, dt.time()),
+            "published_at": PUBLISHED_AT,
+            "as_of": None,
+            "file_count": 1,
+            "licence": licence,
+        }
+        for key, title, release, released_on, licence in (
+            ("mopac_pas", "MOPAC Public Attitude Survey (public confidence)", "Sep-25",
+             dt.date(2025, 10, 1), OGL_LICENCE),
+            ("mopac_uss", "MOPAC User Satisfaction Survey (victim satisfaction)", "2022/23 Q4",
+             dt.date(2023, 4, 1), "MOPAC partnership data, as reported to the board"),
+            ("mopac_iom", "MOPAC IOM data store (offender management)", "2022/23 Q4",
+             dt.date(2023, 4, 1), "MOPAC partnership data, as reported to the board"),
+        )
+    ),
+]  # fmt: skip
+
+# The MOPAC sections (key -> the source they show) and their sheets. Their figures are the
+# board's: Barnet's June 2022 PAS figures and ranks, the April 2023 report's victim
+# satisfaction and IOM tables; the changes on earlier quarters are hand-chosen to exercise the
+# signs. Rows for another quarter or borough must not leak into Barnet's pack.
+MOPAC_SECTIONS = {
+    "public_confidence": "mopac_pas",
+    "victim_satisfaction": "mopac_uss",
+    "iom_trend": "mopac_iom",
+    "iom_comparison": "mopac_iom",
+}
+MOPAC_SHEETS = ["Public confidence", "Victim satisfaction", "IOM cohort", "IOM against London"]
+JUN_22 = (dt.date(2022, 4, 1), dt.date(2022, 6, 30), "Jun-22")
+MAR_22 = (dt.date(2022, 1, 1), dt.date(2022, 3, 31), "Mar-22")
+Q4_2022_23 = (dt.date(2023, 1, 1), dt.date(2023, 3, 31), "2022/23 Q4")
+Q1_2021_22 = (dt.date(2021, 4, 1), dt.date(2021, 6, 30), "2021/22 Q1")
+GOOD_JOB = "Police do a good job in the local area"
+FAIR = "Agree the police treat everyone fairly regardless of who they are"
+
+
+def _confidence_row(
+    borough: str, measure: str, label: str, order: int, quarter: tuple, figures: tuple
+) -> dict[str, Any]:
+    percent, london, rank, previous, year = figures
+    start, end, period_label = quarter
+    return {
+        "borough_code": CODES[borough], "borough_name": borough, "measure": measure,
+        "measure_label": label, "sort_order": order, "period_start": start, "period_end": end,
+        "period_label": period_label, "percent": percent, "london_percent": london,
+        "difference_from_london": percent - london, "london_rank": rank,
+        "london_rank_of": 32 if rank is not None else None,
+        "change_on_previous_quarter": previous, "change_on_year_earlier": year,
+        "source_file": f"all_borough_police_{measure}_june_2022.csv",
+        "is_latest": quarter == JUN_22,
+    }  # fmt: skip
+
+
+CONFIDENCE_ROWS = [
+    _confidence_row("Barnet", "good_job", GOOD_JOB, 1, JUN_22, (49.0, 49.0, 13, 2.0, -1.0)),
+    _confidence_row("Barnet", "fair", FAIR, 3, JUN_22, (71.0, 61.0, 4, None, 0.0)),
+    # An earlier quarter and another borough: neither is Barnet's latest.
+    _confidence_row("Barnet", "good_job", GOOD_JOB, 1, MAR_22, (47.0, 49.0, None, None, None)),
+    _confidence_row("Brent", "good_job", GOOD_JOB, 1, JUN_22, (56.0, 49.0, 5, None, None)),
+]
+
+
+def _satisfaction_row(borough: str, area: str, code: str, kind: str, figures: tuple) -> dict:
+    percent, previous, baseline = figures
+    start, end, period_label = Q4_2022_23
+    return {
+        "borough_code": CODES[borough], "borough_name": borough, "area": area,
+        "area_code": code, "area_type": kind, "sort_order": 1 if kind == "bcu" else 2,
+        "period_start": start, "period_end": end, "period_label": period_label,
+        "percent": percent, "change_on_previous_quarter": previous,
+        "change_on_baseline": baseline, "baseline_label": "2020/21", "baseline_percent": 64.0,
+        "source_file": "uss_victim_satisfaction_2022-23_Q4.csv",
+    }  # fmt: skip
+
+
+SATISFACTION_ROWS = [
+    _satisfaction_row("Barnet", "North West BCU", "MPS-BCU-NW", "bcu", (65.0, None, 1.0)),
+    _satisfaction_row("Barnet", "London", "E23000001", "london", (66.0, 3.0, 2.0)),
+    _satisfaction_row("Lambeth", "Central South BCU", "MPS-BCU-CS", "bcu", (61.0, 1.0, -3.0)),
+]
+STATUTORY_NOTE = (
+    "Risk matrix left empty: the July 2021 pack printed Red 35, Amber 16, Green 9, Blue 19, "
+    "which sum to 79, not the cohort of 97."
+)
+HARROW_NOTE = (
+    "Charged during cohort left empty: the April 2023 report printed 73, more than the 17 "
+    "offenders charged."
+)
+
+
+def _iom_trend_row(quarter: tuple, counts: tuple, risk: tuple, split: tuple, note: str | None):
+    start, end, period_label = quarter
+    cohort, charged, during, offences = counts
+    return {
+        "borough_code": CODES["Barnet"], "borough_name": "Barnet", "period_start": start,
+        "period_end": end, "period_label": period_label,
+        "period_months": f"{start:%b}-{end:%b %Y}", "offenders_in_cohort": cohort,
+        "offenders_charged": charged, "offenders_charged_during_cohort": during,
+        "charged_offences": offences, "share_of_cohort_charged_pct": during * 100 / cohort,
+        "risk_red": risk[0], "risk_amber": risk[1], "risk_green": risk[2], "risk_blue": risk[3],
+        "statutory": split[0], "non_statutory": split[1], "reported_rate_pct": None,
+        "note": note, "source_file": "iom.csv",
+    }  # fmt: skip
+
+
+IOM_TREND_ROWS = [
+    _iom_trend_row(Q1_2021_22, (97, 19, 19, 54), (None,) * 4, (82, 15), STATUTORY_NOTE),
+    _iom_trend_row(Q4_2022_23, (105, 30, 27, 135), (39, 23, 9, 34), (88, 17), None),
+]
+
+
+def _iom_comparison_row(area: str, code: str, order: int, counts: tuple, printed: tuple) -> dict:
+    start, end, period_label = Q4_2022_23
+    cohort, charged, during, offences = counts
+    rate, differs, note = printed
+    return {
+        "borough_code": CODES["Barnet"], "area": area, "area_code": code, "sort_order": order,
+        "is_selected": area == "Barnet", "period_start": start, "period_end": end,
+        "period_label": period_label, "offenders_in_cohort": cohort,
+        "offenders_charged": charged, "offenders_charged_during_cohort": during,
+        "charged_offences": offences,
+        "share_of_cohort_charged_pct": None if during is None else during * 100 / cohort,
+        "reported_rate_pct": rate, "reported_rate_differs": differs, "note": note,
+        "source_file": "iom_london_comparison_2022-23_Q4.csv",
+    }  # fmt: skip
+
+
+IOM_COMPARISON_ROWS = [
+    _iom_comparison_row("London", "E23000001", 1, (2192, 654, 593, 2339), (27.2, True, None)),
+    _iom_comparison_row("Barnet", CODES["Barnet"], 2, (105, 30, 27, 135), (24.0, True, None)),
+    _iom_comparison_row("Brent", CODES["Brent"], 3, (118, 45, 35, 154), (29.7, False, None)),
+    _iom_comparison_row(
+        "Harrow", CODES["Harrow"], 3, (73, 17, None, 68), (22.0, True, HARROW_NOTE)
+    ),
 ]
 
 # The July 2021 pack's figures for Barnet, May 2021 (docs/kpi_definitions.md §3): knife and
@@ -377,6 +519,42 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("sort_order", "INTEGER"), ("period_kind", "VARCHAR"), ("period_label", "VARCHAR"),
         ("period_start", "DATE"), ("period_end", "DATE"), ("period_order", "INTEGER"),
         ("volume", "BIGINT"), ("refreshed_on", "DATE"),
+    ),
+    "rpt_public_confidence": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("measure", "VARCHAR"),
+        ("measure_label", "VARCHAR"), ("sort_order", "INTEGER"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("period_label", "VARCHAR"), ("percent", "DOUBLE"),
+        ("london_percent", "DOUBLE"), ("difference_from_london", "DOUBLE"),
+        ("london_rank", "INTEGER"), ("london_rank_of", "INTEGER"),
+        ("change_on_previous_quarter", "DOUBLE"), ("change_on_year_earlier", "DOUBLE"),
+        ("source_file", "VARCHAR"), ("is_latest", "BOOLEAN"),
+    ),
+    "rpt_victim_satisfaction": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("area", "VARCHAR"),
+        ("area_code", "VARCHAR"), ("area_type", "VARCHAR"), ("sort_order", "INTEGER"),
+        ("period_start", "DATE"), ("period_end", "DATE"), ("period_label", "VARCHAR"),
+        ("percent", "DOUBLE"), ("change_on_previous_quarter", "DOUBLE"),
+        ("change_on_baseline", "DOUBLE"), ("baseline_label", "VARCHAR"),
+        ("baseline_percent", "DOUBLE"), ("source_file", "VARCHAR"),
+    ),
+    "rpt_iom_trend": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("period_label", "VARCHAR"), ("period_months", "VARCHAR"),
+        ("offenders_in_cohort", "BIGINT"), ("offenders_charged", "BIGINT"),
+        ("offenders_charged_during_cohort", "BIGINT"), ("charged_offences", "BIGINT"),
+        ("share_of_cohort_charged_pct", "DOUBLE"), ("risk_red", "BIGINT"),
+        ("risk_amber", "BIGINT"), ("risk_green", "BIGINT"), ("risk_blue", "BIGINT"),
+        ("statutory", "BIGINT"), ("non_statutory", "BIGINT"), ("reported_rate_pct", "DOUBLE"),
+        ("note", "VARCHAR"), ("source_file", "VARCHAR"),
+    ),
+    "rpt_iom_comparison": (
+        ("borough_code", "VARCHAR"), ("area", "VARCHAR"), ("area_code", "VARCHAR"),
+        ("sort_order", "INTEGER"), ("is_selected", "BOOLEAN"), ("period_start", "DATE"),
+        ("period_end", "DATE"), ("period_label", "VARCHAR"), ("offenders_in_cohort", "BIGINT"),
+        ("offenders_charged", "BIGINT"), ("offenders_charged_during_cohort", "BIGINT"),
+        ("charged_offences", "BIGINT"), ("share_of_cohort_charged_pct", "DOUBLE"),
+        ("reported_rate_pct", "DOUBLE"), ("reported_rate_differs", "BOOLEAN"),
+        ("note", "VARCHAR"), ("source_file", "VARCHAR"),
     ),
     "kpi_glossary": (("term", "VARCHAR"), ("definition", "VARCHAR"), ("sort_order", "INTEGER")),
     "meta_source_files": (
@@ -545,6 +723,10 @@ def _write_published_db(path: Path) -> None:
         _create(con, "rpt_knife_gun_crime", _knife_gun_rows())
         _create(con, "rpt_domestic_abuse", _domestic_abuse_rows())
         _create(con, "rpt_hate_crime", _hate_rows())
+        _create(con, "rpt_public_confidence", CONFIDENCE_ROWS)
+        _create(con, "rpt_victim_satisfaction", SATISFACTION_ROWS)
+        _create(con, "rpt_iom_trend", IOM_TREND_ROWS)
+        _create(con, "rpt_iom_comparison", IOM_COMPARISON_ROWS)
         _create(
             con,
             "kpi_glossary",
@@ -827,6 +1009,10 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "knife_gun": len(KNIFE_GUN),
         "domestic_abuse": len(DOMESTIC_ABUSE),
         "hate_crime": len(TABLE_1) * len(HATE_PERIODS),
+        "public_confidence": 2,
+        "victim_satisfaction": 2,
+        "iom_trend": len(IOM_TREND_ROWS),
+        "iom_comparison": len(IOM_COMPARISON_ROWS),
         "glossary": len(GLOSSARY),
         "sources": len(SOURCE_FILES),
     }
@@ -839,11 +1025,12 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
             assert len(rows) == expected_rows[section.key], section.key
 
 
-def test_every_crime_section_names_met_recorded_crime_as_its_source() -> None:
+def test_every_section_names_the_source_it_shows() -> None:
     sources = {s.key: s.source for s in SECTIONS}
     assert sources == {
         **dict.fromkeys(CRIME_SECTIONS, CRIME),
         **dict.fromkeys(DASHBOARD_SECTIONS, DASHBOARD),
+        **MOPAC_SECTIONS,
         "glossary": None,
         "sources": None,
     }
@@ -1210,10 +1397,12 @@ def test_the_domestic_abuse_section_prints_outcome_rates_ranks_and_room_for_inci
 def test_every_rag_cell_shows_its_letter_on_its_colour_in_the_page_and_the_workbook(
     html: str, workbook: openpyxl.Workbook
 ) -> None:
+    # The IOM risk matrix letters its cells in the same colours; it is not a RAG rating.
+    page = re.sub(r'<section id="iom_trend".*?</section>', "", html, flags=re.S)
     cells = re.findall(
-        r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>', html
+        r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>', page
     )
-    assert len(cells) == len(re.findall(r'class="rag rag-', html))
+    assert len(cells) == len(re.findall(r'class="rag rag-', page))
     assert len(cells) == len(BARNET_MAY) + len(KNIFE_GUN) + len(DOMESTIC_ABUSE) + 3  # + key
     assert all(letter == colour[0].upper() for colour, letter in cells)
     fills = {"R": "B3261E", "A": "F2B705", "G": "1E7A34"}
@@ -1250,6 +1439,148 @@ def test_a_month_the_dashboard_does_not_cover_says_which_months_it_does(
 
 def test_a_pack_of_the_latest_releases_has_no_as_of_line(html: str) -> None:
     assert 'class="as-of"' not in html
+
+
+# --- The MOPAC sections -----------------------------------------------------------------------
+
+MOPAC_PROVENANCE = {
+    "public_confidence": (
+        "Source: MOPAC Public Attitude Survey (public confidence), release Sep-25."
+    ),
+    "victim_satisfaction": (
+        "Source: MOPAC User Satisfaction Survey (victim satisfaction), release 2022/23 Q4."
+    ),
+    "iom_trend": "Source: MOPAC IOM data store (offender management), release 2022/23 Q4.",
+    "iom_comparison": "Source: MOPAC IOM data store (offender management), release 2022/23 Q4.",
+}
+
+
+def table_rows(fragment: str) -> list[list[str]]:
+    """Each body row of a fragment's table, as the text of its cells."""
+    body = fragment[fragment.index("<tbody>") : fragment.index("</tbody>")]
+    return [
+        [plain(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.DOTALL)
+    ]
+
+
+@pytest.fixture(scope="module")
+def never_published_iom(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> PackOutput:
+    """The IOM source's first return was refused: it has no tables in the published copy."""
+    folder = tmp_path_factory.mktemp("no_iom")
+    db = _variant(
+        published_db,
+        folder,
+        "drop table rpt_iom_trend; drop table rpt_iom_comparison; "
+        "update meta_publication set status = 'absent', is_stale = true, release = '', "
+        "reason = ? where source = 'mopac_iom'",
+        ["no figures; the 2022/23 Q4 file iom.csv failed check charged_within_cohort (row 5)"],
+    )
+    return _build(db, folder / "pack")
+
+
+def test_each_mopac_section_says_its_quarter_and_its_source_and_release(html: str) -> None:
+    quarters = {
+        "public_confidence": "Survey quarter Jun-22 (Apr-Jun 2022).",
+        "victim_satisfaction": "Quarter 2022/23 Q4 (Jan-Mar 2023).",
+        "iom_trend": "2021/22 Q1 to 2022/23 Q4 (Apr-Jun 2021 to Jan-Mar 2023)",
+        "iom_comparison": "Quarter 2022/23 Q4 (Jan-Mar 2023).",
+    }
+    for key, quarter in quarters.items():
+        fragment = section_html(html, key)
+        assert provenance_lines(fragment) == [("provenance", MOPAC_PROVENANCE[key])], key
+        assert quarter in plain(fragment), key
+
+
+def test_public_confidence_shows_the_borough_against_london_with_its_rank_in_its_latest_quarter(
+    html: str,
+) -> None:
+    """Barnet's Mar-22 row (47%) and Brent's Jun-22 row (56%) must not show."""
+    assert table_rows(section_html(html, "public_confidence")) == [
+        [GOOD_JOB, "49%", "49%", "0", "13/32", "+2", "-1"],
+        [FAIR, "71%", "61%", "+10", "4/32", "n/a", "0"],
+    ]
+
+
+def test_victim_satisfaction_shows_the_bcu_against_london_and_the_baseline(html: str) -> None:
+    fragment = section_html(html, "victim_satisfaction")
+    assert table_rows(fragment) == [
+        ["North West BCU", "65%", "n/a", "+1"],
+        ["London", "66%", "+3", "+2"],
+    ]
+    assert "North West BCU (Barnet's Basic Command Unit)" in plain(fragment)
+    assert "the board's baseline, London 2020/21: 64%" in plain(fragment)
+
+
+def test_the_iom_risk_matrix_prints_each_letter_inside_its_colour(html: str) -> None:
+    fragment = section_html(html, "iom_trend")
+    body = fragment[fragment.index("<tbody>") : fragment.index("</tbody>")]
+    cells = re.findall(r'<span class="rag rag-(\w+)"[^>]*>(\w)</span>', body)
+    assert cells == [("red", "R"), ("amber", "A"), ("green", "G"), ("blue", "B")]
+    earlier, latest = table_rows(fragment)
+    assert latest == [
+        "2022/23 Q4 Jan-Mar 2023", "105", "30", "27", "25.7%", "135",
+        "R Red: 39 A Amber: 23 G Green: 9 B Blue (in custody or on remand): 34", "88 / 17",
+    ]  # fmt: skip
+    # 2021/22 Q1: no risk matrix (the paper's did not sum to the cohort), and the note says so.
+    assert earlier == [
+        "2021/22 Q1* Apr-Jun 2021", "97", "19", "19", "19.6%", "54", "n/a", "82 / 15",
+    ]  # fmt: skip
+    assert f"* 2021/22 Q1: {STATUTORY_NOTE}" in plain(fragment)
+
+
+def test_the_printed_iom_rate_shows_beside_the_recomputed_share_only_where_they_differ(
+    html: str,
+) -> None:
+    """Shares from the counts, to one place: 593/2192 = 27.05, 27/105 = 25.71, 35/118 = 29.66;
+    the printed rate keeps the places it was printed with (24%, not 24.0%)."""
+    fragment = section_html(html, "iom_comparison")
+    assert table_rows(fragment) == [
+        ["London", "2,192", "654", "593", "2,339", "27.1%", "27.2%"],
+        ["Barnet", "105", "30", "27", "135", "25.7%", "24%"],
+        ["Brent", "118", "45", "35", "154", "29.7%", "same"],
+        ["Harrow*", "73", "17", "n/a", "68", "n/a", "22%"],
+    ]
+    assert re.search(r'<tr data-area="E09000003" class="selected">', fragment)
+    assert f"* Harrow: {HARROW_NOTE}" in plain(fragment)
+    assert "not the Ministry of Justice's proven reoffending rate" in plain(fragment)
+
+
+def test_a_source_that_never_published_has_sections_that_say_so_and_the_pack_is_built(
+    never_published_iom: PackOutput,
+) -> None:
+    page = never_published_iom.html_path.read_text(encoding="utf-8")
+    assert never_published_iom.stale_sections == ["iom_trend", "iom_comparison"]
+    for key, says in (
+        ("iom_trend", "No IOM cohort figures for Barnet are published."),
+        ("iom_comparison", "No IOM comparison with London is published for Barnet."),
+    ):
+        fragment = section_html(page, key)
+        [(cls, text)] = provenance_lines(fragment)
+        assert cls == "provenance stale" and "check charged_within_cohort" in text, key
+        assert says in plain(fragment), key
+    # Every other section is built as usual.
+    assert table_rows(section_html(page, "victim_satisfaction"))[0][0] == "North West BCU"
+
+
+def test_the_mopac_sheets_hold_percentages_as_fractions_and_changes_as_signed_points(
+    workbook: openpyxl.Workbook,
+) -> None:
+    confidence = data_rows(workbook["Public confidence"])
+    assert [c.value for c in confidence[0][:6]] == [GOOD_JOB, "Jun-22", 0.49, 0.49, 0, 13]
+    assert confidence[0][2].number_format == "0%"
+    assert confidence[1][4].value == 10 and confidence[1][4].number_format == "+0;-0;0"
+    comparison = data_rows(workbook["IOM against London"])
+    shares = [row[6].value for row in comparison]
+    assert shares[:3] == [
+        pytest.approx(593 / 2192),
+        pytest.approx(27 / 105),
+        pytest.approx(35 / 118),
+    ]
+    assert shares[3] is None and comparison[0][6].number_format == "0.0%"
+    assert [row[7].value for row in comparison] == [0.272, 0.24, 0.297, 0.22]
+    for name in MOPAC_SHEETS:
+        assert sheet_notes(workbook[name])[0] in MOPAC_PROVENANCE.values(), name
 
 
 # --- Borough, month and reproducibility -------------------------------------------------------
@@ -1363,7 +1694,7 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
         "Overview", "Exceptions", "Monthly trend", "Rates", "Knife and gun", "Domestic abuse",
-        "Hate crime", "Glossary", "Sources",
+        "Hate crime", *MOPAC_SHEETS, "Glossary", "Sources",
     ]  # fmt: skip
 
 

@@ -90,9 +90,15 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
     }
     # Only the freshness warnings: the samples' latest releases are long overdue.
     assert failed == {
-        ("raw/met_recorded_crime", "fresh"): dg.AssetCheckSeverity.WARN,
-        ("raw/met_crime_dashboard", "fresh"): dg.AssetCheckSeverity.WARN,
-        ("raw/test_quarterly", "fresh"): dg.AssetCheckSeverity.WARN,
+        (f"raw/{key}", "fresh"): dg.AssetCheckSeverity.WARN
+        for key in (
+            "met_recorded_crime",
+            "met_crime_dashboard",
+            "test_quarterly",
+            "mopac_pas",
+            "mopac_uss",
+            "mopac_iom",
+        )
     }
     # dbt tests arrive as checks too.
     assert len(evaluations) > 60

@@ -5,16 +5,23 @@ the pack.
 
 Each test lands a bad file beside the session's samples, re-runs the refresh, and takes the
 file away again; the last test shows that the next refresh publishes everything again. Met
-recorded crime and the Met's crime dashboard fail and publish independently of each other.
+recorded crime and the Met's crime dashboard fail and publish independently of each other. Two
+are the MOPAC sources': an older PAS release landed after a newer one, and an IOM return with
+the impossible figure the April 2023 report printed.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import html as html_lib
+import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,7 @@ import duckdb
 import pytest
 
 from tests.conftest import FIXTURES, PipelineRun, run_refresh
+from tests.support.mopac_reference import london_series
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +43,8 @@ DASHBOARD_TABLES = (
     "kpi_flagged_crime_overview",
     "kpi_hate_crime_periods",
 )
+CRIME_SECTIONS = {"overview", "exceptions", "trend", "rates"}
+DASHBOARD_SECTIONS = {"knife_gun", "domestic_abuse", "hate_crime"}
 KNIFE = "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv"
 
 
@@ -114,10 +124,9 @@ def test_a_refused_crime_file_leaves_the_crime_tables_as_they_were_and_the_rest_
     # The pack was rebuilt, its crime sections marked stale, the dashboard's not.
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
     assert "Stale" in html and "MPS_bad_negative_count.csv" in html
-    assert stale_marks(html) == {
-        "overview": True, "exceptions": True, "trend": True, "rates": True,
-        "knife_gun": False, "domestic_abuse": False, "hate_crime": False,
-    }  # fmt: skip
+    marks = stale_marks(html)
+    assert {key for key, stale in marks.items() if stale} == CRIME_SECTIONS
+    assert DASHBOARD_SECTIONS <= marks.keys()
     # A run tag says which source refused a file, for the runs list.
     with dg.DagsterInstance.get() as instance:
         tags = instance.get_run_by_id(result.run_id).tags
@@ -167,10 +176,9 @@ def test_a_refused_dashboard_file_leaves_its_tables_as_they_were_and_recorded_cr
     assert crime["status"] == "published" and not crime["stale"]
     assert crime["published_at"] > crime_before
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
-    assert stale_marks(html) == {
-        "overview": False, "exceptions": False, "trend": False, "rates": False,
-        "knife_gun": True, "domestic_abuse": True, "hate_crime": True,
-    }  # fmt: skip
+    marks = stale_marks(html)
+    assert {key for key, stale in marks.items() if stale} == DASHBOARD_SECTIONS
+    assert CRIME_SECTIONS <= marks.keys()
     with dg.DagsterInstance.get() as instance:
         tags = instance.get_run_by_id(result.run_id).tags
     assert tags.get("scp/refused-met_crime_dashboard") == "1"
@@ -250,6 +258,137 @@ def test_a_check_across_sources_blocks_only_the_pack(pipeline: PipelineRun) -> N
     assert quarterly["status"] == "published" and quarterly["release"] == "2021 Q2"
 
 
+LAMBETH_COPY = FIXTURES / "mopac" / "public-perception-data_MPS_Dec-14_to_Sep-22_LambethCopy.csv"
+SERIES_2025 = "public-perception-data_MPS_Dec-14_to_Sep-25.csv"
+IOM_SAMPLE = "iom_london_comparison_2022-23_Q4.csv"
+IOM_AS_PRINTED = "iom_london_comparison_2022-23_Q4_as_printed.csv"
+SEP_22 = date(2022, 9, 30)
+MOPAC_SECTIONS = ("public_confidence", "victim_satisfaction", "iom_trend", "iom_comparison")
+
+
+def london_sep_22(database: Path) -> dict[str, tuple[float, str]]:
+    """London's Sep-22 public confidence figures as published: measure -> (percent, file)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        found = con.execute(
+            "select measure_label, percent, source_file from kpi_public_confidence "
+            "where area_code = 'E23000001' and period_end = ?",
+            [SEP_22],
+        ).fetchall()
+    finally:
+        con.close()
+    return {label: (percent, file) for label, percent, file in found}
+
+
+def provenance(page: str, key: str) -> str:
+    """The provenance line under a section's heading, as text."""
+    start = page.index(f'<section id="{key}"')
+    fragment = page[start : page.index("</section>", start)]
+    line = re.search(r'<p class="provenance[^"]*">(.*?)</p>', fragment, re.DOTALL)
+    assert line, key
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", line.group(1))).split())
+
+
+def test_the_lambeth_copy_landed_after_the_2025_release_leaves_sep_22_as_the_newer_release_has_it(
+    pipeline: PipelineRun,
+) -> None:
+    """The copy (release Sep-22) repeats Dec-14's figures as Sep-22's; the 2025 release (Sep-25)
+    holds the true ones. Landed later, the copy loads, is flagged, and changes nothing."""
+    folder = pipeline.raw_dir / "mopac" / "pas"
+    series = london_series(folder / SERIES_2025)
+    expected = {
+        label: (percent, SERIES_2025) for (end, label), percent in series.items() if end == SEP_22
+    }
+    assert sorted(p for p, _ in expected.values()) == [50, 58, 60, 61, 62]
+    assert london_sep_22(pipeline.published_db) == expected
+    copy = folder / LAMBETH_COPY.name
+    shutil.copyfile(LAMBETH_COPY, copy)
+    try:
+        result = run_refresh(pipeline.definitions)
+    finally:
+        copy.unlink()
+    assert result.success
+    assert london_sep_22(pipeline.published_db) == expected
+    # The copy loaded (it breaks no blocking rule) and its repeated quarter shows as a warning.
+    checks = evaluations(result)
+    assert checks[("raw/mopac_pas", "contract")].passed
+    repeated = checks[("raw/mopac_pas", "repeated_quarter")]
+    assert not repeated.passed and repeated.severity == dg.AssetCheckSeverity.WARN
+    assert repeated.description.startswith(f"{LAMBETH_COPY.name}: row 217: ")
+    assert "quarter 'Sep-22'" in repeated.description
+    assert "equals_quarter 'Dec-14'" in repeated.description
+    pas = manifest(pipeline)["sources"]["mopac_pas"]
+    assert (pas["status"], pas["stale"], pas["release"]) == ("published", False, "Sep-25")
+    assert LAMBETH_COPY.name in {f["file"] for f in pas["files"]}
+
+
+def test_an_iom_return_with_harrows_printed_73_is_refused_and_only_the_iom_sections_go_stale(
+    pipeline: PipelineRun,
+) -> None:
+    """The April 2023 report's table as printed lands beside the correct return: it is refused
+    naming the file, the row and the rule; the correct return's areas stay published; crime
+    and the pack publish, the pack's IOM sections marked stale."""
+    folder = pipeline.raw_dir / "mopac" / "iom"
+    text = (folder / IOM_SAMPLE).read_text(encoding="utf-8")
+    records = list(csv.reader(io.StringIO(text)))
+    header = records[0]
+    harrow = next(r for r in records if r[1] == "Harrow")
+    harrow[header.index("offenders_charged_during_cohort")] = "73"
+    harrow[header.index("note")] = ""
+    harrow_row = records.index(harrow) + 1
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    iom_before = table_fingerprint(pipeline.published_db, "kpi_iom_cohort")
+    crime_before = table_fingerprint(pipeline.published_db, "kpi_crime_overview")
+    with landed(pipeline, "mopac/iom", IOM_AS_PRINTED, buffer.getvalue()):
+        result = run_refresh(pipeline.definitions)
+    assert result.success
+    check = evaluations(result)[("raw/mopac_iom", "charged_within_cohort")]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert f"{IOM_AS_PRINTED}: row {harrow_row}: " in check.description
+    assert (
+        "offenders_charged_during_cohort <= offenders_charged <= offenders_in_cohort"
+        in check.description
+    )
+    assert (
+        "'Harrow'" in check.description
+        and "offenders_charged_during_cohort 73" in check.description
+    )
+    # The correct return's four areas are still what is published, Harrow's figure empty.
+    assert table_fingerprint(pipeline.published_db, "kpi_iom_cohort") == iom_before
+    con = duckdb.connect(str(pipeline.published_db), read_only=True)
+    try:
+        harrow_now = con.execute(
+            "select offenders_charged, offenders_charged_during_cohort, source_file "
+            "from kpi_iom_cohort where area = 'Harrow'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert harrow_now == [(17, None, IOM_SAMPLE)]
+    sources = manifest(pipeline)["sources"]
+    iom = sources["mopac_iom"]
+    assert iom["status"] == "published" and iom["stale"]
+    assert (
+        f"the 2022/23 Q4 file {IOM_AS_PRINTED} failed check charged_within_cohort" in iom["reason"]
+    )
+    crime = sources["met_recorded_crime"]
+    assert crime["status"] == "published" and not crime["stale"]
+    assert table_fingerprint(pipeline.published_db, "kpi_crime_overview") == crime_before
+    # The pack was rebuilt: the IOM sections carry the stale mark and the reason, the others not.
+    page = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
+    for key in MOPAC_SECTIONS:
+        line = provenance(page, key)
+        if key.startswith("iom_"):
+            assert line.startswith("Stale: figures from release 2022/23 Q4;"), line
+            assert IOM_AS_PRINTED in line and "charged_within_cohort" in line
+        else:
+            assert not line.startswith("Stale"), line
+    assert not provenance(page, "overview").startswith("Stale")
+    with dg.DagsterInstance.get() as instance:
+        tags = instance.get_run_by_id(result.run_id).tags
+    assert tags.get("scp/refused-mopac_iom") == "1"
+
+
 def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     pipeline: PipelineRun,
 ) -> None:
@@ -260,18 +399,27 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
         "reference": ("published", False),
         "met_recorded_crime": ("published", False),
         "met_crime_dashboard": ("published", False),
+        "mopac_pas": ("published", False),
+        "mopac_uss": ("published", False),
+        "mopac_iom": ("published", False),
         "test_quarterly": ("published", False),
     }
+    assert LAMBETH_COPY.name not in {f["file"] for f in sources["mopac_pas"]["files"]}
     assert sources["test_quarterly"]["release"] == "2021 Q1"
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     try:
         statuses = dict(
             con.execute(
                 "select source_file, status from audit.landing_files "
-                "where source_file like '%bad%' or source_file like '%2021Q2%' "
-                "or source_file like '%2026-04%'"
+                "where source_file like '%bad%' or source_file like '%2026-04%' "
+                "or (source = 'test_quarterly' and source_file like '%2021Q2%') "
+                "or source_file like '%LambethCopy%' or source_file like '%as_printed%'"
             ).fetchall()
         )
     finally:
         con.close()
     assert set(statuses.values()) <= {"withdrawn", "removed"}
+    # The Lambeth copy was accepted (then removed); the printed IOM table was refused (then
+    # withdrawn).
+    assert statuses[LAMBETH_COPY.name] == "removed"
+    assert statuses[IOM_AS_PRINTED] == "withdrawn"

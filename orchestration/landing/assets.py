@@ -57,6 +57,20 @@ def files_markdown(report: SyncReport) -> str:
     return "\n".join(lines)
 
 
+def _findings(outcome: SuiteOutcome) -> str:
+    """A failed suite's rows in words, file by file: what a warning says in the UI, since it
+    refuses no file whose message would say it."""
+    files = dict.fromkeys(
+        str(example["source_file"])
+        for failure in outcome.result.failures
+        for example in failure.examples
+        if example.get("source_file")
+    )
+    if not files:
+        return outcome.result.summary()
+    return "; ".join(": ".join((file, *outcome.explain(file))) for file in files)
+
+
 def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> dg.AssetCheckResult:
     refused = [v for v in report.refused if outcome.suite.name in v.check.split(", ")]
     severity = dg.AssetCheckSeverity.ERROR if outcome.suite.blocking else dg.AssetCheckSeverity.WARN
@@ -76,7 +90,7 @@ def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> 
     description = (
         "; ".join(v.message for v in refused)
         if refused
-        else (outcome.result.summary() if not outcome.passed else f"passed: {outcome.suite.rule}")
+        else (_findings(outcome) if not outcome.passed else f"passed: {outcome.suite.rule}")
     )
     return dg.AssetCheckResult(
         check_name=outcome.suite.name,

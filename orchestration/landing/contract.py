@@ -10,6 +10,7 @@ import _csv
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
         raise ContractError(path, "file", problem)
     if data.startswith(BOMS_UTF16):
         if "utf-16" in accepted:
-            return data.decode("utf-16")
+            return _decode_utf16(path, data)
         raise ContractError(
             path,
             "file",
@@ -116,6 +117,76 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
         f"the file must be {encoding.upper()} text, found byte 0x{data[offset]:02x} "
         "(a Latin-1 or Windows-1252 export? In Excel: Save As 'CSV UTF-8')",
     )
+
+
+def _decode_utf16(path: Path, data: bytes) -> str:
+    """UTF-16 text with its byte order mark; a NUL character or a cut-off file is refused."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        offset = exc.start  # counted from the file's first byte, the byte order mark's
+        reason = (
+            "the file ends half-way through a UTF-16 character: it was cut short "
+            "(a truncated download?)"
+            if exc.reason == "truncated data"
+            else f"not valid UTF-16 text ({exc.reason})"
+        )
+        raise ContractError(path, f"byte {offset}", reason) from exc
+    if "\x00" in text:
+        # Characters before the NUL are two bytes each here (a NUL in a surrogate pair's
+        # text would have failed to decode).
+        before = text[: text.index("\x00")]
+        offset = 2 + len(before.encode("utf-16-le"))
+        raise ContractError(
+            path, f"byte {offset}", "the file holds binary data (a NUL byte), not CSV text"
+        )
+    return text
+
+
+def sniff_delimiter(text: str, candidates: str = ",\t") -> str:
+    """The delimiter of a text export: whichever candidate the first line holds most of.
+
+    Exports from the same publisher differ (MOPAC's borough files come tab-separated from one
+    tool and comma-separated from another), so a contract may accept either.
+    """
+    first = text.split("\n", 1)[0]
+    return max(
+        candidates, key=lambda candidate: (first.count(candidate), -candidates.index(candidate))
+    )
+
+
+# ASCII digits only, and at most 18 of them: a count must fit the warehouse's BIGINT.
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")
+# A percentage as exports write it: 61, 61%, 61.5 or 61.5 %.
+_PERCENT = re.compile(r"^([0-9]{1,3}(?:\.[0-9]+)?)\s*%?$")
+
+
+def whole_number(path: Path, where: str, value: str, *, optional: bool = False) -> int | None:
+    """A count: a whole number >= 0 that fits a BIGINT; empty is None when `optional`."""
+    text = value.strip()
+    if not text and optional:
+        return None
+    if not _WHOLE_NUMBER.match(text):
+        raise ContractError(
+            path,
+            where,
+            f"counts must be whole numbers >= 0 of at most 18 digits, found {value!r}"
+            + ("" if not optional else " (leave the cell empty when there is no figure)"),
+        )
+    return int(text)
+
+
+def percentage(path: Path, where: str, value: str) -> float:
+    """A percentage from 0 to 100, as `61`, `61%` or `61.5%`."""
+    match = _PERCENT.match(value.strip())
+    number = float(match.group(1)) if match else None
+    if number is None or number > 100:
+        raise ContractError(
+            path,
+            where,
+            f"percentages must be numbers from 0 to 100 (a '%' sign is allowed), found {value!r}",
+        )
+    return number
 
 
 def csv_reader(text: str, delimiter: str = ",") -> _csv._reader:

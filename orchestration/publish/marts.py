@@ -174,11 +174,16 @@ def _refused(con: duckdb.DuckDBPyConnection, catalog: str, unit: PublicationUnit
 
 
 def _stale_reason(entry: UnitPublication) -> str:
-    """'figures from release 2024-01; the 2024-02 file ... failed check X (...)', or ''."""
+    """'figures from release 2024-01; the 2024-02 file ... failed check X (...)', or ''.
+
+    A refused file of the release shown, or a later one, makes the figures stale: a return
+    re-sent for the same quarter is a correction, and the figures shown are not what its
+    sender last sent. Only a refused file of an older release leaves them current.
+    """
     newer = [
         refusal
         for refusal in entry.refused
-        if not refusal["released_on"] or refusal["released_on"] > entry.released_on
+        if not refusal["released_on"] or refusal["released_on"] >= entry.released_on
     ]
     if not newer:
         return ""

@@ -5,9 +5,21 @@ Adding a source: a folder here with its parser and its `SOURCE` declaration, its
 """
 
 from orchestration.landing.source import Source
-from orchestration.sources import met_crime_dashboard, met_recorded_crime
+from orchestration.sources import (
+    met_crime_dashboard,
+    met_recorded_crime,
+    mopac_iom,
+    mopac_pas,
+    mopac_uss,
+)
 
-SOURCES: tuple[Source, ...] = (met_recorded_crime.SOURCE, met_crime_dashboard.SOURCE)
+SOURCES: tuple[Source, ...] = (
+    met_recorded_crime.SOURCE,
+    met_crime_dashboard.SOURCE,
+    mopac_pas.SOURCE,
+    mopac_uss.SOURCE,
+    mopac_iom.SOURCE,
+)
 
 # The source whose latest release sets the pack's default reporting month: the crime
 # overview is the pack's first page and every other section is read beside it.

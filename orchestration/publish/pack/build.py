@@ -29,6 +29,8 @@ from orchestration.publish.pack.formatting import (
     exception_symbol,
     format_change_pct,
     format_count,
+    format_percent,
+    format_points,
     format_rank,
     format_rate,
     format_share,
@@ -104,6 +106,8 @@ def _environment() -> Environment:
     env.filters.update(
         pct=format_change_pct,
         count=format_count,
+        percent=format_percent,
+        points=format_points,
         rate=format_rate,
         share=format_share,
         symbol=exception_symbol,
@@ -157,17 +161,18 @@ def _empty_note(
     )
 
 
+def _published_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+
+
 def _collect(
     con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
     rendered = []
-    tables = {
-        name
-        for (name,) in con.execute("select table_name from information_schema.tables").fetchall()
-    }
+    tables = _published_tables(con)
     for section in sections:
-        # A section whose source has never published has no table: it says so, and the rest of
-        # the pack is built.
+        # A source that has never published (its first file refused) has no tables yet: its
+        # sections say so, with the reason, and the rest of the pack is built.
         missing = section.table not in tables and not section.required
         rows = [] if missing else _query(con, section.query, ctx.params)
         if section.required and not rows:

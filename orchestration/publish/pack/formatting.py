@@ -46,9 +46,7 @@ def round_half_away_from_zero(value: float) -> int:
     Python's round() sends halves to the even neighbour (round(-14.5) == -14), which would
     print figures the analysts' spreadsheets show one point differently.
     """
-    snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
-    # Decimal's ROUND_HALF_UP rounds halves away from zero for either sign.
-    return int(snapped.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return int(round_half_away(value, 0))
 
 
 def format_change_pct(value: float | None) -> str:
@@ -62,13 +60,33 @@ def format_change_pct(value: float | None) -> str:
     return f"{whole}%" if whole != 0 else "0%"
 
 
-def format_share(value: float | None) -> str:
-    """Prints a rate in percent to one place, halves away from zero ("13.5%"), or "n/a" when
-    there is nothing to rate (an outcome rate over no offences)."""
+def round_half_away(value: float, places: int) -> Decimal:
+    """`value` to `places` decimals, halves away from zero (25.65 -> 25.7, as a reader would):
+    the double is snapped to 9 places first, so 25.65 stored as 25.6499999... rounds up, and
+    Decimal's ROUND_HALF_UP is away from zero for either sign."""
+    snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
+    return snapped.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: float | None, places: int = 0) -> str:
+    """A percentage as the board reads it: "61%", or with `places` decimals ("25.7%")."""
     if value is None:
         return NOT_AVAILABLE
-    snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
-    return f"{snapped.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    return f"{round_half_away(value, places)}%"
+
+
+def format_points(value: float | None) -> str:
+    """A change in percentage points with its sign: "+4", "-1", "0"; "n/a" when undefined."""
+    if value is None:
+        return NOT_AVAILABLE
+    whole = round_half_away_from_zero(value)
+    return f"{whole:+d}" if whole else "0"
+
+
+def format_share(value: float | None) -> str:
+    """A rate in percent to one place, halves away from zero ("13.5%"), or "n/a" when there is
+    nothing to rate (an outcome rate over no offences)."""
+    return format_percent(value, 1)
 
 
 def format_count(value: int | None) -> str:
@@ -186,6 +204,11 @@ def ytd_span(month: dt.date) -> str:
     if start == month:
         return month_compact(month)
     return f"{month_compact(start)} - {month_compact(month)}"
+
+
+def quarter_months(start: dt.date, end: dt.date) -> str:
+    """The months a quarter spans, for a reader who counts in months: "Jan-Mar 2023"."""
+    return f"{start:%b}-{end:%b %Y}"
 
 
 def borough_slug(borough: str) -> str:

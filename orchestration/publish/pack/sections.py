@@ -28,6 +28,7 @@ from orchestration.publish.pack.formatting import (
     month_compact,
     month_label,
     month_long,
+    quarter_months,
     ytd_span,
 )
 
@@ -573,6 +574,223 @@ HATE_CRIME = Section(
     ),
 )
 
+# --- MOPAC: public confidence, victim satisfaction, offender management -------------------------
+#
+# Quarterly sections, each showing its source's latest quarter for the pack's borough (not the
+# quarter of the reporting month: MOPAC's figures reach the board a quarter or more after the
+# crime figures), and saying which quarter that is. A build as of a date shows the quarter that
+# was latest then (docs/decisions.md).
+
+POINTS = "+0;-0;0"
+PERCENT_WHOLE = "0%"
+PERCENT_ONE_PLACE = "0.0%"
+MOPAC_PAS = "mopac_pas"
+MOPAC_USS = "mopac_uss"
+MOPAC_IOM = "mopac_iom"
+# The risk matrix's categories, as the IOM data store names them, with the letter the pack
+# prints inside each coloured cell (so it reads in black and white too).
+RISK_CATEGORIES = (
+    ("risk_red", "R", "Red"),
+    ("risk_amber", "A", "Amber"),
+    ("risk_green", "G", "Green"),
+    ("risk_blue", "B", "Blue (in custody or on remand)"),
+)
+
+
+def quarter_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The quarter the rows show, in the source's label and in months."""
+    if not rows:
+        return {"quarter": None}
+    first = rows[0]
+    return {
+        "quarter": {
+            "label": first["period_label"],
+            "months": quarter_months(first["period_start"], first["period_end"]),
+        }
+    }
+
+
+def victim_satisfaction_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The quarter, and the BCU and baseline the rows are read against."""
+    extras = quarter_extras(rows, ctx)
+    bcu = next((row for row in rows if row["area_type"] == "bcu"), None)
+    baseline = next((row for row in rows if row["baseline_label"]), None)
+    extras["bcu"] = bcu["area"] if bcu else None
+    extras["baseline"] = (
+        {"label": baseline["baseline_label"], "percent": baseline["baseline_percent"]}
+        if baseline
+        else None
+    )
+    return extras
+
+
+def derive_iom(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the months of each quarter and the risk matrix as letters and counts."""
+    derived = []
+    for row in rows:
+        risk = [
+            {"key": key[5:], "letter": letter, "words": words, "count": row.get(key)}
+            for key, letter, words in RISK_CATEGORIES
+            if row.get(key) is not None
+        ]
+        derived.append(
+            {
+                **row,
+                "months": quarter_months(row["period_start"], row["period_end"]),
+                "risk": risk,
+                "risk_text": ", ".join(f"{r['letter']} {r['count']}" for r in risk) or None,
+            }
+        )
+    return derived
+
+
+def derive_iom_comparison(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the decimals a printed rate was given to (24 -> 0, 27.2 -> 1), to print it so."""
+    return [
+        {
+            **row,
+            "reported_rate_places": (
+                0
+                if row["reported_rate_pct"] is None
+                or row["reported_rate_pct"] == round(row["reported_rate_pct"])
+                else 1
+            ),
+        }
+        for row in rows
+    ]
+
+
+def iom_comparison_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The quarter, and whether any printed rate differs from the recomputed one."""
+    extras = quarter_extras(rows, ctx)
+    extras["any_printed_differs"] = any(row["reported_rate_differs"] for row in rows)
+    return extras
+
+
+PUBLIC_CONFIDENCE = Section(
+    key="public_confidence",
+    title="Public confidence",
+    table="rpt_public_confidence",
+    where=("borough_code = $borough_code", "is_latest"),
+    order_by="sort_order, measure",
+    source=MOPAC_PAS,
+    template="sections/public_confidence.html.j2",
+    extras=quarter_extras,
+    sheet=Sheet(
+        name="Public confidence",
+        columns=[
+            SheetColumn("Measure (MOPAC Public Attitude Survey)", "measure_label", width=50),
+            SheetColumn("Survey quarter", "period_label", width=10),
+            SheetColumn("{borough}", "percent", PERCENT_WHOLE, divide_by=100),
+            SheetColumn("London", "london_percent", PERCENT_WHOLE, divide_by=100),
+            SheetColumn("Difference from London", "difference_from_london", POINTS),
+            SheetColumn("London rank (1 = highest)", "london_rank", INTEGER, width=10),
+            SheetColumn("Ranked of", "london_rank_of", INTEGER, width=10),
+            SheetColumn("Change on previous quarter", "change_on_previous_quarter", POINTS),
+            SheetColumn("Change on a year earlier", "change_on_year_earlier", POINTS),
+            SheetColumn("Source file", "source_file", width=40),
+        ],
+    ),
+)
+
+VICTIM_SATISFACTION = Section(
+    key="victim_satisfaction",
+    title="Victim satisfaction",
+    table="rpt_victim_satisfaction",
+    where=("borough_code = $borough_code",),
+    order_by="sort_order, area",
+    source=MOPAC_USS,
+    template="sections/victim_satisfaction.html.j2",
+    extras=victim_satisfaction_extras,
+    sheet=Sheet(
+        name="Victim satisfaction",
+        columns=[
+            SheetColumn("Area", "area", width=20),
+            SheetColumn("Quarter", "period_label", width=12),
+            SheetColumn(
+                "Victims satisfied (overall service)", "percent", PERCENT_WHOLE, divide_by=100
+            ),
+            SheetColumn("Change on previous quarter", "change_on_previous_quarter", POINTS),
+            SheetColumn("Baseline", "baseline_label", width=10),
+            SheetColumn("Baseline (London)", "baseline_percent", PERCENT_WHOLE, divide_by=100),
+            SheetColumn("Change against the baseline", "change_on_baseline", POINTS),
+        ],
+    ),
+)
+
+IOM_TREND = Section(
+    key="iom_trend",
+    title="Offender management (IOM): the cohort by quarter",
+    table="rpt_iom_trend",
+    where=("borough_code = $borough_code",),
+    order_by="period_start",
+    source=MOPAC_IOM,
+    template="sections/iom_trend.html.j2",
+    derive=derive_iom,
+    sheet=Sheet(
+        name="IOM cohort",
+        columns=[
+            SheetColumn("Quarter", "period_label", width=12),
+            SheetColumn("Months", "months", width=14),
+            SheetColumn("Offenders in cohort", "offenders_in_cohort", VOLUME),
+            SheetColumn("Offenders charged", "offenders_charged", VOLUME),
+            SheetColumn("Charged during cohort", "offenders_charged_during_cohort", VOLUME),
+            SheetColumn(
+                "Share of cohort charged (not the MoJ proven reoffending rate)",
+                "share_of_cohort_charged_pct",
+                PERCENT_ONE_PLACE,
+                width=18,
+                divide_by=100,
+            ),
+            SheetColumn("Charged offences", "charged_offences", VOLUME),
+            SheetColumn("Risk: Red", "risk_red", VOLUME, width=10),
+            SheetColumn("Risk: Amber", "risk_amber", VOLUME, width=10),
+            SheetColumn("Risk: Green", "risk_green", VOLUME, width=10),
+            SheetColumn("Risk: Blue (custody)", "risk_blue", VOLUME, width=10),
+            SheetColumn("Statutory", "statutory", VOLUME, width=10),
+            SheetColumn("Non-statutory", "non_statutory", VOLUME, width=10),
+            SheetColumn("Note", "note", width=60),
+        ],
+    ),
+)
+
+IOM_COMPARISON = Section(
+    key="iom_comparison",
+    title="Offender management (IOM): against London",
+    table="rpt_iom_comparison",
+    where=("borough_code = $borough_code",),
+    order_by="sort_order, area",
+    source=MOPAC_IOM,
+    template="sections/iom_comparison.html.j2",
+    derive=derive_iom_comparison,
+    extras=iom_comparison_extras,
+    sheet=Sheet(
+        name="IOM against London",
+        columns=[
+            SheetColumn("Area", "area", width=16),
+            SheetColumn("Quarter", "period_label", width=12),
+            SheetColumn("Offenders in cohort", "offenders_in_cohort", VOLUME),
+            SheetColumn("Offenders charged", "offenders_charged", VOLUME),
+            SheetColumn("Charged during cohort", "offenders_charged_during_cohort", VOLUME),
+            SheetColumn("Charged offences", "charged_offences", VOLUME),
+            SheetColumn(
+                "Share of cohort charged, from the counts",
+                "share_of_cohort_charged_pct",
+                PERCENT_ONE_PLACE,
+                width=18,
+                divide_by=100,
+            ),
+            SheetColumn(
+                "Rate as printed by the return",
+                "reported_rate_pct",
+                PERCENT_ONE_PLACE,
+                divide_by=100,
+            ),
+            SheetColumn("Note", "note", width=60),
+        ],
+    ),
+)
+
 # --- Glossary and sources ---------------------------------------------------------------------
 
 GLOSSARY = Section(
@@ -627,6 +845,10 @@ SECTIONS: tuple[Section, ...] = (
     KNIFE_GUN,
     DOMESTIC_ABUSE,
     HATE_CRIME,
+    PUBLIC_CONFIDENCE,
+    VICTIM_SATISFACTION,
+    IOM_TREND,
+    IOM_COMPARISON,
     GLOSSARY,
     SOURCES,
 )

@@ -50,6 +50,31 @@ terms (sort_order, term, definition) as (
         || 'the mean plus {{ var("exception_sd_multiplier") }} standard deviations, low (▼) '
         || 'below the mean minus {{ var("exception_sd_multiplier") }}, otherwise normal (●). '
         || 'Fewer than {{ var("exception_min_prior_months") }} earlier months: insufficient data.'
+    ),
+    (
+        7,
+        'Public confidence (PAS)',
+        'MOPAC''s Public Attitude Survey: the percentage of residents agreeing with each '
+        || 'statement in the survey quarter (Jun-22 is April to June 2022). The London rank '
+        || 'orders the 32 boroughs from the highest percentage (1); ties share a rank. Changes '
+        || 'are in percentage points.'
+    ),
+    (
+        8,
+        'Victim satisfaction (USS)',
+        'MOPAC''s User Satisfaction Survey: the percentage of victims satisfied with the '
+        || 'overall service, by Basic Command Unit (Barnet is in North West BCU with Brent and '
+        || 'Harrow) and for London, against the board''s baseline: London''s figure for the '
+        || 'latest financial year before the quarter (64% in 2020/21).'
+    ),
+    (
+        9,
+        'Share of the IOM cohort charged',
+        'Offenders in the Integrated Offender Management cohort charged during the cohort, as '
+        || 'a percentage of the cohort, recomputed from the counts. The board''s papers call it '
+        || 'a reoffending rate; it is not the Ministry of Justice''s proven reoffending rate. '
+        || 'The risk matrix rates each offender Red, Amber or Green; Blue is in custody or on '
+        || 'remand.'
     )
 
 ),

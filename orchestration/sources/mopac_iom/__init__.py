@@ -1,0 +1,67 @@
+"""MOPAC IOM data store: the Integrated Offender Management cohort, per borough and London."""
+
+from orchestration.landing.source import Grain, Source, Suite
+from orchestration.sources.mopac_iom.parser import COUNTS, IomParser
+
+SOURCE = Source(
+    key="mopac_iom",
+    title="MOPAC IOM data store (offender management)",
+    folder="mopac/iom",
+    file_types=(".csv",),
+    parser=IomParser(),
+    columns={
+        "quarter_text": "varchar not null",
+        "period_start": "date not null",
+        "area_name": "varchar not null",
+        **{
+            name: "bigint not null" if name == "offenders_in_cohort" else "bigint"
+            for name in COUNTS
+        },
+        "reported_rate_pct": "double",
+        "note": "varchar",
+    },
+    grain=Grain.QUARTER,
+    release_rule=(
+        "A return's release is the latest quarter it holds ('2022/23 Q4'). Each area and quarter "
+        "comes from the latest release that holds it; within one release, from the file landed "
+        "last, so a re-sent return corrects the earlier one (int_mopac_iom__latest_release)."
+    ),
+    suites=(
+        Suite(
+            "known_areas",
+            "every area is a London borough (by name or ONS code) or London",
+            index_columns=("source_file", "source_row", "area_name", "area_type"),
+        ),
+        Suite(
+            "charged_within_cohort",
+            "offenders_charged_during_cohort <= offenders_charged <= offenders_in_cohort for "
+            "every area and quarter",
+            index_columns=(
+                "source_file",
+                "source_row",
+                "area_name",
+                "quarter_text",
+                "offenders_in_cohort",
+                "offenders_charged",
+                "offenders_charged_during_cohort",
+            ),
+        ),
+        Suite(
+            "breakdowns_sum_to_cohort",
+            "the risk matrix (Red + Amber + Green + Blue) and the statutory + non-statutory "
+            "split each sum to offenders_in_cohort",
+            index_columns=(
+                "source_file",
+                "source_row",
+                "area_name",
+                "quarter_text",
+                "breakdown",
+                "offenders_in_cohort",
+                "breakdown_total",
+            ),
+        ),
+    ),
+    dbt_staging=("stg_mopac__iom",),
+    delivery_day=28,
+    licence="MOPAC partnership data, as reported to the board",
+)
