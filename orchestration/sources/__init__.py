@@ -2,12 +2,36 @@
 
 Adding a source: a folder here with its parser and its `SOURCE` declaration, its GX suites in
 `expectations/<key>/`, its dbt staging models, and one line below (docs/adding_a_source.md).
+A partner return is added to `partner_returns/catalogue.yml` instead: its sources are built
+from there.
 """
 
 from orchestration.landing.source import Source
-from orchestration.sources import met_recorded_crime
+from orchestration.publish.units import CombinedUnit
+from orchestration.sources import (
+    met_asb_calls,
+    met_da_incidents,
+    met_recorded_crime,
+    partner_returns,
+)
 
-SOURCES: tuple[Source, ...] = (met_recorded_crime.SOURCE,)
+SOURCES: tuple[Source, ...] = (
+    met_recorded_crime.SOURCE,
+    met_asb_calls.SOURCE,
+    met_da_incidents.SOURCE,
+    *partner_returns.SOURCES,
+)
+
+# Publication units built from several sources' tables: each publishes when every one of its
+# dbt nodes passed, and is stale while one of its sources is.
+COMBINED_UNITS: tuple[CombinedUnit, ...] = (
+    CombinedUnit(
+        key=partner_returns.PARTNERSHIP,
+        title=partner_returns.PARTNERSHIP_TITLE,
+        sources=tuple(source.key for source in partner_returns.SOURCES),
+        licence=partner_returns.CATALOGUE.licence,
+    ),
+)
 
 # The source whose latest release sets the pack's default reporting month: the crime
 # overview is the pack's first page and every other section is read beside it.
