@@ -1,6 +1,6 @@
 -- Population estimates in one long shape, each with its reference date, so the KPI marts can
--- choose the estimate in force for a reporting month (docs/kpi_definitions.md §1: latest on or before the
--- month's last day, else the earliest).
+-- choose the estimate in force for a reporting month (docs/kpi_definitions.md §1: latest on or
+-- before the month's last day, else the earliest).
 with
 
 estimates as (
