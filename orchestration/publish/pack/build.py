@@ -131,8 +131,15 @@ def _collect(
     con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
 ) -> list[RenderedSection]:
     rendered = []
+    published_tables = {
+        name
+        for (name,) in con.execute("select table_name from information_schema.tables").fetchall()
+    }
     for section in sections:
-        rows = _query(con, section.query, ctx.params)
+        # A source that has never published (its first file refused) has no tables yet: its
+        # section says so, under the stale mark its provenance carries.
+        missing = section.table not in published_tables and not section.required
+        rows = [] if missing else _query(con, section.query, ctx.params)
         if section.required and not rows:
             months = con.execute(
                 f"select min(reporting_month), max(reporting_month) from {section.table}"
