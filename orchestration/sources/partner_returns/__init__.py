@@ -24,7 +24,7 @@ SUITES = (
     Suite(
         "return_notes",
         "no figure needs a note (a typed percentage recomputed, a figure far outside the "
-        "provider's history, a figure given for the year to date only)",
+        "provider's history)",
         blocking=False,
         index_columns=("source_file", "cell", "note"),
     ),

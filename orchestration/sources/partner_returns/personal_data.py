@@ -94,8 +94,6 @@ def _cell_kinds(value: object) -> set[str]:
         kinds.add("email addresses")
     if _POSTCODE.search(value):
         kinds.add("postcodes")
-    if _DOB_WORDS.search(value):
-        kinds.add("dates of birth")
     return kinds | _number_kinds(value)
 
 

@@ -17,8 +17,9 @@ future (the landing gate applies those two itself, to the same cells).
 
 Not blocking, reported: a percentage typed by the provider that disagrees with its numerator
 and denominator beyond rounding (the recomputed one is published, with a note), a quarter's
-figure far outside the provider's own history, a required figure given only for the year to
-date.
+figure far outside the provider's own history. A figure the provider does not have is typed
+"n/a"; a required figure left blank is missing (a return that gives only a year types n/a for
+the quarter).
 
 `history` is the provider's other returns (`load_history`: the other files of its landing
 folder that pass on their own); the year-to-date and history rules need it and are skipped
@@ -477,27 +478,14 @@ def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | Non
             )
         elif measure.required:
             figure = report.figure(key, "quarter")
-            ytd = report.figure(key, "year_to_date")
             if figure and figure.state == "blank":
-                if ytd and ytd.state == "value":
-                    check.problem(
-                        figure.row,
-                        figure.column,
-                        f"{key}: no figure for the quarter, only the year to date "
-                        f"({fmt(ytd.value)}); only the year to date is published",
-                        blocking=False,
-                        measure=key,
-                    )
-                    figure.state = "not_available"
-                    figure.note = "Given for the year to date only."
-                else:
-                    check.problem(
-                        figure.row,
-                        figure.column,
-                        f"{key} is missing: enter the quarter's figure ({measure.label}), or "
-                        "n/a if it is not available",
-                        measure=key,
-                    )
+                check.problem(
+                    figure.row,
+                    figure.column,
+                    f"{key} is missing: enter the quarter's figure ({measure.label}), or n/a "
+                    "if it is not available",
+                    measure=key,
+                )
 
 
 def _values(report: ReturnReport, basis: Basis) -> dict[str, Figure]:
