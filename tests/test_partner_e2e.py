@@ -300,7 +300,7 @@ def test_the_workbook_has_a_sheet_per_partnership_section(pipeline: PipelineRun)
     path = (pipeline.warehouse_dir / "published" / PACK).with_suffix(".xlsx")
     workbook = openpyxl.load_workbook(path)
     assert {
-        "Domestic abuse MARAC", "MARAC benchmark", "Solace advocacy and support service",
+        "Domestic abuse MARAC", "MARAC benchmark", "Solace advocacy and support",
         "RISE perpetrator programme", "Domestic abuse One Stop Shop", "Victim Care Hub",
         "Supporting Families claims", "ASB calls",
     } <= set(workbook.sheetnames)  # fmt: skip
