@@ -2,7 +2,7 @@
     (orchestration/sources/partner_returns/catalogue.yml) gets a model file per layer in
     models/partners/<provider>/, generated from the catalogue, each calling one macro here, so
     every provider is its own dbt group (and publication unit) while the rules are one.
-    Rules: docs/kpi_definitions.md §3. -#}
+    Rules: docs/kpi_definitions.md §4. -#}
 
 {#- Staging: the provider's raw rows released by the as-of date, typed. -#}
 {% macro partner_staging(raw) -%}
