@@ -348,6 +348,16 @@ def test_a_quarter_that_does_not_match_the_file_name_is_refused(tmp_path: Path) 
     ]
 
 
+def test_a_quarter_cell_holding_free_text_is_refused_without_repeating_it(
+    tmp_path: Path,
+) -> None:
+    path = filled(tmp_path, {**MARAC_Q4, "C3": "NW9 6XZ"}, name="marac.xlsx")
+    assert messages(validate_return(path)) == [
+        "Return!C3 the quarter: expected YYYY-YY-Qn, for example 2022-23-Q4, found a text not "
+        "shown here"
+    ]
+
+
 def test_a_quarter_not_yet_ended_is_refused_naming_the_quarter_cell(tmp_path: Path) -> None:
     path = filled(tmp_path, MARAC_Q4)
     report = validate_return(path, today=dt.date(2023, 3, 20))

@@ -100,6 +100,7 @@ ONE_OF = {
     "long identifying numbers": "a long identifying number",
 }
 _KEYLIKE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_QUARTERISH = re.compile(r"^[0-9Qq /-]{1,12}$")
 _COUNT_TEXT = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.0+)?$")
 _NUMBER_TEXT = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
@@ -286,8 +287,12 @@ def _header(check: _Check, catalogue: Catalogue, expected_provider: str | None) 
         try:
             report.quarter = FinancialQuarter.parse(str(raw_quarter))
         except NotAQuarter as exc:
-            shown = str(raw_quarter) if len(str(raw_quarter)) <= 12 else "(not shown)"
-            message = str(exc) if shown != "(not shown)" else "not a quarter"
+            # Repeated only when it is quarter-like (digits, Q, dashes): never free text.
+            message = (
+                str(exc)
+                if _QUARTERISH.match(str(raw_quarter))
+                else ("expected YYYY-YY-Qn, for example 2022-23-Q4, found a text not shown here")
+            )
             check.problem(QUARTER_ROW, QUARTER_COL, f"the quarter: {message}")
     name_match = QUARTER_IN_NAME.search(report.path.name)
     if report.quarter and name_match:
