@@ -13,7 +13,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui lint lock browser bench clean
+.PHONY: help setup run test ui lint lock browser bench clean template validate
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
@@ -21,6 +21,8 @@ help:
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
 	@echo "make bench  time the refresh's stages, and make run against a UI-launched run"
 	@echo "make lint   ruff, sqlfluff on the dbt SQL, mypy on orchestration/ (as pre-commit)"
+	@echo "make template PROVIDER=marac QUARTER=2022-23-Q4   a blank partner return"
+	@echo "make validate FILE=path.xlsx   check a partner return, naming every cell to correct"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
 	@echo "make clean  remove generated state (warehouse/, .dagster/, dbt target/)"
 
@@ -32,8 +34,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-# The dbt manifest that dagster-dbt reads at import time; cheap, so always refreshed.
+# The dbt manifest that dagster-dbt reads at import time; cheap, so always refreshed. The
+# partner returns' dbt files are generated from their measure catalogue first.
 dbt_project/target/manifest.json: $(VENV)/.installed FORCE
+	@$(BIN)/python -m orchestration.sources.partner_returns.dbt_files
 	@cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
 
 $(DAGSTER_HOME)/dagster.yaml: $(VENV)/.installed
@@ -43,6 +47,12 @@ setup: $(VENV)/.installed dbt_project/target/manifest.json $(DAGSTER_HOME)/dagst
 
 run: setup
 	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH)) $(if $(AS_OF),--as-of $(AS_OF))
+
+template: $(VENV)/.installed
+	@$(BIN)/python -m orchestration.cli template --provider "$(PROVIDER)" --quarter "$(QUARTER)" $(if $(OUT),--out "$(OUT)")
+
+validate: $(VENV)/.installed
+	@$(BIN)/python -m orchestration.cli validate "$(FILE)"
 
 browser:
 	@bash scripts/install_chromium.sh

@@ -1,7 +1,10 @@
-"""Command line for `make`: prepare the Dagster instance, and run the refresh.
+"""Command line for `make`: prepare the Dagster instance, run the refresh, and write and check
+the partner returns' templates.
 
     python -m orchestration.cli init-home
     python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD]
+    python -m orchestration.cli template --provider marac --quarter 2022-23-Q4 [--out DIR]
+    python -m orchestration.cli validate FILE
 
 `run` goes through Dagster, into the instance in DAGSTER_HOME, so the run shows in the UI's
 history like any other. Everything a user can get wrong (a borough, a month, a date, a missing
@@ -17,6 +20,7 @@ import os
 import sys
 import warnings
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from orchestration.lib.boroughs import Borough, UnknownBorough, resolve_borough
@@ -205,6 +209,93 @@ def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: 
     return _print_outcome(result, settings, borough, key)
 
 
+def template(settings: Settings, provider_key: str, quarter_key: str, out: str | None) -> int:
+    """`make template`: a blank return for a provider and quarter."""
+    from orchestration.sources.partner_returns.catalogue import CatalogueError, load_catalogue
+    from orchestration.sources.partner_returns.quarters import FinancialQuarter, NotAQuarter
+    from orchestration.sources.partner_returns.template import write_template
+
+    catalogue = load_catalogue()
+    try:
+        provider = catalogue.provider(provider_key)
+    except CatalogueError as exc:
+        raise UsageError(f"PROVIDER={provider_key}: {exc}") from exc
+    try:
+        quarter = FinancialQuarter.parse(quarter_key)
+    except NotAQuarter as exc:
+        raise UsageError(f"QUARTER={quarter_key}: {exc}") from exc
+    folder = Path(out) if out else settings.warehouse_dir / "templates"
+    path = write_template(provider, quarter, folder)
+    print(f"wrote {path}")
+    print(
+        f"  {provider.title}, {quarter.label} ({quarter.months}): fill in the yellow cells, "
+        f"then check it with: make validate FILE={path}"
+    )
+    return 0
+
+
+def validate(settings: Settings, file: str) -> int:
+    """`make validate`: every problem of a return, with its sheet and cell; 1 if one blocks."""
+    from orchestration.sources.partner_returns.catalogue import load_catalogue
+    from orchestration.sources.partner_returns.validate import (
+        load_history,
+        read_header,
+        validate_return,
+    )
+
+    path = Path(file).expanduser()
+    if not path.is_file():
+        raise UsageError(f"FILE={file}: no such file")
+    catalogue = load_catalogue()
+    # A file in a provider's landing folder must be that provider's.
+    folder_provider = path.resolve().parent.name
+    expected = folder_provider if folder_provider in catalogue.keys else None
+    header = read_header(path, catalogue)
+    history = []
+    if header.provider is not None:
+        landing = settings.raw_dir / header.provider.folder
+        history = load_history(landing, header.provider, exclude=path, catalogue=catalogue)
+    report = validate_return(
+        path,
+        catalogue=catalogue,
+        expected_provider=expected,
+        today=date.today(),
+        history=history,
+    )
+    what = ", ".join(
+        part
+        for part in (
+            report.provider.title if report.provider else "",
+            f"{report.quarter.label} ({report.quarter.months})" if report.quarter else "",
+            f"submitted on {report.submitted_on:%Y-%m-%d}" if report.submitted_on else "",
+        )
+        if part
+    )
+    print(f"Checked {path.name}" + (f": {what}" if what else ""))
+    if header.provider is not None:
+        print(
+            f"  against the catalogue and the provider's {len(history)} other return(s) in "
+            f"{settings.raw_dir / header.provider.folder}"
+        )
+    if report.blocking:
+        print("\nBlocking (the return would be refused):")
+        for problem in report.blocking:
+            print(f"  {problem}")
+    if report.warnings:
+        print("\nWarnings (the return is accepted; the pack shows a note):")
+        for problem in report.warnings:
+            print(f"  {problem}")
+    blocking, warned = len(report.blocking), len(report.warnings)
+    if blocking:
+        print(
+            f"\n{blocking} blocking problem{'s' if blocking != 1 else ''}, {warned} "
+            f"warning{'s' if warned != 1 else ''}: correct the cells above before sending."
+        )
+        return 1
+    print(f"\nNo blocking problem, {warned} warning{'s' if warned != 1 else ''}: ready to send.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +311,16 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_WAIT_SECONDS / 60,
         help="how long to wait for another run using the warehouse (default 30)",
     )
+    template_parser = commands.add_parser(
+        "template", help="write a blank partner return for a provider and quarter"
+    )
+    template_parser.add_argument("--provider", required=True, help="a catalogue provider key")
+    template_parser.add_argument("--quarter", required=True, help="YYYY-YY-Qn, e.g. 2022-23-Q4")
+    template_parser.add_argument("--out", help="the folder (default: warehouse/templates)")
+    validate_parser = commands.add_parser(
+        "validate", help="check a partner return; exit 1 if anything in it blocks"
+    )
+    validate_parser.add_argument("file", help="the return (.xlsx, or its Return sheet as .csv)")
     args = parser.parse_args(argv)
     try:
         from orchestration.sources import DOWNLOAD_ENVS
@@ -228,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init-home":
             init_home(settings)
             return 0
+        if args.command == "template":
+            return template(settings, args.provider, args.quarter, args.out)
+        if args.command == "validate":
+            return validate(settings, args.file)
         return run(settings, args.month or None, args.as_of or None, args.wait_minutes * 60)
     except (UsageError, UnknownBorough, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

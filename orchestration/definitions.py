@@ -21,8 +21,9 @@ from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.lib.runs import warehouse_watchdog
 from orchestration.publish.assets import build_publish_assets, publication_units
+from orchestration.publish.units import CombinedUnit
 from orchestration.quality.cross_source import CROSS_SOURCE_CHECKS, CrossSourceCheck
-from orchestration.sources import REPORTING_SOURCE, SOURCES
+from orchestration.sources import COMBINED_UNITS, REPORTING_SOURCE, SOURCES
 from orchestration.transform.assets import DBT_EXECUTABLE, build_dbt_assets
 from orchestration.transform.assets import dbt_project as default_dbt_project
 
@@ -33,6 +34,7 @@ def build_definitions(
     sources: Sequence[Source] = SOURCES,
     dbt_project: DbtProject | None = None,
     cross_source_checks: Sequence[CrossSourceCheck] = CROSS_SOURCE_CHECKS,
+    combined_units: Sequence[CombinedUnit] = COMBINED_UNITS,
 ) -> dg.Definitions:
     """The whole code location for one set of directories and sources (tests build their own).
 
@@ -44,7 +46,7 @@ def build_definitions(
     )
     resolve_borough(settings.borough)
     project = dbt_project or default_dbt_project
-    units = publication_units(project, sources)
+    units = publication_units(project, sources, combined_units)
     delivery_day = settings.delivery_day or REPORTING_SOURCE.delivery_day
     return dg.Definitions(
         assets=[

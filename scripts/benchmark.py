@@ -50,7 +50,7 @@ from orchestration.lib.duck import read_write  # noqa: E402
 from orchestration.publish.assets import publication_units  # noqa: E402
 from orchestration.publish.marts import publish  # noqa: E402
 from orchestration.publish.pack import build_pack  # noqa: E402
-from orchestration.sources import SOURCES  # noqa: E402
+from orchestration.sources import COMBINED_UNITS, SOURCES  # noqa: E402
 from orchestration.transform.assets import dbt_project  # noqa: E402
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
@@ -145,7 +145,7 @@ def stages_once(settings: Settings) -> dict[str, float]:
     times["dbt tests"] = timed(
         lambda: run_watched("dbt", [*dbt, "test", *flags], env, DBT_PROJECT_DIR)
     )
-    units = publication_units(dbt_project, SOURCES)
+    units = publication_units(dbt_project, SOURCES, COMBINED_UNITS)
     times["publish"] = timed(
         lambda: publish(settings.warehouse_path, settings.published_dir, units)
     )

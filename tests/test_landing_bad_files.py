@@ -5,9 +5,12 @@ source and layout: Met recorded crime (a wide layout, one column per month; a re
 slice from tests/fixtures/mps/), the Met's monthly crime dashboard (a long layout of twelve
 columns, read by DuckDB; a real one-month slice from tests/fixtures/mps_dashboard/, borough and
 Safer Neighbourhood Team rows), the quarterly source declared only for the tests (a long
-layout, `quarter,borough,count`), the three real MOPAC PAS layouts (a UTF-16 tab-separated
-borough export with a column per borough, the UTF-8 London series, the Lambeth trend export
-with its byte order mark), and the USS and IOM returns. For each fault a bad variant of the
+layout, `quarter,borough,count`), the two local monthly feeds (long layouts,
+`month,borough,asb_calls,repeat_asb_calls` and `month,borough,da_incidents`; their samples in
+raw/), the three real MOPAC PAS layouts (a UTF-16 tab-separated borough export with a column
+per borough, the UTF-8 London series, the Lambeth trend export with its byte order mark), and
+the USS and IOM returns. The partner returns are sheets, not CSV rows: their workbook faults
+are a matrix of their own in test_partner_returns.py. For each fault a bad variant of the
 source's good file is written next to the good file in a landing folder in tmp_path, and
 `sync_source` runs on a real DuckDB file. The bad file must be refused with a verdict that names
 the file, the place (row, column, byte, header or the file) and the rule; the good file must
@@ -40,11 +43,14 @@ import pytest
 
 from orchestration.landing.load import LEDGER, sync_source
 from orchestration.landing.source import Source
+from orchestration.sources.met_asb_calls import SOURCE as MET_ASB_CALLS
 from orchestration.sources.met_crime_dashboard import SOURCE as MET_CRIME_DASHBOARD
+from orchestration.sources.met_da_incidents import SOURCE as MET_DA_INCIDENTS
 from orchestration.sources.met_recorded_crime import SOURCE as MET_RECORDED_CRIME
 from orchestration.sources.mopac_iom import SOURCE as MOPAC_IOM
 from orchestration.sources.mopac_pas import SOURCE as MOPAC_PAS
 from orchestration.sources.mopac_uss import SOURCE as MOPAC_USS
+from tests.conftest import SAMPLE_RAW
 from tests.support import quarterly_source
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -333,6 +339,43 @@ class LongDashboard(Case):
         return Bad(
             self.data(records),
             f"row {len(self.records) + 1}, column 'Month_Year'",
+            ("has not ended", f"{today:%Y-%m-%d}"),
+            check="future period",
+            today=today,
+        )
+
+
+class LongMonthly(Case):
+    """A local monthly feed: one row per month and borough, `month,borough,<counts>`."""
+
+    def good_rows(self) -> int:
+        return len(self.body)
+
+    def header_refusal(self, header: list[str]) -> tuple[str, str]:
+        return "header", ",".join(header)
+
+    def title_line(self) -> Bad:
+        data = (self.title + self.newline).encode() + self.raw
+        expected = ",".join(self.header)
+        return Bad(data, "header", (f"expected {expected}", f"found {self.title}"))
+
+    def duplicated_row_key(self) -> Bad:
+        records = self.copy()
+        again = list(records[4])  # line 5, with another count
+        again[self.count_column] = "1"
+        records.append(again)
+        return Bad(self.data(records), f"row {len(records)}", ("already appears on row 5",))
+
+    def future_period(self) -> Bad:
+        last = max(datetime.strptime(record[0], "%Y-%m").date() for record in self.body)
+        following = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+        boroughs = sorted({record[1] for record in self.body})
+        width = len(self.header) - 2
+        records = [*self.copy(), *([f"{following:%Y-%m}", b, *["1"] * width] for b in boroughs)]
+        today = following + timedelta(days=14)  # half-way through the new month
+        return Bad(
+            self.data(records),
+            "column 'month'",
             ("has not ended", f"{today:%Y-%m-%d}"),
             check="future period",
             today=today,
@@ -656,10 +699,46 @@ DASHBOARD = LongDashboard(
     area_check="known_areas",
     area_rule="every borough row's area is a London borough or an area the reference knows",
 )
+LONG_LAYOUT = {
+    "duplicated period column": (
+        "a long layout has one month column; a period given twice is a repeated row, the "
+        "'duplicated row key' fault"
+    ),
+}
+ASB_CALLS = LongMonthly(
+    id="met_asb_calls",
+    source=MET_ASB_CALLS,
+    good=SAMPLE_RAW
+    / "met"
+    / "asb_calls"
+    / "asb_calls_barnet_202006-202105_ILLUSTRATIVE_even_split.csv",
+    title="ASB calls extract for the partnership",
+    count_column=2,
+    key_column=1,
+    borough_column=1,
+    label_column=1,
+    impossible=LONG_LAYOUT,
+)
+DA_INCIDENTS = LongMonthly(
+    id="met_da_incidents",
+    source=MET_DA_INCIDENTS,
+    good=SAMPLE_RAW
+    / "met"
+    / "da_incidents"
+    / "da_incidents_barnet_202103-202302_ILLUSTRATIVE_even_split.csv",
+    title="Domestic abuse incidents extract",
+    count_column=2,
+    key_column=1,
+    borough_column=1,
+    label_column=1,
+    impossible=LONG_LAYOUT,
+)
 CASES = (
     MET,
     DASHBOARD,
     QUARTERLY,
+    ASB_CALLS,
+    DA_INCIDENTS,
     PAS_BOROUGH_EXPORT,
     PAS_LONDON_SERIES,
     PAS_BOROUGH_TREND,
@@ -860,3 +939,20 @@ def test_a_bad_file_is_refused_by_name_place_and_rule_and_the_good_file_beside_i
         f"select status from {LEDGER} where source = ? and source_file = ?",
         [case.source.key, case.good.name],
     ).fetchall() == [("accepted",)]
+
+
+def test_repeat_asb_calls_above_the_months_calls_are_refused_by_the_gate(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """`repeats_within_calls` (a subset within its total) needs two columns of one row, so it
+    is the gate's, not the parser's."""
+    folder = MET_ASB_CALLS.landing_folder(tmp_path / "raw")
+    folder.mkdir(parents=True)
+    records = ASB_CALLS.copy()
+    records[LINE - 1][3] = str(int(records[LINE - 1][2]) + 1)
+    (folder / "asb_calls_bad.csv").write_bytes(ASB_CALLS.data(records))
+    report = sync_source(con, MET_ASB_CALLS, tmp_path / "raw", today=TODAY, loaded_at=LOADED_AT)
+    assert [v.name for v in report.refused] == ["asb_calls_bad.csv"]
+    verdict = report.refused[0]
+    assert (verdict.check, verdict.where) == ("repeats_within_calls", f"row {LINE}")
+    assert "repeat calls never exceed calls" in verdict.rule

@@ -4,7 +4,7 @@ and the board's papers.
 The June 2022 borough figures and ranks, and the London series of the 2025 release, are
 recomputed here from the real files in raw/mopac/pas/ (tests/support/mopac_reference.py, the
 csv module only); the victim satisfaction and IOM figures are the ones the board published
-(docs/kpi_definitions.md §4, raw/SOURCES.md). Tests that land a bad file and run the refresh
+(docs/kpi_definitions.md §5, raw/SOURCES.md). Tests that land a bad file and run the refresh
 again are in test_publishing_per_source.py.
 """
 

@@ -157,6 +157,16 @@ DASHBOARD_SECTIONS = {
     "hate_crime": "Hate crime",
 }
 
+# The MARAC's section, hand-built like the crime sections: four measures of 2022/23 (Q1-Q4), one
+# RAG of each kind and one with nothing to judge against, and a typed percentage recomputed.
+MARAC = "partner_marac"
+MARAC_NOTE = "Year to date: the return gives 17%; 85 / 477 = 17.8%, which is shown."
+MARAC_STALE_REASON = (
+    "figures from release 2022/23 Q4 (submitted 2023-04-14); the 2023/24 Q1 (submitted "
+    "2023-07-14) file marac_2023-24-Q1.xlsx failed check contract (Return!C9: repeat_referrals "
+    "= 35 exceeds referrals = 30 (rule repeat_referrals <= referrals))"
+)
+
 
 def _source_file(
     name: str, release: str, released_on: dt.date, first: dt.date, last: dt.date, rows: int
@@ -223,6 +233,32 @@ PUBLICATION = [
         "as_of": None,
         "file_count": 0,
         "licence": OGL_LICENCE,
+    },
+    {
+        "source": MARAC,
+        "title": "MARAC coordinator quarterly return",
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": "2022/23 Q4 (submitted 2023-04-14)",
+        "released_on": dt.datetime(2023, 4, 14),
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": 4,
+        "licence": "Partnership data",
+    },
+    {
+        "source": "met_asb_calls",
+        "title": "MPS anti-social behaviour calls (monthly extract)",
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": "2021-06",
+        "released_on": dt.datetime(2021, 7, 1),
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": 1,
+        "licence": "Partnership data",
     },
     *(
         {
@@ -557,6 +593,36 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("note", "VARCHAR"), ("source_file", "VARCHAR"),
     ),
     "kpi_glossary": (("term", "VARCHAR"), ("definition", "VARCHAR"), ("sort_order", "INTEGER")),
+    "rpt_partner_marac": (
+        ("provider", "VARCHAR"), ("measure", "VARCHAR"), ("label", "VARCHAR"),
+        ("unit", "VARCHAR"), ("direction", "VARCHAR"), ("sort_order", "INTEGER"),
+        ("financial_year", "VARCHAR"), ("latest_quarter", "INTEGER"),
+        ("latest_quarter_label", "VARCHAR"), ("period_start", "DATE"), ("period_end", "DATE"),
+        ("q1_value", "DOUBLE"), ("q2_value", "DOUBLE"), ("q3_value", "DOUBLE"),
+        ("q4_value", "DOUBLE"), ("q1_submitted_on", "DATE"), ("q2_submitted_on", "DATE"),
+        ("q3_submitted_on", "DATE"), ("q4_submitted_on", "DATE"), ("value", "DOUBLE"),
+        ("ytd_value", "DOUBLE"), ("ytd_basis", "VARCHAR"), ("value_year_earlier", "DOUBLE"),
+        ("change_pct", "DOUBLE"), ("target_quarter", "DOUBLE"),
+        ("pct_of_quarter_target", "DOUBLE"), ("target_year", "DOUBLE"),
+        ("ytd_pct_of_year_target", "DOUBLE"), ("rag", "VARCHAR"), ("provider_value", "DOUBLE"),
+        ("provider_ytd_value", "DOUBLE"), ("note", "VARCHAR"), ("submitted_on", "DATE"),
+        ("source_file", "VARCHAR"),
+    ),
+    "rpt_marac_benchmark": (
+        ("financial_year", "VARCHAR"), ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"),
+        ("referrals", "DOUBLE"), ("referrals_basis", "VARCHAR"),
+        ("females_aged_16_plus", "BIGINT"), ("population_reference_date", "DATE"),
+        ("population_estimate", "VARCHAR"), ("referrals_per_10000_adult_females", "DOUBLE"),
+        ("benchmark", "DOUBLE"), ("pct_of_benchmark", "DOUBLE"), ("benchmark_label", "VARCHAR"),
+        ("benchmark_source", "VARCHAR"), ("benchmark_year", "VARCHAR"), ("recency", "BIGINT"),
+    ),
+    "rpt_asb_calls": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("reporting_month", "DATE"),
+        ("r12_asb_calls", "BIGINT"), ("r12_asb_calls_prev", "BIGINT"),
+        ("asb_calls_change_pct", "DOUBLE"), ("r12_repeat_asb_calls", "BIGINT"),
+        ("r12_repeat_asb_calls_prev", "BIGINT"), ("repeat_asb_calls_change_pct", "DOUBLE"),
+        ("rag", "VARCHAR"), ("window_start", "DATE"),
+    ),
     "meta_source_files": (
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("licence", "VARCHAR"), ("file", "VARCHAR"),
         ("sha256", "VARCHAR"), ("release", "VARCHAR"), ("released_on", "DATE"),
@@ -704,6 +770,77 @@ def _trend_rows() -> list[dict[str, Any]]:
     return rows
 
 
+def _marac_rows() -> list[dict[str, Any]]:
+    sent = [dt.date(2022, 7, 14), dt.date(2022, 10, 14), dt.date(2023, 1, 14), dt.date(2023, 4, 14)]
+    common = {
+        "provider": "marac", "financial_year": "2022/23", "latest_quarter": 4,
+        "latest_quarter_label": "2022/23 Q4", "period_start": dt.date(2023, 1, 1),
+        "period_end": dt.date(2023, 3, 31), "value_year_earlier": None, "change_pct": None,
+        "target_year": None, "ytd_pct_of_year_target": None, "provider_value": None,
+        "provider_ytd_value": None, "note": None, "submitted_on": sent[3],
+        "source_file": "marac_2022-23-Q4.xlsx",
+        **{f"q{q}_submitted_on": day for q, day in enumerate(sent, start=1)},
+    }  # fmt: skip
+    rows = [
+        # measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag
+        ("referrals", "Number of MARAC referrals", "count", "neutral", 1,
+         (87, 123, 122, 145), 477, "sum of quarters", None, None, None),
+        ("children_in_household", "Number of children in the household", "count",
+         "increase_is_positive", 2, (51, 64, 68, 111), 294, "sum of quarters", 100, 111, "green"),
+        ("repeat_referrals", "Number of repeat MARAC referrals", "count",
+         "decrease_is_positive", 4, (9, 22, 19, 35), 85, "sum of quarters", 30, 116.67, "amber"),
+        ("repeat_rate", "Percentage of repeat MARAC referrals", "percent",
+         "decrease_is_positive", 5, (10.3448, 17.8862, 15.5738, 24.1379), 17.8197,
+         "sum of quarters", None, None, "red"),
+    ]  # fmt: skip
+    out = []
+    for measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag in rows:
+        out.append(
+            {
+                **common,
+                "measure": measure, "label": label, "unit": unit, "direction": direction,
+                "sort_order": order, "value": quarters[3], "ytd_value": ytd, "ytd_basis": basis,
+                "target_quarter": target, "pct_of_quarter_target": pct, "rag": rag,
+                **{f"q{q}_value": v for q, v in enumerate(quarters, start=1)},
+            }
+        )  # fmt: skip
+    out[3] |= {"provider_ytd_value": 17.0, "note": MARAC_NOTE}
+    return out
+
+
+def _benchmark_rows() -> list[dict[str, Any]]:
+    base = {
+        "borough_code": "E09000003", "borough_name": "Barnet", "referrals_basis": "sum of quarters",
+        "benchmark": 40.0, "benchmark_label": "per 10,000 adult females",
+        "benchmark_source": "SafeLives, Marac data", "benchmark_year": "2022-23",
+    }  # fmt: skip
+    return [
+        {**base, "financial_year": "2022/23", "referrals": 477.0, "females_aged_16_plus": 161964,
+         "population_reference_date": dt.date(2021, 6, 30),
+         "population_estimate": "ONS mid-2021 population estimate",
+         "referrals_per_10000_adult_females": 29.451, "pct_of_benchmark": 73.63, "recency": 1},
+        {**base, "financial_year": "2020/21", "referrals": 999.0, "females_aged_16_plus": 158654,
+         "population_reference_date": dt.date(2020, 6, 30),
+         "population_estimate": "ONS mid-2020 population estimate",
+         "referrals_per_10000_adult_females": 62.97, "pct_of_benchmark": 157.4, "recency": 2},
+    ]  # fmt: skip
+
+
+def _asb_rows() -> list[dict[str, Any]]:
+    """Barnet to May 2021 as the July 2021 pack printed it; June 2021 must not leak in."""
+    return [
+        {"borough_code": CODES["Barnet"], "borough_name": "Barnet", "reporting_month": MAY,
+         "r12_asb_calls": 81619, "r12_asb_calls_prev": 67426, "asb_calls_change_pct": 21.05,
+         "r12_repeat_asb_calls": 468, "r12_repeat_asb_calls_prev": 298,
+         "repeat_asb_calls_change_pct": 57.05, "rag": "red", "window_start": dt.date(2020, 6, 1)},
+        {"borough_code": CODES["Barnet"], "borough_name": "Barnet",
+         "reporting_month": dt.date(2021, 6, 1), "r12_asb_calls": 77777,
+         "r12_asb_calls_prev": 66666, "asb_calls_change_pct": 16.67, "r12_repeat_asb_calls": 444,
+         "r12_repeat_asb_calls_prev": 333, "repeat_asb_calls_change_pct": 33.33, "rag": "red",
+         "window_start": dt.date(2020, 7, 1)},
+    ]  # fmt: skip
+
+
 def _create(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
     columns = PUBLISHED_TABLES[table]
     con.execute(f"create table {table} ({', '.join(f'{n} {t}' for n, t in columns)})")
@@ -732,6 +869,9 @@ def _write_published_db(path: Path) -> None:
             "kpi_glossary",
             [{"term": t, "definition": d, "sort_order": s} for t, d, s in GLOSSARY],
         )
+        _create(con, "rpt_partner_marac", _marac_rows())
+        _create(con, "rpt_marac_benchmark", _benchmark_rows())
+        _create(con, "rpt_asb_calls", _asb_rows())
         _create(con, "meta_source_files", SOURCE_FILES)
         _create(con, "meta_publication", PUBLICATION)
 
@@ -1001,6 +1141,9 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
     published_db: Path,
 ) -> None:
     ctx = PackContext(borough=BARNET, reporting_month=MAY, generated_at=GENERATED_AT)
+    # The providers the file holds no table for render their sections empty (another test).
+    unpublished = ["partner_solace", "partner_rise", "partner_one_stop_shop",
+                   "partner_victim_care_hub", "partner_supporting_families"]  # fmt: skip
     expected_rows = {
         "overview": len(MEASURES),
         "exceptions": 3 * len(MEASURES),
@@ -1013,6 +1156,10 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "victim_satisfaction": 2,
         "iom_trend": len(IOM_TREND_ROWS),
         "iom_comparison": len(IOM_COMPARISON_ROWS),
+        "partner_marac": len(_marac_rows()),
+        "marac_benchmark": 1,
+        **dict.fromkeys(unpublished),
+        "asb_calls": 1,
         "glossary": len(GLOSSARY),
         "sources": len(SOURCE_FILES),
     }
@@ -1021,16 +1168,24 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         for section in SECTIONS:
             names = set(re.findall(r"\$([A-Za-z_]\w*)", section.query))
             assert names <= set(ctx.params), section.key
+            if section.key in unpublished:
+                assert section.table not in PUBLISHED_TABLES
+                continue
             rows = con.execute(section.query, {n: ctx.params[n] for n in names}).fetchall()
             assert len(rows) == expected_rows[section.key], section.key
 
 
 def test_every_section_names_the_source_it_shows() -> None:
     sources = {s.key: s.source for s in SECTIONS}
+    providers = ["marac", "solace", "rise", "one_stop_shop", "victim_care_hub",
+                 "supporting_families"]  # fmt: skip
     assert sources == {
         **dict.fromkeys(CRIME_SECTIONS, CRIME),
         **dict.fromkeys(DASHBOARD_SECTIONS, DASHBOARD),
         **MOPAC_SECTIONS,
+        **{f"partner_{p}": f"partner_{p}" for p in providers},
+        "marac_benchmark": MARAC,
+        "asb_calls": "met_asb_calls",
         "glossary": None,
         "sources": None,
     }
@@ -1694,7 +1849,10 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
         "Overview", "Exceptions", "Monthly trend", "Rates", "Knife and gun", "Domestic abuse",
-        "Hate crime", *MOPAC_SHEETS, "Glossary", "Sources",
+        "Hate crime", *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
+        "Solace advocacy and support", "RISE perpetrator programme",
+        "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
+        "ASB calls", "Glossary", "Sources",
     ]  # fmt: skip
 
 
@@ -1947,3 +2105,110 @@ def test_exceptions_and_charts_read_on_a_phone_without_scrolling_sideways(
             for left, right, _count in page.evaluate(LAST_ROW_GAPS):
                 assert abs(left - right) <= 2, (desktop, left, right)
         page.close()
+
+
+# --- The partnership sections -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def marac_stale_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MARAC kept at its Q4 2022/23 return: the 2023/24 Q1 return was refused."""
+    return _variant(
+        published_db,
+        tmp_path_factory.mktemp("marac_stale"),
+        "update meta_publication set is_stale = true, reason = ? where source = ?",
+        [MARAC_STALE_REASON, MARAC],
+    )
+
+
+def test_a_providers_section_prints_its_quarters_year_target_and_rag_letters(html: str) -> None:
+    text = plain(section_html(html, "partner_marac"))
+    assert "Q1 22/23 Q2 22/23 Q3 22/23 Q4 22/23 Year to date Target % of target RAG" in text
+    assert (
+        "Number of MARAC referrals 87 123 122 145 477 – – –No RAG: nothing to judge against" in text
+    )
+    assert "Number of children in the household 51 64 68 111 294 100 a quarter 111% GGreen" in (
+        text
+    )
+    assert "Number of repeat MARAC referrals 9 22 19 35 85 30 a quarter 117% AAmber" in text
+    assert "10.3% 17.9% 15.6% 24.1% 17.8% – – RRed" in text
+    # Every RAG cell's letter is its colour's initial, in the coloured cell itself.
+    cells = re.findall(
+        r'<span class="rag rag-(\w+)"[^>]*><span aria-hidden="true">(\w)</span>',
+        section_html(html, "partner_marac"),
+    )
+    assert cells == [("green", "G"), ("amber", "A"), ("red", "R")]
+
+
+def test_a_providers_section_names_its_source_quarter_and_submission_dates(html: str) -> None:
+    lines = provenance_lines(section_html(html, "partner_marac"))
+    assert lines == [
+        ("provenance",
+         "Source: MARAC coordinator quarterly return, release 2022/23 Q4 (submitted 2023-04-14)."),
+        ("provenance quarter-shown",
+         "Quarter shown: 2022/23 Q4 (January to March 2023), from the return submitted on 14 "
+         "April 2023 (marac_2022-23-Q4.xlsx); earlier quarters from the returns submitted on 14 "
+         "July 2022 (Q1 22/23), 14 October 2022 (Q2 22/23), 14 January 2023 (Q3 22/23)."),
+    ]  # fmt: skip
+
+
+def test_a_figure_the_pipeline_recomputed_carries_a_visible_note(html: str) -> None:
+    fragment = section_html(html, "partner_marac")
+    assert 'href="#partner_marac-note-repeat_rate"' in fragment
+    assert f"* Percentage of repeat MARAC referrals: {MARAC_NOTE}" in plain(fragment)
+
+
+def test_a_provider_that_never_published_has_a_section_that_says_so(html: str) -> None:
+    text = plain(section_html(html, "partner_rise"))
+    assert text == "RISE perpetrator programme No return from this provider has been published."
+
+
+def test_a_stale_providers_section_carries_the_stale_mark_and_the_refused_cell(
+    marac_stale_db: Path, tmp_path: Path
+) -> None:
+    out = _build(marac_stale_db, tmp_path)
+    assert out.stale_sections == ["partner_marac", "marac_benchmark"]
+    page = out.html_path.read_text(encoding="utf-8")
+    for key in ("partner_marac", "marac_benchmark"):
+        lines = provenance_lines(section_html(page, key))
+        assert lines[0] == (
+            "provenance stale",
+            f"Stale: {MARAC_STALE_REASON}. Source: MARAC coordinator quarterly return, release "
+            "2022/23 Q4 (submitted 2023-04-14).",
+        )
+    assert "Stale" not in section_html(page, "asb_calls")
+
+
+def test_the_marac_benchmark_reads_the_latest_year_against_40(html: str) -> None:
+    text = plain(section_html(html, "marac_benchmark"))
+    assert (
+        "In 2022/23 the MARAC heard 477 referrals: 29.5 per 10,000 women aged 16 and over in "
+        "Barnet (161,964, ONS mid-2021 population estimate), against the recommended 40 (74% "
+        "of it)."
+    ) in text
+    assert "999" not in text
+
+
+def test_the_asb_section_shows_the_latest_12_months_up_to_the_packs_month(html: str) -> None:
+    text = plain(section_html(html, "asb_calls"))
+    assert (
+        "RRed Negative: Increase in repeat ASB calls Negative: Increase in total ASB calls "
+        "468 57% (from 298) 81,619 21% (from 67,426) 12 months to May 2021"
+    ) in text
+    assert "77,777" not in text
+
+
+def test_the_partnership_sheets_hold_the_figures_as_numbers(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Domestic abuse MARAC"]
+    header = [c.value for c in ws[1]]
+    rows = {row[0].value: {h: c.value for h, c in zip(header, row, strict=True)}
+            for row in data_rows(ws)}  # fmt: skip
+    assert [rows["Number of MARAC referrals"][q] for q in ("Q1", "Q2", "Q3", "Q4")] == [
+        87, 123, 122, 145,
+    ]  # fmt: skip
+    assert rows["Percentage of repeat MARAC referrals"]["Year to date"] == 17.8
+    assert rows["Percentage of repeat MARAC referrals"]["Note"] == MARAC_NOTE
+    assert rows["Number of children in the household"]["RAG"] == "green"
+    assert sheet_notes(ws) == [
+        "Source: MARAC coordinator quarterly return, release 2022/23 Q4 (submitted 2023-04-14)."
+    ]

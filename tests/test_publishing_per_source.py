@@ -29,6 +29,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.lib.duck import published
 from tests.conftest import FIXTURES, PipelineRun, run_refresh
 from tests.support.mopac_reference import london_series
 
@@ -389,6 +390,118 @@ def test_an_iom_return_with_harrows_printed_73_is_refused_and_only_the_iom_secti
     assert tags.get("scp/refused-mopac_iom") == "1"
 
 
+@contextmanager
+def landed_bytes(run: PipelineRun, folder: str, name: str, data: bytes) -> Iterator[Path]:
+    path = run.raw_dir / folder / name
+    path.write_bytes(data)
+    try:
+        yield path
+    finally:
+        path.unlink()
+
+
+def _return(provider: str, quarter: str, sent: date, figures: dict, ytd: dict) -> bytes:
+    """A provider's return made with its template, as the provider would fill it in."""
+    from orchestration.sources.partner_returns.catalogue import load_catalogue
+    from orchestration.sources.partner_returns.quarters import FinancialQuarter
+    from orchestration.sources.partner_returns.template import filled_bytes, filled_workbook
+
+    chosen = load_catalogue().provider(provider)
+    period = FinancialQuarter.parse(quarter)
+    workbook = filled_workbook(chosen, period, sent, figures, ytd)
+    return filled_bytes(workbook, chosen, period)
+
+
+def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replaces_the_earlier(
+    pipeline: PipelineRun,
+) -> None:
+    """A MARAC return with more repeat referrals than referrals is refused naming the cell: the
+    MARAC's tables stay as they were and its pack section is marked stale, while the Met's and
+    the other providers' publish. In the same run Solace re-sends its 2022/23 Q4 return (a later
+    "submitted on"): the later one's figures are published and the earlier file stays in the
+    raw table and the ledger."""
+    bad = _return(
+        "marac",
+        "2023-24-Q1",
+        date(2023, 7, 14),
+        {"referrals": 30, "children_in_household": 20, "families_with_children": 12,
+         "repeat_referrals": 35},
+        {},
+    )  # fmt: skip
+    resent = _return(
+        "solace",
+        "2022-23-Q4",
+        date(2023, 4, 20),
+        {"referrals": 380} | dict.fromkeys(
+            ("new_service_users", "dash_risk_assessments", "high_risk_idva_cases",
+             "referred_to_adult_safeguarding", "left_service"), "n/a"),
+        {"referrals": 1257},
+    )  # fmt: skip
+    marac_tables = ("fct_partner_marac__quarterly", "kpi_partner_marac", "rpt_partner_marac")
+    before = {t: table_fingerprint(pipeline.published_db, t) for t in marac_tables}
+    with (
+        landed_bytes(pipeline, "providers/marac", "marac_2023-24-Q1.xlsx", bad),
+        landed_bytes(pipeline, "providers/solace", "solace_2022-23-Q4_resent.xlsx", resent),
+    ):
+        result = run_refresh(pipeline.definitions)
+    assert result.success
+    contract = evaluations(result)[("raw/partner_marac", "contract")]
+    assert not contract.passed and contract.severity == dg.AssetCheckSeverity.ERROR
+    assert (
+        "marac_2023-24-Q1.xlsx: Return!C9: repeat_referrals = 35 exceeds referrals = 30 (rule "
+        "repeat_referrals <= referrals)"
+    ) in contract.description
+    assert {t: table_fingerprint(pipeline.published_db, t) for t in marac_tables} == before
+    sources = manifest(pipeline)["sources"]
+    marac = sources["partner_marac"]
+    assert marac["stale"] and marac["status"] == "published"
+    assert marac["reason"].startswith(
+        "figures from release 2022/23 Q4 (submitted 2023-04-14); the 2023/24 Q1 (submitted "
+        "2023-07-14) file marac_2023-24-Q1.xlsx failed check contract (Return!C9: "
+        "repeat_referrals = 35 exceeds referrals = 30"
+    )
+    for key in ("met_recorded_crime", "partner_solace", "partner_rise", "met_asb_calls"):
+        assert (sources[key]["status"], sources[key]["stale"]) == ("published", False), key
+    assert (
+        sources["partnership"]["stale"]
+        and "partner_marac is stale" in (sources["partnership"]["reason"])
+    )
+    # The later Solace return wins; the earlier one stays in the lineage.
+    with published(pipeline.published_db) as con:
+        solace = con.execute(
+            "select value, ytd_value, source_file from kpi_partner_solace "
+            "where measure = 'referrals' and financial_year = '2022/23' and quarter = 4"
+        ).fetchone()
+    assert solace == (380, 1257, "solace_2022-23-Q4_resent.xlsx")
+    assert sources["partner_solace"]["release"] == "2022/23 Q4 (submitted 2023-04-20)"
+    con = duckdb.connect(str(pipeline.warehouse), read_only=True)
+    try:
+        kept = con.execute(
+            "select distinct source_file from raw.partner_solace where fiscal_quarter = 4 "
+            "and financial_year = '2022/23' order by 1"
+        ).fetchall()
+        ledger = con.execute(
+            "select source_file, status from audit.landing_files where source = "
+            "'partner_solace' and source_file like 'solace_2022-23-Q4%' order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert kept == [("solace_2022-23-Q4.xlsx",), ("solace_2022-23-Q4_resent.xlsx",)]
+    assert ledger == [
+        ("solace_2022-23-Q4.xlsx", "accepted"),
+        ("solace_2022-23-Q4_resent.xlsx", "accepted"),
+    ]
+    # The pack marks the MARAC's sections stale, in words, and not the others.
+    html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
+    for key, stale in (("partner_marac", True), ("marac_benchmark", True),
+                       ("partner_solace", False), ("overview", False)):  # fmt: skip
+        start = html.index(f'<section id="{key}"')
+        section = html[start : html.index("</section>", start)]
+        assert ("Stale:" in section) is stale, key
+        if stale:
+            assert "marac_2023-24-Q1.xlsx" in section and "Return!C9" in section
+
+
 def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     pipeline: PipelineRun,
 ) -> None:
@@ -396,16 +509,17 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     assert result.success
     sources = manifest(pipeline)["sources"]
     assert {key: (s["status"], s["stale"]) for key, s in sources.items()} == {
-        "reference": ("published", False),
-        "met_recorded_crime": ("published", False),
-        "met_crime_dashboard": ("published", False),
-        "mopac_pas": ("published", False),
-        "mopac_uss": ("published", False),
-        "mopac_iom": ("published", False),
-        "test_quarterly": ("published", False),
-    }
+        key: ("published", False)
+        for key in (
+            "reference", "met_recorded_crime", "met_crime_dashboard", "mopac_pas", "mopac_uss",
+            "mopac_iom", "met_asb_calls", "met_da_incidents", "partner_marac", "partner_solace",
+            "partner_rise", "partner_one_stop_shop", "partner_victim_care_hub",
+            "partner_supporting_families", "test_quarterly", "partnership",
+        )
+    }  # fmt: skip
     assert LAMBETH_COPY.name not in {f["file"] for f in sources["mopac_pas"]["files"]}
     assert sources["test_quarterly"]["release"] == "2021 Q1"
+    assert sources["partner_solace"]["release"] == "2022/23 Q4 (submitted 2023-04-14)"
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     try:
         statuses = dict(
@@ -413,7 +527,8 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
                 "select source_file, status from audit.landing_files "
                 "where source_file like '%bad%' or source_file like '%2026-04%' "
                 "or (source = 'test_quarterly' and source_file like '%2021Q2%') "
-                "or source_file like '%LambethCopy%' or source_file like '%as_printed%'"
+                "or source_file like '%LambethCopy%' or source_file like '%as_printed%' "
+                "or source_file in ('marac_2023-24-Q1.xlsx', 'solace_2022-23-Q4_resent.xlsx')"
             ).fetchall()
         )
     finally:

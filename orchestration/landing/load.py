@@ -49,7 +49,7 @@ class FileTypeRefused(ContractError):
 
 
 class FuturePeriod(ContractError):
-    """A file holding a period that has not ended."""
+    """A file holding a period that has not ended, or saying it was released after today."""
 
 
 class LandingFolderMissing(FileNotFoundError):
@@ -188,6 +188,14 @@ def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
             parsed.release.last_period_where,
             f"the {source.grain.value} ending {end:%Y-%m-%d} has not ended on {today:%Y-%m-%d}; "
             "a file holds only finished periods",
+        )
+    released = parsed.release.released_on
+    if parsed.release.released_on_where and released > today:
+        raise FuturePeriod(
+            path,
+            parsed.release.released_on_where,
+            f"the file says it was released on {released:%Y-%m-%d}, after the day of loading "
+            f"({today:%Y-%m-%d})",
         )
     return parsed
 

@@ -72,6 +72,8 @@ class Release:
             compares against it.
         last_period_where: where in the file the last period is named (for the message when it
             lies in the future).
+        released_on_where: where the file states its release date, when it states one (a
+            provider's "submitted on" cell): a date after the day of loading is refused there.
     """
 
     label: str
@@ -79,6 +81,7 @@ class Release:
     last_period: date
     released_on: date
     last_period_where: str = "header"
+    released_on_where: str = ""
 
 
 @dataclass(frozen=True)

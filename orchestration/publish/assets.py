@@ -22,6 +22,7 @@ from orchestration.publish.marts import PublicationUnit, PublishError, PublishRe
 from orchestration.publish.pack import build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.preview import overview_frame, overview_table
+from orchestration.publish.units import CombinedUnit
 from orchestration.quality.cross_source import CrossSourceCheck
 from orchestration.transform.assets import published_tables
 
@@ -31,20 +32,28 @@ BOARD_PACK = dg.AssetKey(["published", "board_pack"])
 REFERENCE = "reference"
 
 
-def publication_units(project: DbtProject, sources: Sequence[Source]) -> list[PublicationUnit]:
-    """The reference tables, then each source's, from the dbt groups that own them.
+def publication_units(
+    project: DbtProject, sources: Sequence[Source], combined: Sequence[CombinedUnit] = ()
+) -> list[PublicationUnit]:
+    """The reference tables, then each source's, then each combined unit's, from the dbt groups
+    that own them.
 
     Raises:
-        ValueError: a published model belongs to a group that is neither a source nor
-            `reference`, so nothing would say when to publish it.
+        ValueError: a published model belongs to a group that is neither a source, a combined
+            unit nor `reference`, so nothing would say when to publish it; or a combined unit
+            names a source that is not declared.
     """
     tables = published_tables(project)
     keys = {source.key for source in sources}
-    orphans = sorted(set(tables) - keys - {REFERENCE})
+    combined = [unit for unit in combined if set(unit.sources) & keys]
+    for unit in combined:
+        if missing := sorted(set(unit.sources) - keys):
+            raise ValueError(f"combined unit {unit.key!r} names undeclared sources {missing}")
+    orphans = sorted(set(tables) - keys - {REFERENCE} - {unit.key for unit in combined})
     if orphans:
         raise ValueError(
             f"dbt models in the marts or reporting schemas belong to group(s) {orphans}, which "
-            f"are neither a declared source ({sorted(keys)}) nor {REFERENCE!r}"
+            f"are neither a declared source ({sorted(keys)}), a combined unit nor {REFERENCE!r}"
         )
     return [
         PublicationUnit(
@@ -62,6 +71,16 @@ def publication_units(project: DbtProject, sources: Sequence[Source]) -> list[Pu
                 licence=source.licence,
             )
             for source in sources
+        ),
+        *(
+            PublicationUnit(
+                key=unit.key,
+                title=unit.title,
+                tables=tuple(tables.get(unit.key, ())),
+                licence=unit.licence,
+                members=unit.sources,
+            )
+            for unit in combined
         ),
     ]
 

@@ -62,6 +62,8 @@ class PublicationUnit:
         key: a source key, or `reference` for the shared reference tables.
         tables: (schema, table) in the working warehouse; published under the table's name.
         source_table: the source's raw table, for the files its figures come from.
+        members: for a combined unit, the sources its tables are built from (listed before
+            it): it is stale while one of them is.
     """
 
     key: str
@@ -69,6 +71,7 @@ class PublicationUnit:
     tables: tuple[tuple[str, str], ...]
     source_table: str | None = None
     licence: str = ""
+    members: tuple[str, ...] = ()
 
 
 @dataclass
@@ -198,6 +201,12 @@ def _stale_reason(entry: UnitPublication) -> str:
     return f"{shown}; " + "; ".join(parts)
 
 
+def _members_stale(unit: PublicationUnit, entries: list[UnitPublication]) -> str:
+    """For a combined unit: which of its sources are stale, and why."""
+    stale = [e for e in entries if e.key in unit.members and e.stale]
+    return "; ".join(f"{e.key} is stale ({e.reason})" for e in stale)
+
+
 def _previous_manifest(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -321,7 +330,7 @@ def _stage(
             if entry.files:
                 entry.release = entry.files[-1]["release"]
                 entry.released_on = entry.files[-1]["released_on"]
-            stale = _stale_reason(entry)
+            stale = _stale_reason(entry) or _members_stale(unit, entries)
             entry.stale = bool(stale) or entry.status != "published"
             entry.reason = "; ".join(part for part in (entry.reason, stale) if part)
             entries.append(entry)

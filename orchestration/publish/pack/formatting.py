@@ -217,3 +217,37 @@ def borough_slug(borough: str) -> str:
     if not slug:
         raise ValueError(f"Borough name {borough!r} gives an empty file name")
     return slug
+
+
+# --- Partnership sections --------------------------------------------------------------------
+
+RAG_LETTERS = {"red": "R", "amber": "A", "green": "G"}
+NO_RAG = "\u2013"  # an en dash: nothing to judge against
+
+
+def rag_letter(rag: str | None) -> str:
+    """The letter a RAG cell shows beside its colour, so it reads in black and white."""
+    return RAG_LETTERS.get(rag or "", NO_RAG)
+
+
+def format_figure(value: float | None, unit: str) -> str:
+    """A partner measure's figure as the pack prints it: a count with thousands separators
+    (1,251), a percentage to one place (17.8%), an amount in whole pounds (£1,234)."""
+    if value is None:
+        return NOT_AVAILABLE
+    if unit == "percent":
+        snapped = Decimal(repr(float(value))).quantize(_SNAP, rounding=ROUND_HALF_EVEN)
+        return f"{snapped.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if unit == "currency":
+        return f"£{round_half_away_from_zero(value):,}"
+    return f"{round_half_away_from_zero(value):,}"
+
+
+def format_whole_percent(value: float | None) -> str:
+    """A share printed as a whole percent, halves away from zero: 115 / 97 -> "119%"."""
+    return NOT_AVAILABLE if value is None else f"{round_half_away_from_zero(value)}%"
+
+
+def day_long(day: dt.date | None) -> str:
+    """ "14 April 2023"."""
+    return NOT_AVAILABLE if day is None else f"{day.day} {day:%B %Y}"

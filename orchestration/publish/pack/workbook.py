@@ -8,9 +8,6 @@ time, and the zip entries are re-stamped with it because openpyxl stamps them wi
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +15,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
+from orchestration.lib.xlsx import reproducible_bytes
 from orchestration.publish.pack.sections import PackContext, Row, Sheet
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -80,22 +77,6 @@ def _write_sheet(workbook: Workbook, data: SheetData, ctx: PackContext) -> None:
         ws.cell(row=last_row + offset, column=1, value=note).font = Font(italic=True)
 
 
-def _restamp(raw: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrites the zip with every entry dated `stamp`, so equal inputs give equal bytes."""
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(raw)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
-
-
 def workbook_bytes(ctx: PackContext, sheets: Sequence[SheetData]) -> bytes:
     """Builds the workbook in memory so the caller can write it atomically.
 
@@ -107,18 +88,9 @@ def workbook_bytes(ctx: PackContext, sheets: Sequence[SheetData]) -> bytes:
     workbook.remove(workbook.active)
     for data in sheets:
         _write_sheet(workbook, data, ctx)
-    # openpyxl assumes naive UTC; save_workbook() would overwrite `modified` with "now", so the
-    # writer is driven directly below.
-    stamp = ctx.generated_at.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-    props = workbook.properties
-    props.created = stamp
-    props.modified = stamp
-    props.creator = "Safer Communities pipeline"
-    props.lastModifiedBy = "Safer Communities pipeline"
-    props.title = (
+    return reproducible_bytes(
+        workbook,
+        ctx.generated_at,
         f"Safer Communities Partnership Board - Performance Dashboard - {ctx.borough.name} - "
-        f"{ctx.labels['month_long']}"
+        f"{ctx.labels['month_long']}",
     )
-    buffer = io.BytesIO()
-    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return _restamp(buffer.getvalue(), stamp)

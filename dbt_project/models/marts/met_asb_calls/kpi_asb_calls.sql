@@ -1,0 +1,99 @@
+-- ASB calls and repeat calls as the July 2021 pack reads them (p.16): the rolling 12 months to
+-- each reporting month against the 12 months before, with a RAG from the two changes (a
+-- decrease is positive). One row per borough and reporting month that ends 12 months of data;
+-- the previous year's figures are NULL unless its 12 months are all there.
+with
+
+monthly as (
+
+    select * from {{ ref('fct_asb_calls_monthly') }}
+
+),
+
+indexed as (
+
+    select
+        *,
+        {{ month_index('month') }} as month_index
+    from monthly
+
+),
+
+windowed as (
+
+    select
+        indexed.*,
+        sum(indexed.asb_calls) over last_12 as r12_asb_calls,
+        sum(indexed.repeat_asb_calls) over last_12 as r12_repeat_asb_calls,
+        count(*) over last_12 as months_in_window,
+        sum(indexed.asb_calls) over year_before as r12_asb_calls_prev,
+        sum(indexed.repeat_asb_calls) over year_before as r12_repeat_asb_calls_prev,
+        count(*) over year_before as months_in_year_before
+    from indexed
+    window
+        last_12 as (
+            partition by indexed.borough_code order by indexed.month_index
+            range between 11 preceding and current row
+        ),
+        year_before as (
+            partition by indexed.borough_code order by indexed.month_index
+            range between 23 preceding and 12 preceding
+        )
+
+),
+
+complete as (
+
+    select
+        borough_code,
+        borough_name,
+        month as reporting_month,
+        r12_asb_calls,
+        r12_repeat_asb_calls,
+        case when months_in_year_before = 12 then r12_asb_calls_prev end as r12_asb_calls_prev,
+        case
+            when months_in_year_before = 12 then r12_repeat_asb_calls_prev
+        end as r12_repeat_asb_calls_prev
+    from windowed
+    where months_in_window = 12
+
+),
+
+changes as (
+
+    select
+        *,
+        {{ change_pct('r12_asb_calls', 'r12_asb_calls_prev') }} as asb_calls_change_pct,
+        {{ change_pct('r12_repeat_asb_calls', 'r12_repeat_asb_calls_prev') }}
+            as repeat_asb_calls_change_pct
+    from complete
+
+),
+
+final as (
+
+    select
+        cast(borough_code as varchar) as borough_code,
+        cast(borough_name as varchar) as borough_name,
+        cast(reporting_month as date) as reporting_month,
+        cast(r12_asb_calls as bigint) as r12_asb_calls,
+        cast(r12_asb_calls_prev as bigint) as r12_asb_calls_prev,
+        cast(asb_calls_change_pct as double) as asb_calls_change_pct,
+        cast(r12_repeat_asb_calls as bigint) as r12_repeat_asb_calls,
+        cast(r12_repeat_asb_calls_prev as bigint) as r12_repeat_asb_calls_prev,
+        cast(repeat_asb_calls_change_pct as double) as repeat_asb_calls_change_pct,
+        cast(
+            case
+                when asb_calls_change_pct is null and repeat_asb_calls_change_pct is null
+                    then null
+                else {{ rag([
+                    indicator('repeat_asb_calls_change_pct', "'decrease_is_positive'"),
+                    indicator('asb_calls_change_pct', "'decrease_is_positive'"),
+                ]) }}
+            end as varchar
+        ) as rag
+    from changes
+
+)
+
+select * from final

@@ -1,0 +1,67 @@
+-- Generated from orchestration/sources/partner_returns/catalogue.yml
+-- by orchestration/sources/partner_returns/dbt_files.py (make setup):
+-- edit the catalogue, not this file.
+with
+
+unioned as (
+
+    select * from {{ ref('kpi_partner_marac') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_solace') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_rise') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_one_stop_shop') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_victim_care_hub') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_supporting_families') }}
+
+),
+
+final as (
+
+    select
+        provider,
+        measure,
+        label,
+        unit,
+        direction,
+        financial_year,
+        quarter,
+        period_start,
+        period_end,
+        value,
+        ytd_value,
+        ytd_basis,
+        ytd_numerator,
+        ytd_denominator,
+        value_year_earlier,
+        change,
+        change_pct,
+        target_quarter,
+        pct_of_quarter_target,
+        target_year,
+        ytd_pct_of_year_target,
+        rag,
+        provider_value,
+        provider_ytd_value,
+        note,
+        submitted_on,
+        source_file,
+        sort_order
+    from unioned
+
+)
+
+select * from final

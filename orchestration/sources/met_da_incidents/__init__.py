@@ -1,0 +1,33 @@
+"""Domestic abuse incidents: the Met's monthly extract for the partnership (no open file)."""
+
+from orchestration.landing.source import Grain, Source, Suite
+from orchestration.sources.monthly_counts import MonthlyBoroughCountsParser
+
+SOURCE = Source(
+    key="met_da_incidents",
+    title="MPS domestic abuse incidents (monthly extract)",
+    folder="met/da_incidents",
+    file_types=(".csv",),
+    parser=MonthlyBoroughCountsParser(("da_incidents",)),
+    columns={
+        "month": "date not null",
+        "borough_name": "varchar not null",
+        "da_incidents": "bigint not null",
+    },
+    grain=Grain.MONTH,
+    release_rule=(
+        "A file's release is its last month. A re-sent month replaces the earlier figures for "
+        "that month: each borough and month comes from the latest release that contains it "
+        "(fct_da_incidents_monthly)."
+    ),
+    suites=(
+        Suite(
+            "known_boroughs",
+            "every borough is one the reference knows",
+            index_columns=("source_file", "source_row", "borough_name"),
+        ),
+    ),
+    dbt_staging=("stg_met__da_incidents",),
+    delivery_day=10,
+    licence="Partnership data: the Met's monthly extract for the partnership",
+)

@@ -1,0 +1,63 @@
+"""The partnership's quarterly returns: one source per provider, built from the catalogue.
+
+Each provider in `catalogue.yml` is a source of its own (`partner_<key>`): its landing folder
+`raw/providers/<key>/` (the template's `.xlsx`, or its Return sheet saved as `.csv`), its raw
+table, its dbt group and its publication unit, so one provider's refused return holds back only
+its own tables. Nothing here names a provider: adding one is an edit to the catalogue.
+"""
+
+from __future__ import annotations
+
+from orchestration.landing.source import Grain, Source, Suite
+from orchestration.lib.config import EXPECTATIONS_DIR
+from orchestration.sources.partner_returns.catalogue import Catalogue, Provider, load_catalogue
+from orchestration.sources.partner_returns.parser import COLUMNS, ReturnParser
+
+# The suites every provider's gate runs, shared: expectations/partner_returns/.
+SUITES_DIR = EXPECTATIONS_DIR / "partner_returns"
+SUITES = (
+    Suite(
+        "one_return_per_submission",
+        "two returns for one quarter submitted on the same day give the same figures",
+        index_columns=("source_file", "source_row", "quarter", "submitted_on", "measure"),
+    ),
+    Suite(
+        "return_notes",
+        "no figure needs a note (a typed percentage recomputed, a figure far outside the "
+        "provider's history)",
+        blocking=False,
+        index_columns=("source_file", "cell", "note"),
+    ),
+)
+# The combined publication unit of every provider's tables (fct_partner_measure_quarterly,
+# kpi_partner_measures).
+PARTNERSHIP = "partnership"
+PARTNERSHIP_TITLE = "Partnership measures, every provider"
+
+
+def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
+    """The landing source of one provider's returns."""
+    return Source(
+        key=provider.source_key,
+        title=f"{provider.title} quarterly return",
+        folder=provider.folder,
+        file_types=(".xlsx", ".csv"),
+        parser=ReturnParser(provider, catalogue),
+        columns=COLUMNS,
+        grain=Grain.QUARTER,
+        release_rule=(
+            "A return's release is its quarter and its 'submitted on' date. For each quarter "
+            "the return submitted last wins (then the later file name); the returns it replaces "
+            f"stay in raw.{provider.source_key} and the ledger "
+            f"(fct_partner_{provider.key}__quarterly)."
+        ),
+        suites=SUITES,
+        dbt_staging=(f"stg_partner__{provider.key}",),
+        delivery_day=catalogue.delivery_day,
+        licence=catalogue.licence,
+        expectations_dir=SUITES_DIR,
+    )
+
+
+CATALOGUE = load_catalogue()
+SOURCES: tuple[Source, ...] = tuple(provider_source(p, CATALOGUE) for p in CATALOGUE)

@@ -1,0 +1,300 @@
+"""The measure catalogue (`catalogue.yml`), read and checked once.
+
+Everything about the partner returns is built from it: the landing sources, the templates,
+the validator, the dbt seeds and models, the pack's sections. A catalogue that contradicts
+itself (a rule naming a measure the provider does not have, a percent rule on a count) is
+refused when it is read, naming the provider and the entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from orchestration.sources.partner_returns.quarters import (
+    FinancialQuarter,
+    NotAQuarter,
+    parse_financial_year,
+)
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
+
+Unit = Literal["count", "percent", "currency"]
+Direction = Literal["increase_is_positive", "decrease_is_positive", "neutral"]
+UNITS: tuple[str, ...] = ("count", "percent", "currency")
+DIRECTIONS: tuple[str, ...] = ("increase_is_positive", "decrease_is_positive", "neutral")
+SOURCE_PREFIX = "partner_"
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_WITHIN = re.compile(r"^([a-z][a-z0-9_]*(?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*<=\s*([a-z][a-z0-9_]*)$")
+_RATIO = re.compile(r"^([a-z][a-z0-9_]*)\s*=\s*([a-z][a-z0-9_]*)\s*/\s*([a-z][a-z0-9_]*)$")
+
+
+class CatalogueError(ValueError):
+    """The catalogue contradicts itself; the message names the provider and the entry."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target for a measure: per quarter or per financial year.
+
+    Attributes:
+        financial_year: the year it applies to (its start year), or None for every year.
+        quarter: for a quarterly target, the quarter it applies to, or None for every quarter.
+    """
+
+    per: Literal["quarter", "year"]
+    value: float
+    financial_year: int | None = None
+    quarter: int | None = None
+
+    def applies_to(self, quarter: FinancialQuarter) -> bool:
+        return (self.financial_year is None or self.financial_year == quarter.start_year) and (
+            self.quarter is None or self.quarter == quarter.quarter
+        )
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    unit: Unit
+    direction: Direction
+    description: str
+    required: bool = True
+    targets: tuple[Target, ...] = ()
+    first: FinancialQuarter | None = None
+    last: FinancialQuarter | None = None
+
+    def asked_in(self, quarter: FinancialQuarter) -> bool:
+        """Whether a return for `quarter` carries this measure (its `from` and `until`)."""
+        return (self.first is None or self.first <= quarter) and (
+            self.last is None or quarter <= self.last
+        )
+
+    def target(self, per: str, quarter: FinancialQuarter) -> float | None:
+        """The target that applies to the quarter (or its year), the most specific first."""
+        found = [t for t in self.targets if t.per == per and t.applies_to(quarter)]
+        found.sort(key=lambda t: (t.quarter is None, t.financial_year is None))
+        return found[0].value if found else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule that ties measures of one return together.
+
+    `within`: the sum of `parts` never exceeds `total` (a subset within its total).
+    `ratio`: the percent `result` is `numerator` / `denominator` x 100.
+    """
+
+    text: str
+    kind: Literal["within", "ratio"]
+    parts: tuple[str, ...] = ()
+    total: str = ""
+    result: str = ""
+    numerator: str = ""
+    denominator: str = ""
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        if self.kind == "within":
+            return (*self.parts, self.total)
+        return (self.result, self.numerator, self.denominator)
+
+    @classmethod
+    def parse(cls, text: str) -> Rule:
+        normal = " ".join(str(text).split())
+        if match := _WITHIN.match(normal):
+            parts = tuple(part.strip() for part in match.group(1).split("+"))
+            canonical = f"{' + '.join(parts)} <= {match.group(2)}"
+            return cls(canonical, "within", parts=parts, total=match.group(2))
+        if match := _RATIO.match(normal):
+            result, numerator, denominator = match.groups()
+            return cls(
+                f"{result} = {numerator} / {denominator}",
+                "ratio",
+                result=result,
+                numerator=numerator,
+                denominator=denominator,
+            )
+        raise CatalogueError(
+            f"rule {text!r}: expected 'a <= b', 'a + b <= c' or 'p = a / b' with measure keys"
+        )
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    title: str
+    section: str
+    measures: tuple[Measure, ...]
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def source_key(self) -> str:
+        """The landing source, raw table, dbt group and publication unit: `partner_<key>`."""
+        return f"{SOURCE_PREFIX}{self.key}"
+
+    @property
+    def folder(self) -> str:
+        return f"providers/{self.key}"
+
+    def measure(self, key: str) -> Measure:
+        return next(m for m in self.measures if m.key == key)
+
+    def measures_for(self, quarter: FinancialQuarter) -> tuple[Measure, ...]:
+        """The measures a return for `quarter` carries, in the return's order."""
+        return tuple(m for m in self.measures if m.asked_in(quarter))
+
+    def ratio_of(self, measure: str) -> Rule | None:
+        """The rule that computes a percent measure, if any."""
+        return next((r for r in self.rules if r.kind == "ratio" and r.result == measure), None)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    providers: tuple[Provider, ...]
+    delivery_day: int
+    licence: str
+    path: Path = field(default=CATALOGUE_PATH, compare=False)
+
+    def __iter__(self) -> Iterator[Provider]:
+        return iter(self.providers)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.providers)
+
+    def provider(self, key: str) -> Provider:
+        """The provider by its key (any case), or a CatalogueError listing the known ones."""
+        for provider in self.providers:
+            if provider.key == str(key).strip().lower():
+                return provider
+        raise CatalogueError(f"unknown provider {key!r}: the catalogue has {', '.join(self.keys)}")
+
+
+def _quarter(value: Any, where: str) -> FinancialQuarter | None:
+    if value is None:
+        return None
+    try:
+        return FinancialQuarter.parse(str(value))
+    except NotAQuarter as exc:
+        raise CatalogueError(f"{where}: {exc}") from exc
+
+
+def _targets(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Target, ...]:
+    targets = []
+    for entry in raw or ():
+        per = entry.get("per")
+        if per not in ("quarter", "year"):
+            raise CatalogueError(f"{where}: target per {per!r}; expected quarter or year")
+        value = entry.get("value")
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise CatalogueError(f"{where}: target value {value!r}; expected a number above 0")
+        year = entry.get("financial_year")
+        quarter = entry.get("quarter")
+        if quarter is not None and (per != "quarter" or quarter not in (1, 2, 3, 4)):
+            raise CatalogueError(f"{where}: quarter {quarter!r} needs per: quarter and 1-4")
+        try:
+            start = parse_financial_year(str(year)) if year is not None else None
+        except NotAQuarter as exc:
+            raise CatalogueError(f"{where}: {exc}") from exc
+        targets.append(Target(per, float(value), start, quarter))
+    return tuple(targets)
+
+
+def _measure(raw: Mapping[str, Any], where: str) -> Measure:
+    key = str(raw.get("key", ""))
+    if not _KEY.match(key):
+        raise CatalogueError(f"{where}: measure key {key!r}; expected lower_case_with_underscores")
+    where = f"{where}, measure {key}"
+    unit, direction = raw.get("unit"), raw.get("direction")
+    if unit not in UNITS:
+        raise CatalogueError(f"{where}: unit {unit!r}; expected one of {', '.join(UNITS)}")
+    if direction not in DIRECTIONS:
+        raise CatalogueError(
+            f"{where}: direction {direction!r}; expected one of {', '.join(DIRECTIONS)}"
+        )
+    for name in ("label", "description"):
+        if not str(raw.get(name) or "").strip():
+            raise CatalogueError(f"{where}: {name} must not be empty")
+    return Measure(
+        key=key,
+        label=" ".join(str(raw["label"]).split()),
+        unit=unit,
+        direction=direction,
+        description=" ".join(str(raw["description"]).split()),
+        required=bool(raw.get("required", True)),
+        targets=_targets(raw.get("targets") or (), where),
+        first=_quarter(raw.get("from"), where),
+        last=_quarter(raw.get("until"), where),
+    )
+
+
+def _provider(raw: Mapping[str, Any]) -> Provider:
+    key = str(raw.get("key", ""))
+    if not _KEY.match(key):
+        raise CatalogueError(f"provider key {key!r}; expected lower_case_with_underscores")
+    where = f"provider {key}"
+    measures = tuple(_measure(m, where) for m in raw.get("measures") or ())
+    if not measures:
+        raise CatalogueError(f"{where}: no measures")
+    keys = [m.key for m in measures]
+    if duplicated := sorted({k for k in keys if keys.count(k) > 1}):
+        raise CatalogueError(f"{where}: measure keys appear twice: {', '.join(duplicated)}")
+    rules = tuple(Rule.parse(text) for text in raw.get("rules") or ())
+    units = {m.key: m.unit for m in measures}
+    for rule in rules:
+        unknown = [m for m in rule.measures if m not in units]
+        if unknown:
+            raise CatalogueError(
+                f"{where}: rule {rule.text!r} names {', '.join(unknown)}, not a measure of "
+                "this provider"
+            )
+        if rule.kind == "ratio" and (
+            units[rule.result] != "percent"
+            or units[rule.numerator] != "count"
+            or units[rule.denominator] != "count"
+        ):
+            raise CatalogueError(f"{where}: rule {rule.text!r}: a percent computed from two counts")
+    ratios = [r.result for r in rules if r.kind == "ratio"]
+    if duplicated := sorted({k for k in ratios if ratios.count(k) > 1}):
+        raise CatalogueError(f"{where}: two rules compute {', '.join(duplicated)}")
+    for name in ("title", "section"):
+        if not str(raw.get(name) or "").strip():
+            raise CatalogueError(f"{where}: {name} must not be empty")
+    return Provider(
+        key=key,
+        title=str(raw["title"]).strip(),
+        section=str(raw["section"]).strip(),
+        measures=measures,
+        rules=rules,
+    )
+
+
+def parse_catalogue(raw: Mapping[str, Any], path: Path = CATALOGUE_PATH) -> Catalogue:
+    providers = tuple(_provider(p) for p in raw.get("providers") or ())
+    keys = [p.key for p in providers]
+    if duplicated := sorted({k for k in keys if keys.count(k) > 1}):
+        raise CatalogueError(f"provider keys appear twice: {', '.join(duplicated)}")
+    day = raw.get("delivery_day")
+    if not isinstance(day, int) or not 1 <= day <= 31:
+        raise CatalogueError(f"delivery_day {day!r}; expected a day of the month, 1-31")
+    return Catalogue(
+        providers=providers,
+        delivery_day=day,
+        licence=" ".join(str(raw.get("licence") or "").split()),
+        path=path,
+    )
+
+
+@cache
+def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
+    """The catalogue, read once per process."""
+    with path.open(encoding="utf-8") as handle:
+        return parse_catalogue(yaml.safe_load(handle) or {}, path)

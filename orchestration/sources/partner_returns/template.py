@@ -1,0 +1,343 @@
+"""The return template a provider fills in: one workbook per provider and quarter.
+
+`make template PROVIDER=marac QUARTER=2022-23-Q4` writes it. The sheet `Return` holds the
+provider, the quarter and a "submitted on" date at the top, then one row per measure: label,
+key, the quarter's figure, the year to date and the unit. Labels and keys are locked (the sheet
+is protected, the cells to fill are not); the cells to fill carry Excel data validation (whole
+numbers >= 0, percentages 0-100%, or n/a) and a prompt. The sheet `Instructions` says what each
+measure means and which rules tie them. The reader (`workbook.py`) reads exactly these cells, so
+what the template writes is what the loader loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from orchestration.lib.xlsx import reproducible_bytes
+from orchestration.sources.partner_returns.catalogue import Measure, Provider
+from orchestration.sources.partner_returns.quarters import FinancialQuarter
+
+RETURN_SHEET = "Return"
+INSTRUCTIONS_SHEET = "Instructions"
+# The header block: (row, label in A, key in B). The provider and quarter are in C, written by
+# the template; the provider fills C4.
+PROVIDER_ROW, QUARTER_ROW, SUBMITTED_ROW, HEADING_ROW = 2, 3, 4, 5
+FIRST_MEASURE_ROW = 6
+HEADER_KEYS = {PROVIDER_ROW: "provider", QUARTER_ROW: "quarter", SUBMITTED_ROW: "submitted_on"}
+HEADER_LABELS = {PROVIDER_ROW: "Provider", QUARTER_ROW: "Quarter", SUBMITTED_ROW: "Submitted on"}
+# Columns of the measure table.
+LABEL_COL, KEY_COL, QUARTER_COL, YTD_COL, UNIT_COL = 1, 2, 3, 4, 5
+HEADINGS = {
+    LABEL_COL: "Measure",
+    KEY_COL: "Key",
+    QUARTER_COL: "This quarter",
+    YTD_COL: "Year to date (optional)",
+    UNIT_COL: "Unit",
+}
+VALUE_COLUMNS = {QUARTER_COL: "quarter", YTD_COL: "year_to_date"}
+NOT_AVAILABLE = "n/a"
+UNIT_WORDS = {"count": "count", "percent": "percent", "currency": "£"}
+NUMBER_FORMATS = {"count": "0", "percent": "0.0%", "currency": "£#,##0.00"}
+DATE_FORMAT = "yyyy-mm-dd"
+
+_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
+_HEAD = PatternFill("solid", fgColor="1D4F91")
+_BOLD = Font(bold=True)
+_WHITE_BOLD = Font(bold=True, color="FFFFFF")
+_THIN = Side(style="thin", color="A0A0A0")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_OPEN = Protection(locked=False)
+
+
+def title(provider: Provider, quarter: FinancialQuarter) -> str:
+    return f"{provider.title}: quarterly return for {quarter.label} ({quarter.months})"
+
+
+def file_name(provider: Provider, quarter: FinancialQuarter) -> str:
+    """`marac_2022-23-Q4.xlsx`: the quarter in the name lets the validator check it."""
+    return f"{provider.key}_{quarter.key}.xlsx"
+
+
+def measure_row(index: int) -> int:
+    return FIRST_MEASURE_ROW + index
+
+
+@dataclass(frozen=True)
+class TemplateCell:
+    """A cell the template writes and the provider must leave as it is."""
+
+    sheet: str
+    row: int
+    column: int
+    value: object
+
+
+def _rules_text(provider: Provider, measure: Measure) -> str:
+    return "; ".join(rule.text for rule in provider.rules if measure.key in rule.measures)
+
+
+def _target_text(measure: Measure, quarter: FinancialQuarter) -> str:
+    parts = []
+    quarterly = measure.target("quarter", quarter)
+    yearly = measure.target("year", quarter)
+    if quarterly is not None:
+        parts.append(f"{quarterly:g} a quarter")
+    if yearly is not None:
+        parts.append(f"{yearly:g} in {quarter.financial_year}")
+    return ", ".join(parts)
+
+
+def instruction_lines(provider: Provider, quarter: FinancialQuarter) -> list[str]:
+    """The paragraphs at the top of the Instructions sheet."""
+    end = quarter.period_end
+    return [
+        f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
+        f"1. On the {RETURN_SHEET} sheet, fill in the yellow cells: the day you send the return "
+        f"(C{SUBMITTED_ROW}, on or after {end:%d %B %Y}), and for each measure the quarter's "
+        "figure (column C) and, if you have it, the figure for the year to date from April "
+        "(column D).",
+        "2. Counts are whole numbers of 0 or more. Percentages are typed as percentages "
+        "(17.8%). Where a figure is not available, type n/a: a required measure left blank "
+        "is a missing figure, and the return is refused.",
+        "3. Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
+        "addresses or postcodes, email addresses or phone numbers, on any sheet: a return "
+        "holding anything like them is refused without repeating it (UK GDPR).",
+        "4. Leave the labels, keys, provider and quarter as they are: the return is read by "
+        "its keys, and a workbook with other keys is refused.",
+        "5. Percentages are recomputed from their counts (the rules below). A typed percentage "
+        "that differs beyond rounding is reported to you, and the recomputed one is published.",
+        "6. A corrected return for the same quarter replaces the earlier one: give it the day "
+        "you send it. The partnership's data team can check a return before you send it "
+        "(make validate FILE=<this file>), and names every cell to correct.",
+    ]
+
+
+def template_cells(provider: Provider, quarter: FinancialQuarter) -> Iterator[TemplateCell]:
+    """Every cell the template writes that the provider leaves alone (labels, keys, header,
+    instructions), with its value: the reader compares a return against them."""
+    sheet = RETURN_SHEET
+    yield TemplateCell(sheet, 1, 1, title(provider, quarter))
+    for row, label in HEADER_LABELS.items():
+        yield TemplateCell(sheet, row, LABEL_COL, label)
+        yield TemplateCell(sheet, row, KEY_COL, HEADER_KEYS[row])
+    yield TemplateCell(sheet, PROVIDER_ROW, QUARTER_COL, provider.key)
+    yield TemplateCell(sheet, PROVIDER_ROW, YTD_COL, provider.title)
+    yield TemplateCell(sheet, QUARTER_ROW, QUARTER_COL, quarter.key)
+    yield TemplateCell(sheet, QUARTER_ROW, YTD_COL, f"{quarter.months} ({quarter.label})")
+    yield TemplateCell(sheet, SUBMITTED_ROW, YTD_COL, "the day you send the return (YYYY-MM-DD)")
+    for column, heading in HEADINGS.items():
+        yield TemplateCell(sheet, HEADING_ROW, column, heading)
+    for index, measure in enumerate(provider.measures_for(quarter)):
+        row = measure_row(index)
+        yield TemplateCell(sheet, row, LABEL_COL, measure.label)
+        yield TemplateCell(sheet, row, KEY_COL, measure.key)
+        yield TemplateCell(sheet, row, UNIT_COL, UNIT_WORDS[measure.unit])
+    sheet = INSTRUCTIONS_SHEET
+    lines = instruction_lines(provider, quarter)
+    for offset, line in enumerate(lines, start=1):
+        yield TemplateCell(sheet, offset, 1, line)
+    table = len(lines) + 2
+    for column, heading in enumerate(("Key", "Measure", "Unit", "What it means", "Rules",
+                                      "Target", "Required"), start=1):  # fmt: skip
+        yield TemplateCell(sheet, table, column, heading)
+    for offset, measure in enumerate(provider.measures_for(quarter), start=1):
+        values = (
+            measure.key,
+            measure.label,
+            UNIT_WORDS[measure.unit],
+            measure.description,
+            _rules_text(provider, measure) or None,
+            _target_text(measure, quarter) or None,
+            "yes (a figure or n/a)" if measure.required else "no (may be left blank)",
+        )
+        for column, value in enumerate(values, start=1):
+            if value is not None:
+                yield TemplateCell(sheet, table + offset, column, value)
+
+
+def _validation(measure: Measure, cell: str) -> DataValidation:
+    """Excel's own check as the provider types: the unit's range, or n/a."""
+    blank_or_na = f'LOWER(TRIM({cell}))="{NOT_AVAILABLE}"'
+    if measure.unit == "count":
+        rule = f"OR(AND(ISNUMBER({cell}),{cell}>=0,{cell}=INT({cell})),{blank_or_na})"
+        words = "a whole number of 0 or more, or n/a"
+    elif measure.unit == "percent":
+        rule = f"OR(AND(ISNUMBER({cell}),{cell}>=0,{cell}<=1),{blank_or_na})"
+        words = "a percentage from 0% to 100% (type 17.8%), or n/a"
+    else:
+        rule = f"OR(AND(ISNUMBER({cell}),{cell}>=0),{blank_or_na})"
+        words = "an amount in pounds of 0 or more, or n/a"
+    validation = DataValidation(
+        type="custom",
+        formula1=rule,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Not a valid figure",
+        error=f"{measure.label}: {words}.",
+        promptTitle=measure.key,
+        prompt=f"{words[0].upper()}{words[1:]}."[:255],
+    )
+    validation.add(cell)
+    return validation
+
+
+def _return_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
+    for cell in template_cells(provider, quarter):
+        if cell.sheet == RETURN_SHEET:
+            ws.cell(row=cell.row, column=cell.column, value=cell.value)
+    ws["A1"].font = Font(bold=True, size=13)
+    for row in HEADER_LABELS:
+        ws.cell(row=row, column=LABEL_COL).font = _BOLD
+    for column in HEADINGS:
+        heading = ws.cell(row=HEADING_ROW, column=column)
+        heading.font = _WHITE_BOLD
+        heading.fill = _HEAD
+        heading.alignment = _WRAP
+    submitted = ws.cell(row=SUBMITTED_ROW, column=QUARTER_COL)
+    submitted.number_format = DATE_FORMAT
+    submitted.fill = _FILL
+    submitted.protection = _OPEN
+    submitted.border = _BOX
+    date_check = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1=f"DATE({quarter.period_end.year},{quarter.period_end.month},"
+        f"{quarter.period_end.day})",
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Not a valid date",
+        error=f"The day you send the return: after {quarter.period_end:%d %B %Y}.",
+        promptTitle="submitted_on",
+        prompt="The day you send the return, YYYY-MM-DD.",
+    )
+    date_check.add(submitted.coordinate)
+    ws.add_data_validation(date_check)
+    for index, measure in enumerate(provider.measures_for(quarter)):
+        row = measure_row(index)
+        ws.cell(row=row, column=LABEL_COL).alignment = _WRAP
+        for column in VALUE_COLUMNS:
+            cell = ws.cell(row=row, column=column)
+            cell.number_format = NUMBER_FORMATS[measure.unit]
+            cell.fill = _FILL
+            cell.protection = _OPEN
+            cell.border = _BOX
+            ws.add_data_validation(_validation(measure, cell.coordinate))
+    for letter, width in zip("ABCDE", (52, 28, 14, 16, 10), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(row=FIRST_MEASURE_ROW, column=QUARTER_COL)
+    # Labels and keys are locked; the provider can still select and fill the yellow cells.
+    ws.protection.sheet = True
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def _instructions_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
+    for cell in template_cells(provider, quarter):
+        if cell.sheet == INSTRUCTIONS_SHEET:
+            target = ws.cell(row=cell.row, column=cell.column, value=cell.value)
+            target.alignment = _WRAP
+    ws["A1"].font = Font(bold=True, size=13)
+    table = len(instruction_lines(provider, quarter)) + 2
+    for column in range(1, 8):
+        heading = ws.cell(row=table, column=column)
+        heading.font = _WHITE_BOLD
+        heading.fill = _HEAD
+    for letter, width in zip("ABCDEFG", (28, 40, 10, 60, 36, 18, 18), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in range(2, table - 1):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 45
+    ws.protection.sheet = True
+
+
+def template_workbook(provider: Provider, quarter: FinancialQuarter) -> Workbook:
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = RETURN_SHEET
+    _return_sheet(ws, provider, quarter)
+    _instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET), provider, quarter)
+    workbook.active = 0
+    return workbook
+
+
+def template_bytes(provider: Provider, quarter: FinancialQuarter) -> bytes:
+    """The template's bytes, the same every time for the same provider, quarter and catalogue
+    (stamped with the quarter's end, not the time it was made)."""
+    stamp = dt.datetime.combine(quarter.period_end, dt.time(), tzinfo=dt.UTC)
+    return reproducible_bytes(template_workbook(provider, quarter), stamp, title(provider, quarter))
+
+
+def write_template(provider: Provider, quarter: FinancialQuarter, folder: Path) -> Path:
+    """Writes `<provider>_<quarter>.xlsx` in `folder` (created) and returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / file_name(provider, quarter)
+    path.write_bytes(template_bytes(provider, quarter))
+    return path
+
+
+Filled = dict[str, "float | str | None"]
+
+
+def filled_workbook(
+    provider: Provider,
+    quarter: FinancialQuarter,
+    submitted_on: dt.date | None,
+    quarter_figures: Filled,
+    ytd_figures: Filled | None = None,
+) -> Workbook:
+    """The template, filled in as a provider would: figures by measure key (a percentage as a
+    fraction, as Excel stores 17.8%; "n/a" where not available), and the day it is sent."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(BytesIO(template_bytes(provider, quarter)))
+    ws = workbook[RETURN_SHEET]
+    ws.cell(row=SUBMITTED_ROW, column=QUARTER_COL, value=submitted_on)
+    rows = {m.key: measure_row(i) for i, m in enumerate(provider.measures_for(quarter))}
+    for column, figures in ((QUARTER_COL, quarter_figures), (YTD_COL, ytd_figures or {})):
+        for key, value in figures.items():
+            ws.cell(row=rows[key], column=column, value=value)
+    return workbook
+
+
+def filled_bytes(workbook: Workbook, provider: Provider, quarter: FinancialQuarter) -> bytes:
+    """A filled-in template's bytes, stamped with the quarter's end like the template's."""
+    stamp = dt.datetime.combine(quarter.period_end, dt.time(), tzinfo=dt.UTC)
+    return reproducible_bytes(workbook, stamp, title(provider, quarter))
+
+
+def return_sheet_as_csv(workbook: Workbook) -> str:
+    """The Return sheet as Excel's Save As "CSV UTF-8" writes it: what each cell shows (dates
+    as YYYY-MM-DD, percentages as 17.8%), every row as wide as the sheet's used range."""
+    import csv
+    import io
+
+    ws = workbook[RETURN_SHEET]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
+        shown = []
+        for cell in row:
+            value = cell.value
+            if value is None:
+                shown.append("")
+            elif isinstance(value, dt.datetime | dt.date):
+                shown.append(f"{value:%Y-%m-%d}")
+            elif isinstance(value, int | float) and "%" in (cell.number_format or ""):
+                shown.append(f"{value * 100:.1f}%")
+            else:
+                shown.append(str(value))
+        writer.writerow(shown)
+    return buffer.getvalue()

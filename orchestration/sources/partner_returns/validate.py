@@ -1,0 +1,828 @@
+"""The validator of a partner return: one function, used by `make validate`, the landing gate
+and the tests, so a provider sees before sending exactly what the pipeline would refuse.
+
+`validate_return(path)` reads a return (the template's workbook, or its Return sheet saved as
+CSV) and reports every problem with its sheet and cell:
+
+    Return!C9 repeat_referrals = 35 exceeds referrals = 30 (rule repeat_referrals <= referrals)
+
+Blocking (the return is refused): a workbook not made from the template (its sheet, header or
+keys), a provider or quarter that does not match the catalogue, the folder or the file name, a
+missing "submitted on" date or one before the quarter ended, a missing required figure, a count
+that is negative or not whole, a percentage outside 0-100%, text where a figure belongs, a
+broken rule of the catalogue (on the quarter and on the year to date), a year to date that is
+not the sum of the year's quarters, anything that looks like personal data (never repeated in
+the message), and, when `today` is given, a quarter not yet ended or a "submitted on" in the
+future (the landing gate applies those two itself, to the same cells).
+
+Not blocking, reported: a percentage typed by the provider that disagrees with its numerator
+and denominator beyond rounding (the recomputed one is published, with a note), a quarter's
+figure far outside the provider's own history. A figure the provider does not have is typed
+"n/a"; a required figure left blank is missing (a return that gives only a year types n/a for
+the quarter).
+
+`history` is the provider's other returns (`load_history`: the other files of its landing
+folder that pass on their own); the year-to-date and history rules need it and are skipped
+without it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from openpyxl.utils import get_column_letter
+
+from orchestration.landing.contract import ContractError
+from orchestration.sources.partner_returns.catalogue import (
+    Catalogue,
+    CatalogueError,
+    Measure,
+    Provider,
+    Rule,
+    load_catalogue,
+)
+from orchestration.sources.partner_returns.personal_data import (
+    Finding,
+    Looked,
+    find_personal_data,
+)
+from orchestration.sources.partner_returns.quarters import (
+    QUARTER_IN_NAME,
+    FinancialQuarter,
+    NotAQuarter,
+)
+from orchestration.sources.partner_returns.reading import Grid, cell_name, read_grid
+from orchestration.sources.partner_returns.template import (
+    FIRST_MEASURE_ROW,
+    HEADER_KEYS,
+    HEADING_ROW,
+    HEADINGS,
+    KEY_COL,
+    PROVIDER_ROW,
+    QUARTER_COL,
+    QUARTER_ROW,
+    RETURN_SHEET,
+    SUBMITTED_ROW,
+    VALUE_COLUMNS,
+    template_cells,
+)
+
+Basis = Literal["quarter", "year_to_date"]
+State = Literal["value", "not_available", "blank", "invalid"]
+ACCEPTED_SUFFIXES = (".xlsx", ".csv")
+NOT_AVAILABLE_WORDS = ("n/a", "na", "not available")
+YEAR_RULE = "year = sum of quarters"
+# A quarter's count is "far outside" the provider's history when it is more than OUTLIER_FACTOR
+# times, or less than 1 / OUTLIER_FACTOR of, the median of up to HISTORY_QUARTERS earlier
+# quarters (at least MIN_HISTORY of them), and differs from it by more than OUTLIER_MIN_GAP.
+OUTLIER_FACTOR = 3.0
+HISTORY_QUARTERS = 8
+MIN_HISTORY = 4
+OUTLIER_MIN_GAP = 10
+# Counts of this size are an identifier typed in the wrong place, never a quarter's figure;
+# such a number is not repeated in a message.
+LARGEST_SHOWN = 10**7
+# The personal-data finding for one cell, in the singular.
+ONE_OF = {
+    "people's names": "a person's name",
+    "dates of birth": "a date of birth",
+    "NHS numbers": "an NHS number",
+    "phone numbers": "a phone number",
+    "email addresses": "an email address",
+    "postcodes": "a postcode",
+    "long identifying numbers": "a long identifying number",
+}
+_KEYLIKE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_QUARTERISH = re.compile(r"^[0-9Qq /-]{1,12}$")
+_COUNT_TEXT = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+(?:\.0+)?$")
+_NUMBER_TEXT = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a return, at a place the provider can find.
+
+    Attributes:
+        where: `Return!C9`, a range `Return!G6:G9`, a sheet, or `file`.
+        message: what is wrong and the rule, never personal data.
+        blocking: the return is refused; otherwise it is reported and accepted.
+    """
+
+    where: str
+    message: str
+    blocking: bool = True
+    measure: str | None = None
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where} {self.message}" if "!" in self.where else f"{self.where}: {self.message}"
+        )
+
+
+@dataclass
+class Figure:
+    """One figure cell of a return as read, and the value published for it.
+
+    Attributes:
+        typed: as the provider typed it (percentages in percentage points).
+        value: what is published: the typed figure, or a percentage recomputed from its
+            numerator and denominator; None when not available.
+        note: why the published figure is not the typed one, or what the provider should know.
+    """
+
+    measure: str
+    basis: Basis
+    row: int
+    column: int
+    state: State
+    typed: float | None = None
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str | None = None
+
+    @property
+    def cell(self) -> str:
+        return cell_name(RETURN_SHEET, self.row, self.column)
+
+
+@dataclass
+class ReturnReport:
+    """What the validator found in one return."""
+
+    path: Path
+    provider: Provider | None = None
+    quarter: FinancialQuarter | None = None
+    submitted_on: dt.date | None = None
+    figures: list[Figure] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.blocking]
+
+    def figure(self, measure: str, basis: Basis = "quarter") -> Figure | None:
+        return next((f for f in self.figures if f.measure == measure and f.basis == basis), None)
+
+    def value(self, measure: str, basis: Basis = "quarter") -> float | None:
+        found = self.figure(measure, basis)
+        return found.value if found else None
+
+
+def fmt(value: float | None) -> str:
+    """A figure as a message shows it: 35, 17.5, 1,251."""
+    if value is None:
+        return "n/a"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def fmt_percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def typed_decimals(percent_points: float) -> int:
+    """How many decimal places a typed percentage shows (17 -> 0, 17.8 -> 1), at most 3."""
+    text = f"{round(percent_points, 6):.6f}".rstrip("0").rstrip(".")
+    return min(len(text.split(".")[1]) if "." in text else 0, 3)
+
+
+def agrees_within_rounding(typed: float, recomputed: float) -> bool:
+    """True when the typed percentage is the recomputed one rounded to the places it shows
+    (either way at a half): 24% for 24.14%, 17.8% for 17.82%, but not 17% for 17.82%."""
+    return abs(typed - recomputed) <= 0.5 * 10 ** (-typed_decimals(typed)) + 1e-9
+
+
+class _Check:
+    """The state of one validation: the grid, what has been read, what is wrong."""
+
+    def __init__(self, report: ReturnReport, grid: Grid) -> None:
+        self.report = report
+        self.grid = grid
+        self.cells = grid.sheets.get(RETURN_SHEET, {})
+        # Cells whose content was read as part of the return (not added by the provider).
+        self.read_cells: set[tuple[str, int, int]] = set()
+
+    def problem(
+        self, row: int | None, column: int | None, message: str, *, blocking: bool = True,
+        measure: str | None = None, where: str | None = None,
+    ) -> None:  # fmt: skip
+        place = where or (cell_name(RETURN_SHEET, row, column) if row and column else RETURN_SHEET)
+        self.report.problems.append(Problem(place, message, blocking, measure))
+
+    def at(self, row: int, column: int) -> Any:
+        return self.cells.get((row, column))
+
+
+def _shown(value: Any) -> str:
+    """A short value a message may repeat: a key-like word, never free text."""
+    text = str(value).strip()
+    return repr(text) if _KEYLIKE.match(text) else "a text that is not shown here"
+
+
+def _header(check: _Check, catalogue: Catalogue, expected_provider: str | None) -> bool:
+    """Reads provider, quarter and submitted on; False when the sheet is not the template's."""
+    report = check.report
+    for row, key in HEADER_KEYS.items():
+        if str(check.at(row, KEY_COL) or "").strip() != key:
+            check.problem(
+                row,
+                KEY_COL,
+                f"expected the key {key!r} here: the workbook was not made from a return "
+                "template (or its rows were moved); fill in a new template (make template)",
+            )
+            return False
+    if str(check.at(HEADING_ROW, KEY_COL) or "").strip() != HEADINGS[KEY_COL]:
+        check.problem(
+            HEADING_ROW,
+            KEY_COL,
+            f"expected the heading {HEADINGS[KEY_COL]!r} here: the workbook was not made from a "
+            "return template (or its rows were moved)",
+        )
+        return False
+    check.read_cells |= {(RETURN_SHEET, row, KEY_COL) for row in (*HEADER_KEYS, HEADING_ROW)}
+
+    raw_provider = check.at(PROVIDER_ROW, QUARTER_COL)
+    check.read_cells.add((RETURN_SHEET, PROVIDER_ROW, QUARTER_COL))
+    if raw_provider is None:
+        check.problem(PROVIDER_ROW, QUARTER_COL, "the provider is missing")
+    else:
+        try:
+            report.provider = catalogue.provider(str(raw_provider))
+        except CatalogueError:
+            check.problem(
+                PROVIDER_ROW,
+                QUARTER_COL,
+                f"provider {_shown(raw_provider)} is not in the catalogue (it has "
+                f"{', '.join(catalogue.keys)})",
+            )
+    if report.provider and expected_provider and report.provider.key != expected_provider:
+        check.problem(
+            PROVIDER_ROW,
+            QUARTER_COL,
+            f"provider {report.provider.key!r} does not match the folder "
+            f"providers/{expected_provider}/: a {report.provider.key} return belongs in "
+            f"providers/{report.provider.key}/",
+        )
+
+    raw_quarter = check.at(QUARTER_ROW, QUARTER_COL)
+    check.read_cells.add((RETURN_SHEET, QUARTER_ROW, QUARTER_COL))
+    if raw_quarter is None:
+        check.problem(QUARTER_ROW, QUARTER_COL, "the quarter is missing (YYYY-YY-Qn)")
+    else:
+        try:
+            report.quarter = FinancialQuarter.parse(str(raw_quarter))
+        except NotAQuarter as exc:
+            # Repeated only when it is quarter-like (digits, Q, dashes): never free text.
+            message = (
+                str(exc)
+                if _QUARTERISH.match(str(raw_quarter))
+                else ("expected YYYY-YY-Qn, for example 2022-23-Q4, found a text not shown here")
+            )
+            check.problem(QUARTER_ROW, QUARTER_COL, f"the quarter: {message}")
+    name_match = QUARTER_IN_NAME.search(report.path.name)
+    if report.quarter and name_match:
+        try:
+            named = FinancialQuarter.parse("-".join(name_match.groups()[:2]) + "-Q"
+                                           + name_match.group(3))  # fmt: skip
+        except NotAQuarter:
+            named = None
+        if named and named != report.quarter:
+            check.problem(
+                QUARTER_ROW,
+                QUARTER_COL,
+                f"the quarter {report.quarter.key} does not match the file name "
+                f"{report.path.name} ({named.key}): which quarter is this return for?",
+            )
+
+    raw_date = check.at(SUBMITTED_ROW, QUARTER_COL)
+    check.read_cells.add((RETURN_SHEET, SUBMITTED_ROW, QUARTER_COL))
+    report.submitted_on = _date(raw_date)
+    if raw_date is None:
+        check.problem(
+            SUBMITTED_ROW,
+            QUARTER_COL,
+            "submitted_on is missing: the day the return is sent, YYYY-MM-DD",
+        )
+    elif report.submitted_on is None:
+        check.problem(
+            SUBMITTED_ROW,
+            QUARTER_COL,
+            "submitted_on is not a date: the day the return is sent, YYYY-MM-DD",
+        )
+    elif report.quarter and report.submitted_on <= report.quarter.period_end:
+        check.problem(
+            SUBMITTED_ROW,
+            QUARTER_COL,
+            f"submitted_on {report.submitted_on:%Y-%m-%d} is not after the quarter ended "
+            f"({report.quarter.period_end:%Y-%m-%d}): a return is sent once its quarter is over",
+        )
+    return True
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if match := _ISO_DATE.match(value):
+            year, month, day = (int(g) for g in match.groups())
+        elif match := _UK_DATE.match(value):
+            day, month, year = (int(g) for g in match.groups())
+        else:
+            return None
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.replace("£", "", 1).strip()):
+        return float(value.replace("£", "", 1).replace(",", "").strip())
+    return None
+
+
+def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figure:
+    """One figure cell: a value, n/a, blank, or invalid (with its problem reported)."""
+    basis: Basis = "quarter" if VALUE_COLUMNS[column] == "quarter" else "year_to_date"
+    raw = check.at(row, column)
+    figure = Figure(measure.key, basis, row, column, "blank")
+    if raw is None:
+        return figure
+    if isinstance(raw, str) and raw.strip().lower() in NOT_AVAILABLE_WORDS:
+        check.read_cells.add((RETURN_SHEET, row, column))
+        figure.state = "not_available"
+        return figure
+    label = measure.key if basis == "quarter" else f"{measure.key} year to date"
+    is_text = isinstance(raw, str)
+    if measure.unit == "percent" and is_text and raw.rstrip().endswith("%"):
+        number = _number(raw.rstrip()[:-1])
+        points = number
+    else:
+        number = _number(raw)
+        # A percentage in a workbook (or a bare number in a CSV) is the fraction Excel stores.
+        points = number * 100 if measure.unit == "percent" and number is not None else number
+    words = {
+        "count": "a whole number of 0 or more, or n/a",
+        "percent": "a percentage from 0% to 100%, or n/a",
+        "currency": "an amount in pounds of 0 or more, or n/a",
+    }[measure.unit]
+    figure.state = "invalid"
+    if number is None:
+        what = "a date" if isinstance(raw, dt.date) else "text (not shown here)"
+        check.problem(row, column, f"{label}: expected {words}, found {what}", measure=measure.key)
+        return figure
+    if abs(number) >= LARGEST_SHOWN:
+        check.problem(
+            row,
+            column,
+            f"{label}: expected {words}, found a number too large for a quarter's figure (not "
+            "shown here)",
+            measure=measure.key,
+        )
+        return figure
+    check.read_cells.add((RETURN_SHEET, row, column))
+    assert points is not None
+    if measure.unit == "count" and (number < 0 or not float(number).is_integer()):
+        check.problem(
+            row, column, f"{label} = {fmt(number)}: a count is {words}", measure=measure.key
+        )
+        return figure
+    if measure.unit == "percent" and not 0 <= points <= 100:
+        check.problem(
+            row, column, f"{label} = {fmt(points)}%: expected {words}", measure=measure.key
+        )
+        return figure
+    if measure.unit == "currency" and number < 0:
+        check.problem(
+            row, column, f"{label} = {fmt(number)}: expected {words}", measure=measure.key
+        )
+        return figure
+    figure.state = "value"
+    figure.typed = points
+    figure.value = points
+    return figure
+
+
+def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | None) -> None:
+    """Finds each measure's row by its key and reads its two figures."""
+    report = check.report
+    asked = provider.measures_for(quarter) if quarter else provider.measures
+    asked_keys = {m.key: m for m in asked}
+    seen: dict[str, int] = {}
+    last_row = max((r for r, _ in check.cells), default=0)
+    for row in range(FIRST_MEASURE_ROW, last_row + 1):
+        raw_key = check.at(row, KEY_COL)
+        if raw_key is None:
+            for column in VALUE_COLUMNS:
+                if _number(check.at(row, column)) is not None:
+                    check.problem(
+                        row,
+                        column,
+                        "a figure on a row without a key: the return is read by its keys, so "
+                        "this figure would be lost; use the template's rows",
+                    )
+                    check.read_cells.add((RETURN_SHEET, row, column))
+            continue
+        key = str(raw_key).strip()
+        check.read_cells.add((RETURN_SHEET, row, KEY_COL))
+        if key in seen:
+            check.problem(row, KEY_COL, f"the key {key!r} appears again (first on row {seen[key]})")
+            continue
+        if key not in asked_keys:
+            known = {m.key for m in provider.measures}
+            if key in known and quarter:
+                check.problem(
+                    row,
+                    KEY_COL,
+                    f"{key!r} is not asked for in {quarter.label} (see its from/until in the "
+                    "catalogue): fill in the template for this quarter",
+                )
+            else:
+                check.problem(
+                    row,
+                    KEY_COL,
+                    f"the key {_shown(key)} is not a measure of {provider.title}: the workbook "
+                    f"was not made from this provider's template (its keys: "
+                    f"{', '.join(asked_keys)})",
+                )
+            continue
+        seen[key] = row
+        measure = asked_keys[key]
+        for column in VALUE_COLUMNS:
+            report.figures.append(_read_figure(check, measure, row, column))
+    for key, measure in asked_keys.items():
+        if key not in seen:
+            check.problem(
+                None,
+                None,
+                f"the row for {key} ({measure.label}) is missing: the workbook was not made from "
+                "this quarter's template; fill in a new one (make template)",
+                measure=key,
+            )
+        elif measure.required:
+            figure = report.figure(key, "quarter")
+            if figure and figure.state == "blank":
+                check.problem(
+                    figure.row,
+                    figure.column,
+                    f"{key} is missing: enter the quarter's figure ({measure.label}), or n/a "
+                    "if it is not available",
+                    measure=key,
+                )
+
+
+def _values(report: ReturnReport, basis: Basis) -> dict[str, Figure]:
+    return {f.measure: f for f in report.figures if f.basis == basis and f.state == "value"}
+
+
+def _within(check: _Check, rule: Rule, basis: Basis) -> None:
+    values = _values(check.report, basis)
+    if not all(m in values for m in rule.measures):
+        return
+    left = sum(values[m].value or 0 for m in rule.parts)
+    total = values[rule.total].value or 0
+    if left <= total:
+        return
+    first = values[rule.parts[0]]
+    names = " + ".join(rule.parts)
+    added = " + ".join(fmt(values[m].value) for m in rule.parts)
+    shown = fmt(left) if len(rule.parts) == 1 else f"{fmt(left)} ({added})"
+    period = "" if basis == "quarter" else " in the year to date"
+    check.problem(
+        first.row,
+        first.column,
+        f"{names} = {shown} exceeds {rule.total} = {fmt(total)}{period} (rule {rule.text})",
+        measure=rule.parts[0],
+    )
+
+
+def _ratio(check: _Check, rule: Rule, basis: Basis) -> None:
+    """Publishes the percent recomputed from its counts; a typed one that disagrees is noted."""
+    report = check.report
+    result = report.figure(rule.result, basis)
+    values = _values(report, basis)
+    numerator, denominator = values.get(rule.numerator), values.get(rule.denominator)
+    if result is None or result.state == "invalid":
+        return
+    if numerator is None or denominator is None:
+        if result.state == "value":
+            result.note = (
+                f"As returned: {rule.numerator} or {rule.denominator} is not available to "
+                "recompute it."
+            )
+        return
+    num, den = numerator.value or 0.0, denominator.value or 0.0
+    result.numerator, result.denominator = num, den
+    if den == 0:
+        result.value = None
+        result.note = f"Not computed: {rule.denominator} is 0."
+        if result.state != "value":
+            result.state = "not_available"
+        return
+    recomputed = num * 100.0 / den
+    typed = result.typed if result.state == "value" else None
+    result.state = "value"
+    result.value = recomputed
+    if typed is not None and not agrees_within_rounding(typed, recomputed):
+        period = "" if basis == "quarter" else " year to date"
+        result.note = (
+            f"{'Quarter' if basis == 'quarter' else 'Year to date'}: the return gives "
+            f"{fmt(typed)}%; {fmt(num)} / {fmt(den)} = {fmt_percent(recomputed)}, which is shown."
+        )
+        check.problem(
+            result.row,
+            result.column,
+            f"{rule.result}{period} is typed as {fmt(typed)}%, but {rule.numerator} / "
+            f"{rule.denominator} = {fmt(num)} / {fmt(den)} = {fmt_percent(recomputed)}; "
+            f"{fmt_percent(recomputed)} is published (rule {rule.text})",
+            blocking=False,
+            measure=rule.result,
+        )
+
+
+def _year_to_date(check: _Check, history: Sequence[ReturnReport]) -> None:
+    """Counts: the year to date is at least the quarter, is the quarter in Q1, and is the sum
+    of the year's quarters when the other quarters' returns are in."""
+    report = check.report
+    if report.provider is None or report.quarter is None:
+        return
+    quarter = report.quarter
+    quarters = _values(report, "quarter")
+    earlier = latest_by_quarter(history)
+    for ytd in _values(report, "year_to_date").values():
+        measure = report.provider.measure(ytd.measure)
+        if measure.unit != "count":
+            continue
+        this = quarters.get(ytd.measure)
+        label = f"{ytd.measure} year to date = {fmt(ytd.value)}"
+        if this is not None and (ytd.value or 0) < (this.value or 0):
+            check.problem(
+                ytd.row,
+                ytd.column,
+                f"{label} is less than the quarter's {fmt(this.value)} (rule {YEAR_RULE})",
+                measure=ytd.measure,
+            )
+            continue
+        if quarter.quarter == 1:
+            if this is not None and ytd.value != this.value:
+                check.problem(
+                    ytd.row,
+                    ytd.column,
+                    f"{label} differs from the quarter's {fmt(this.value)}: in Q1 the year to "
+                    f"date is the quarter (rule {YEAR_RULE})",
+                    measure=ytd.measure,
+                )
+            continue
+        if this is None:
+            continue
+        parts: list[tuple[FinancialQuarter, float]] = []
+        for q in quarter.earlier_in_year():
+            other = earlier.get(q)
+            value = other.value(ytd.measure) if other else None
+            if value is None:
+                break
+            parts.append((q, value))
+        else:
+            parts.append((quarter, this.value or 0.0))
+            total = sum(v for _, v in parts)
+            if total != ytd.value:
+                added = " + ".join(f"Q{q.quarter} {fmt(v)}" for q, v in parts)
+                check.problem(
+                    ytd.row,
+                    ytd.column,
+                    f"{label}, but the quarters of {quarter.financial_year} add up to "
+                    f"{fmt(total)} ({added}) (rule {YEAR_RULE})",
+                    measure=ytd.measure,
+                )
+
+
+def _against_history(check: _Check, history: Sequence[ReturnReport]) -> None:
+    """A quarter's count far outside the provider's own earlier quarters: reported, not refused."""
+    report = check.report
+    if report.provider is None or report.quarter is None:
+        return
+    earlier = latest_by_quarter(history)
+    previous = [q for q in sorted(earlier, reverse=True) if q < report.quarter][:HISTORY_QUARTERS]
+    for figure in _values(report, "quarter").values():
+        if report.provider.measure(figure.measure).unit != "count":
+            continue
+        past = [v for q in previous if (v := earlier[q].value(figure.measure)) is not None]
+        if len(past) < MIN_HISTORY:
+            continue
+        median = statistics.median(past)
+        value = figure.value or 0.0
+        far = value > OUTLIER_FACTOR * median or value * OUTLIER_FACTOR < median
+        if far and abs(value - median) > OUTLIER_MIN_GAP:
+            message = (
+                f"{figure.measure} = {fmt(value)} is far outside this provider's last "
+                f"{len(past)} quarters (median {fmt(median)}); please check the figure"
+            )
+            figure.note = "Far outside the provider's earlier quarters: checked with them?"
+            check.problem(
+                figure.row, figure.column, message, blocking=False, measure=figure.measure
+            )
+
+
+def _range(sheet: str, cells: Sequence[tuple[int, int]]) -> str:
+    """`Return!G6:G9` for one column's run, else the first cell and how many more."""
+    rows = [r for r, _ in cells]
+    columns = {c for _, c in cells}
+    first = cell_name(sheet, *cells[0])
+    if len(cells) == 1:
+        return first
+    if len(columns) == 1 and rows == list(range(rows[0], rows[0] + len(rows))):
+        return f"{first}:{get_column_letter(cells[-1][1])}{cells[-1][0]}"
+    return f"{first} and {len(cells) - 1} more cells"
+
+
+def _personal_data(check: _Check) -> None:
+    """Every cell the template did not write and the return did not read is looked at."""
+    report, grid = check.report, check.grid
+    expected: dict[tuple[str, int, int], str] = {}
+    if report.provider is not None:
+        quarter = report.quarter or FinancialQuarter.containing(dt.date.today())
+        expected = {
+            (cell.sheet, cell.row, cell.column): str(cell.value).strip()
+            for cell in template_cells(report.provider, quarter)
+        }
+    looked = [
+        Looked(sheet, row, column, value)
+        for sheet, cells in grid.sheets.items()
+        for (row, column), value in cells.items()
+        if (sheet, row, column) not in check.read_cells
+        and expected.get((sheet, row, column)) != str(value).strip()
+    ]
+    findings: list[Finding] = find_personal_data(looked)
+    for finding in findings:
+        count = len(finding.cells)
+        what = (
+            f"{count} cells look like {finding.kind}"
+            if count > 1
+            else f"a cell looks like {ONE_OF[finding.kind]}"
+        )
+        check.problem(
+            None,
+            None,
+            f"{what}: a return carries aggregate figures only, so it is refused (UK GDPR); "
+            "remove them and send the return again (their contents are not repeated here)",
+            where=_range(finding.sheet, finding.cells),
+        )
+
+
+def _dates_against_today(check: _Check, today: dt.date) -> None:
+    report = check.report
+    if report.quarter and report.quarter.period_end >= today:
+        check.problem(
+            QUARTER_ROW,
+            QUARTER_COL,
+            f"the quarter {report.quarter.label} ({report.quarter.months}) has not ended on "
+            f"{today:%Y-%m-%d}: a return holds only a finished quarter",
+        )
+    if report.submitted_on and report.submitted_on > today:
+        check.problem(
+            SUBMITTED_ROW,
+            QUARTER_COL,
+            f"submitted_on {report.submitted_on:%Y-%m-%d} is after today ({today:%Y-%m-%d})",
+        )
+
+
+def read_header(path: Path, catalogue: Catalogue | None = None) -> ReturnReport:
+    """The provider, quarter and "submitted on" of a return, from its header cells alone (what
+    a sensor needs on every tick), with any problem found there."""
+    report = ReturnReport(path=Path(path))
+    try:
+        grid = read_grid(report.path)
+    except ContractError as error:
+        report.problems.append(Problem(error.where, error.rule))
+        return report
+    if RETURN_SHEET in grid.sheets:
+        _header(_Check(report, grid), catalogue or load_catalogue(), None)
+    else:
+        report.problems.append(Problem("file", f"the workbook has no sheet {RETURN_SHEET!r}"))
+    return report
+
+
+def validate_return(
+    path: Path,
+    *,
+    catalogue: Catalogue | None = None,
+    expected_provider: str | None = None,
+    today: dt.date | None = None,
+    history: Sequence[ReturnReport] = (),
+) -> ReturnReport:
+    """Every problem of one return, with its sheet and cell.
+
+    Args:
+        expected_provider: the provider whose folder the file is in (the landing gate's).
+        today: refuse a quarter not yet ended and a "submitted on" after it (`make validate`;
+            the landing gate checks both itself, naming the same cells).
+        history: the provider's other returns, for the year-to-date and history rules.
+    """
+    catalogue = catalogue or load_catalogue()
+    report = ReturnReport(path=Path(path))
+    try:
+        grid = read_grid(report.path)
+    except ContractError as error:
+        report.problems.append(Problem(error.where, error.rule))
+        return report
+    check = _Check(report, grid)
+    if RETURN_SHEET not in grid.sheets:
+        report.problems.append(
+            Problem(
+                "file",
+                f"the workbook has no sheet {RETURN_SHEET!r}: it was not made from a return "
+                "template (make template)",
+            )
+        )
+        _personal_data(check)
+        return report
+    if _header(check, catalogue, expected_provider) and report.provider is not None:
+        _measures(check, report.provider, report.quarter)
+        bases: tuple[Basis, ...] = ("quarter", "year_to_date")
+        for basis in bases:
+            for rule in report.provider.rules:
+                if rule.kind == "within":
+                    _within(check, rule, basis)
+                else:
+                    _ratio(check, rule, basis)
+        history = [h for h in history if h.provider == report.provider]
+        _year_to_date(check, history)
+        _against_history(check, history)
+    if today is not None:
+        _dates_against_today(check, today)
+    _personal_data(check)
+    return report
+
+
+def latest_by_quarter(reports: Iterable[ReturnReport]) -> dict[FinancialQuarter, ReturnReport]:
+    """For each quarter, the return that counts: the latest "submitted on", then the name."""
+    latest: dict[FinancialQuarter, ReturnReport] = {}
+    for report in reports:
+        if report.quarter is None or report.submitted_on is None:
+            continue
+        current = latest.get(report.quarter)
+        key = (report.submitted_on, report.path.name)
+        if current is None or key > (current.submitted_on or dt.date.min, current.path.name):
+            latest[report.quarter] = report
+    return latest
+
+
+@lru_cache(maxsize=512)
+def _alone(path: str, stamp: tuple[int, int], provider: str, catalogue: Catalogue) -> ReturnReport:
+    return validate_return(Path(path), catalogue=catalogue, expected_provider=provider)
+
+
+def load_history(
+    folder: Path, provider: Provider, *, exclude: Path | None = None,
+    catalogue: Catalogue | None = None,
+) -> list[ReturnReport]:  # fmt: skip
+    """The provider's returns in `folder` that pass on their own (the history other returns are
+    checked against), leaving out `exclude`."""
+    catalogue = catalogue or load_catalogue()
+    if not folder.is_dir():
+        return []
+    reports = []
+    for path in sorted(folder.iterdir()):
+        if (
+            path.name.startswith((".", "~$"))
+            or not path.is_file()
+            or path.suffix.lower() not in ACCEPTED_SUFFIXES
+            or (exclude is not None and path.resolve() == exclude.resolve())
+        ):
+            continue
+        status = path.stat()
+        report = _alone(str(path), (status.st_mtime_ns, status.st_size), provider.key, catalogue)
+        if report.provider == provider and not report.blocking:
+            reports.append(report)
+    return reports
+
+
+def history_for(
+    path: Path, provider: Provider, catalogue: Catalogue | None = None
+) -> list[ReturnReport]:
+    """The history of a return landed in its provider's folder: the folder's other returns
+    (the rules read only earlier quarters from it, so another version of the same quarter is
+    never its history)."""
+    return load_history(path.parent, provider, exclude=path, catalogue=catalogue)
