@@ -1552,8 +1552,9 @@ def test_the_domestic_abuse_section_prints_outcome_rates_ranks_and_room_for_inci
 def test_every_rag_cell_shows_its_letter_on_its_colour_in_the_page_and_the_workbook(
     html: str, workbook: openpyxl.Workbook
 ) -> None:
-    # The IOM risk matrix letters its cells in the same colours; it is not a RAG rating.
-    page = re.sub(r'<section id="iom_trend".*?</section>', "", html, flags=re.S)
+    # The crime sections' RAG cells (the partnership sections test theirs; the IOM risk matrix
+    # letters its cells in the same colours but is not a RAG rating).
+    page = "".join(section_html(html, key) for key in ("overview", "knife_gun", "domestic_abuse"))
     cells = re.findall(
         r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>', page
     )
@@ -2208,7 +2209,11 @@ def test_the_partnership_sheets_hold_the_figures_as_numbers(workbook: openpyxl.W
     ]  # fmt: skip
     assert rows["Percentage of repeat MARAC referrals"]["Year to date"] == 17.8
     assert rows["Percentage of repeat MARAC referrals"]["Note"] == MARAC_NOTE
-    assert rows["Number of children in the household"]["RAG"] == "green"
+    # The RAG's letter on its colour, as on every other sheet.
+    assert rows["Number of children in the household"]["RAG"] == "G"
+    rag_column = header.index("RAG")
+    children = next(r for r in data_rows(ws) if r[0].value == "Number of children in the household")
+    assert children[rag_column].fill.fgColor.rgb.endswith("1E7A34")
     assert sheet_notes(ws) == [
         "Source: MARAC coordinator quarterly return, release 2022/23 Q4 (submitted 2023-04-14)."
     ]
