@@ -388,6 +388,8 @@ def main() -> int:
             f"launched refresh {peaks.get('dagster job launch', 0) / 1024:.0f} MiB (the launcher "
             "process; its run worker is measured by the make run figure)"
         )
+    with tempfile.TemporaryDirectory(prefix="scp-bench-dashboard-") as tmp:
+        dashboard_bench(Path(tmp), args.repeat)
     return 0
 
 
