@@ -182,6 +182,9 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
+        # A date cell is a datetime at midnight: as a date it takes the fast ISO path.
+        if value.time() == dt.time():
+            return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
