@@ -40,5 +40,6 @@ class CrossSourceCheck:
         )
 
 
-# None yet: the first arrive with the crime dashboard and the partners' returns.
+# None yet: the first arrive with the domestic abuse incidents feed (incidents against the
+# dashboard's offences) and the partners' returns.
 CROSS_SOURCE_CHECKS: tuple[CrossSourceCheck, ...] = ()

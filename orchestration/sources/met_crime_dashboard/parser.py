@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +101,7 @@ def _sql(name: str, **names: str) -> str:
 def _date_sql(column: str) -> str:
     """A text field as a date in any accepted form, or NULL."""
     return (
-        f"coalesce(case when length({column}) = 10 and {column}[5] = '-' and {column}[8] = '-' "
+        f"coalesce(case when regexp_full_match({column}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
         f"then try_cast({column} as date) end, "
         f"cast(try_strptime(trim({column}), {_STRPTIME}) as date))"
     )
@@ -183,6 +182,9 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
+        # A date cell is a datetime at midnight: as a date it takes the fast ISO path.
+        if value.time() == dt.time():
+            return value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -319,14 +321,11 @@ class MpsCrimeDashboardParser:
             month=_date_sql("month_year"),
             refresh_date=_date_sql("refresh_date"),
         )
-        # The file's hash is taken while DuckDB reads it (hashlib lets go of the GIL).
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-            try:
-                rows = con.sql(query, params={"layout": layout.name}).to_arrow_table()
-            except duckdb.Error as exc:
-                raise self._unreadable(path, data, len(header), exc) from exc
-            sha256 = digest.result()
+        try:
+            rows = con.sql(query, params={"layout": layout.name}).to_arrow_table()
+        except duckdb.Error as exc:
+            raise self._unreadable(path, data, len(header), exc) from exc
+        sha256 = hashlib.sha256(data).hexdigest()
         names = {field: column.strip() for field, column in zip(FIELDS, header, strict=True)}
         with registered(con, "parsed", rows):
             data_rows, bad_row, first, last, refreshed = con.execute(_sql("summary")).fetchall()[0]

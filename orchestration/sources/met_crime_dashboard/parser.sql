@@ -37,9 +37,9 @@ select
     measure,
     financial_year,
     fy_fyindex,
+    -- Whole numbers of at most 18 digits fit a BIGINT; a regular expression is the cheap test.
     case
-        when length(ltrim(trim(count), '0123456789')) = 0 and length(trim(count)) between 1 and 18
-            then cast(trim(count) as bigint)
+        when regexp_full_match(count, ' *[0-9]{{1,18}} *') then cast(count as bigint)
     end as measure_count,
     {refresh_date} as refresh_date,
     hash(
