@@ -394,3 +394,15 @@ def test_a_quarter_is_read_the_financial_or_the_calendar_way_and_labelled_the_bo
 @pytest.mark.parametrize("text", ["2022/24 Q1", "2022 Q5", "Q4 2022/23", "2022-23 Q4", "2020/21"])
 def test_a_quarter_in_no_accepted_form_is_not_read(text: str) -> None:
     assert parse_period(text) is None
+
+
+def test_a_rank_that_is_not_a_whole_number_is_refused_naming_its_cell(tmp_path: Path) -> None:
+    _, records = read_export(PAS_FOLDER / FAIR)
+    barnet = records[0].index("Barnet")
+    records[2][barnet] = "4th"
+    path = tmp_path / FAIR
+    path.write_bytes(write_export(records, "\t", "utf-16"))
+    with pytest.raises(ContractError) as refused:
+        PasParser().parse(path)
+    assert refused.value.where == f"row 3, column {barnet + 1} ('Barnet')"
+    assert refused.value.rule.startswith("ranks must be whole numbers >= 0")

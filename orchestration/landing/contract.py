@@ -161,8 +161,11 @@ _WHOLE_NUMBER = re.compile(r"^[0-9]{1,18}$")
 _PERCENT = re.compile(r"^([0-9]{1,3}(?:\.[0-9]+)?)\s*%?$")
 
 
-def whole_number(path: Path, where: str, value: str, *, optional: bool = False) -> int | None:
-    """A count: a whole number >= 0 that fits a BIGINT; empty is None when `optional`."""
+def whole_number(
+    path: Path, where: str, value: str, *, optional: bool = False, what: str = "counts"
+) -> int | None:
+    """A count (or a rank, `what`): a whole number >= 0 that fits a BIGINT; empty is None when
+    `optional`."""
     text = value.strip()
     if not text and optional:
         return None
@@ -170,7 +173,7 @@ def whole_number(path: Path, where: str, value: str, *, optional: bool = False) 
         raise ContractError(
             path,
             where,
-            f"counts must be whole numbers >= 0 of at most 18 digits, found {value!r}"
+            f"{what} must be whole numbers >= 0 of at most 18 digits, found {value!r}"
             + ("" if not optional else " (leave the cell empty when there is no figure)"),
         )
     return int(text)

@@ -157,7 +157,9 @@ def _borough_export(path: Path, text: str, delimiter: str, header: list[str]) ->
                 period_text=period_text,
                 period_start=key[0],
                 percent=percentage(path, f"row {line}, {column}", value),
-                rank=whole_number(path, f"row {rank_line}, {column}", rank, optional=True),
+                rank=whole_number(
+                    path, f"row {rank_line}, {column}", rank, optional=True, what="ranks"
+                ),
             )
 
 
