@@ -80,6 +80,19 @@ order by released_on, files.source_file;
 create schema if not exists raw;
 create table if not exists {table} ({columns});
 
+-- name: insert_rows
+-- A parsed file's rows ({columns}, from the view `incoming`) into {table}, with its lineage.
+insert into {table} by name
+select
+    $1 as source_file,
+    $2 as source_sha256,
+    cast(source_row as integer) as source_row,
+    $3 as release,
+    $4 as released_on,
+    $5 as loaded_at,
+    {columns}
+from incoming;
+
 -- name: raw_columns
 select column_name from information_schema.columns
 where table_schema = ? and table_name = ?

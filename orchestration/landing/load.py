@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.landing.contract import ContractError, sha256_of
 from orchestration.landing.gate import SuiteOutcome, run_suites
@@ -169,23 +168,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     return rebuilt
 
 
-def _frame(parsed: ParsedFile, source: Source, loaded_at: datetime) -> pd.DataFrame:
-    rows = parsed.rows
-    frame = pd.DataFrame(
-        {
-            "source_file": parsed.path.name,
-            "source_sha256": parsed.sha256,
-            "source_row": rows["source_row"].astype("int32"),
-            "release": parsed.release.label,
-            "released_on": pd.Timestamp(parsed.release.released_on),
-            "loaded_at": pd.Timestamp(loaded_at.astimezone(UTC).replace(tzinfo=None)),
-        }
-    )
-    for column in source.columns:
-        frame[column] = rows[column]
-    return frame
-
-
 def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
     """The contract for one file: its type, the parser's rules, and no period still under way."""
     if not path.is_file():
@@ -242,9 +224,20 @@ def _stage(
     """Inside an open transaction: the table as it would be with these changes."""
     for name in removed + [parsed.path.name for parsed in candidates]:
         con.execute(f"delete from {source.table} where source_file = ?", [name])
+    stamp = loaded_at.astimezone(UTC).replace(tzinfo=None)
     for parsed in candidates:
-        with registered(con, "incoming", _frame(parsed, source, loaded_at)):
-            con.execute(f"insert into {source.table} by name select * from incoming")
+        # The lineage is added by DuckDB as it inserts: the parser's rows are not copied.
+        with registered(con, "incoming", parsed.rows):
+            con.execute(
+                _sql("insert_rows", table=source.table, columns=", ".join(source.columns)),
+                [
+                    parsed.path.name,
+                    parsed.sha256,
+                    parsed.release.label,
+                    parsed.release.released_on,
+                    stamp,
+                ],
+            )
 
 
 def _gate(
