@@ -20,6 +20,9 @@ import pandas as pd
 
 from orchestration.lib.config import EXPECTATIONS_DIR
 
+# Suites any source with the same columns can use (known boroughs, every borough every month).
+SHARED_SUITES_DIR = EXPECTATIONS_DIR / "shared"
+
 
 class Grain(StrEnum):
     """How long one period of a source is: a month, or a calendar quarter (Jan, Apr, Jul, Oct).
@@ -123,6 +126,8 @@ class Suite:
     Attributes:
         blocking: a failure refuses the new files it names (or, when it names none, every new
             file of the run); the source keeps its last good data. Otherwise it warns.
+        shared: the suite is one every source with the same columns uses
+            (`expectations/shared/`), not the source's own.
         index_columns: columns that locate a failing row in its file, reported with it.
         rule: the rule in words, for messages.
     """
@@ -131,6 +136,7 @@ class Suite:
     rule: str
     blocking: bool = True
     index_columns: tuple[str, ...] = ("source_file", "source_row")
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,10 @@ class Source:
     @property
     def suites_dir(self) -> Path:
         return self.expectations_dir or EXPECTATIONS_DIR / self.key
+
+    def suite_dir(self, suite: Suite) -> Path:
+        """Where a suite's JSON and SQL are: the shared folder, or the source's own."""
+        return SHARED_SUITES_DIR if suite.shared else self.suites_dir
 
     def landing_folder(self, raw_dir: Path) -> Path:
         return raw_dir / self.folder

@@ -5,9 +5,9 @@ Adding a source: a folder here with its parser and its `SOURCE` declaration, its
 """
 
 from orchestration.landing.source import Source
-from orchestration.sources import met_recorded_crime
+from orchestration.sources import met_recorded_crime, met_ward_crime
 
-SOURCES: tuple[Source, ...] = (met_recorded_crime.SOURCE,)
+SOURCES: tuple[Source, ...] = (met_recorded_crime.SOURCE, met_ward_crime.SOURCE)
 
 # The source whose latest release sets the pack's default reporting month: the crime
 # overview is the pack's first page and every other section is read beside it.

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.landing.contract import ContractError, csv_header, decode_text, read_bytes
-from orchestration.landing.source import Grain, ParsedFile, Release
+from orchestration.landing.source import Grain, ParsedFile, Release, Suite
 from orchestration.lib.duck import quote_literal, registered
 
 MONTH_COLUMN = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
@@ -32,6 +32,25 @@ WHOLE_NUMBER = "^[0-9]{1,18}$"
 # How far down a title line may push the header before the file is simply not an MPS file.
 HEADER_SEARCH_LINES = 5
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+# The gate's suites every MPS recorded crime file meets, borough or ward level
+# (expectations/shared/).
+KNOWN_BOROUGHS = Suite(
+    "known_boroughs",
+    "every borough is one the reference knows",
+    index_columns=("source_file", "source_row", "borough_name"),
+    shared=True,
+)
+EVERY_BOROUGH_EVERY_MONTH = Suite(
+    "every_borough_every_month", "each of the 32 boroughs is in every month", shared=True
+)
+LABELS_KNOWN = Suite(
+    "labels_known",
+    "every category label is in the category map",
+    blocking=False,
+    index_columns=("source_file", "source_row", "source_layout", "major_text", "minor_text"),
+    shared=True,
+)
 _WIDTH = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
