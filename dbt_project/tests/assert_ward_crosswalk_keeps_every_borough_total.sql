@@ -6,7 +6,11 @@ with
 
 old_wards as (
 
-    select borough_code, measure, month, sum(volume) as volume
+    select
+        borough_code,
+        measure,
+        month,
+        sum(volume) as volume
     from {{ ref('int_ward_measures__monthly') }}
     where not is_ward_2022
     group by borough_code, measure, month
@@ -15,7 +19,11 @@ old_wards as (
 
 apportioned as (
 
-    select borough_code, measure, month, sum(volume) as volume
+    select
+        borough_code,
+        measure,
+        month,
+        sum(volume) as volume
     from {{ ref('int_ward_measures__on_2022_wards') }}
     where is_apportioned
     group by borough_code, measure, month
@@ -31,7 +39,7 @@ select
 from apportioned
 inner join old_wards
     on
-        apportioned.borough_code = old_wards.borough_code
-        and apportioned.measure = old_wards.measure
-        and apportioned.month = old_wards.month
+    apportioned.borough_code = old_wards.borough_code
+    and apportioned.measure = old_wards.measure
+    and apportioned.month = old_wards.month
 where abs(apportioned.volume - old_wards.volume) > 1e-6

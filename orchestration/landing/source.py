@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.lib.config import EXPECTATIONS_DIR
 
@@ -88,19 +91,48 @@ class ParsedFile:
 
     Attributes:
         rows: one row per fact, with `source_row` (the line or row in the file) and the
-            source's declared columns.
+            source's declared columns: a pandas frame or an Arrow table, or, from a parser that
+            reads the file into the loading connection itself (`ParsesInWarehouse`), a DuckDB
+            relation over it, so the rows go from the file to the table inside the engine.
         details: a few facts shown beside the file in the UI (its layout, its sheet).
+        scratch: the temporary table such a relation reads, dropped once the file is loaded.
     """
 
     path: Path
     sha256: str
     release: Release
-    rows: pd.DataFrame = field(repr=False)
+    rows: pd.DataFrame | pa.Table | duckdb.DuckDBPyRelation = field(repr=False)
     details: Mapping[str, str] = field(default_factory=dict)
+    scratch: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return int(self.rows.aggregate("count(*)").fetchall()[0][0])
+        return len(self.rows)
 
     @property
     def source_row_count(self) -> int:
-        return int(self.rows["source_row"].nunique()) if len(self.rows) else 0
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return int(self.rows.aggregate("count(distinct source_row)").fetchall()[0][0])
+        if not len(self.rows):
+            return 0
+        if isinstance(self.rows, pa.Table):
+            return int(pc.count_distinct(self.rows["source_row"]).as_py())
+        return int(self.rows["source_row"].nunique())
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame (dates as datetime64), whichever form the parser gave."""
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return self.rows.to_arrow_table().to_pandas(date_as_object=False)
+        if isinstance(self.rows, pa.Table):
+            return self.rows.to_pandas(date_as_object=False)
+        return self.rows
+
+    def discard(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drops the scratch table, if the rows had one."""
+        if self.scratch:
+            con.execute(f"drop table if exists {self.scratch}")
 
 
 class Parser(Protocol):
@@ -112,6 +144,17 @@ class Parser(Protocol):
 
     def peek(self, path: Path) -> Release:
         """The file's release from as little of it as can tell (a sensor calls it every tick)."""
+        ...
+
+
+@runtime_checkable
+class ParsesInWarehouse(Protocol):
+    """A parser that can read a file into the loading connection itself (DuckDB's own CSV
+    reader), so a large file's rows never pass through Python. The loader uses it when the
+    source's parser has it."""
+
+    def parse_in(self, con: duckdb.DuckDBPyConnection, path: Path) -> ParsedFile:
+        """As `parse`, with the rows a relation over a temporary table in `con`."""
         ...
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -184,7 +184,18 @@ class WideFile:
         return release_of(parse_months(path, header, len(layout.key_columns)), header)
 
     def parse(self, path: Path) -> ParsedFile:
-        """Parses one file, or raises ContractError at the first broken rule.
+        """Parses one file, or raises ContractError at the first broken rule; the rows as an
+        Arrow table (read in a DuckDB connection of its own)."""
+        con = duckdb.connect()
+        try:
+            con.execute("set enable_progress_bar = false")
+            parsed = self.parse_in(con, path)
+            return replace(parsed, rows=parsed.rows.to_arrow_table(), scratch=None)
+        finally:
+            con.close()
+
+    def parse_in(self, con: duckdb.DuckDBPyConnection, path: Path) -> ParsedFile:
+        """Parses one file into a temporary table of `con`; the rows are a relation over it.
 
         Rules: UTF-8 text; a known layout; month columns `YYYYMM`, consecutive, none twice;
         every row as wide as the header; key fields present; counts whole numbers >= 0 of at
@@ -194,68 +205,85 @@ class WideFile:
         text = decode_text(path, data)
         header = csv_header(path, text)
         layout = self.detect_layout(path, header, text)
-        keys = len(layout.key_columns)
-        months = parse_months(path, header, keys)
-        names = [*layout.fields, *(f"m{month:%Y%m}" for month in months)]
-        con = duckdb.connect()
+        months = parse_months(path, header, len(layout.key_columns))
+        sha256 = hashlib.sha256(data).hexdigest()
+        scratch = f"landing_{sha256[:16]}"
         try:
-            rows = self._read(con, path, text, header, layout, names, months)
-        finally:
-            con.close()
+            rows = self._read(con, scratch, path, text, header, layout, months)
+        except BaseException:
+            con.execute(f"drop table if exists {scratch}")
+            raise
         return ParsedFile(
             path=path,
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=sha256,
             release=release_of(months, header),
             rows=rows,
             details={"layout": layout.name},
+            scratch=scratch,
         )
 
     def _read(
         self,
         con: duckdb.DuckDBPyConnection,
+        scratch: str,
         path: Path,
         text: str,
         header: list[str],
         layout: Layout,
-        names: list[str],
         months: tuple[date, ...],
-    ) -> pd.DataFrame:
+    ) -> duckdb.DuckDBPyRelation:
+        names = [*layout.fields, *(f"m{month:%Y%m}" for month in months)]
         columns = "{" + ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names) + "}"
         try:
             con.execute(
-                "create table cells as select row_number() over () as record, * from read_csv("
+                f"create or replace temp table {scratch} as "
+                "select row_number() over () as record, * from read_csv("
                 f"{quote_literal(str(path))}, header = true, auto_detect = false, delim = ',', "
                 f"quote = '\"', escape = '\"', strict_mode = true, columns = {columns})"
             )
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise self._read_error(path, exc, len(header)) from exc
-        count = con.execute("select count(*) from cells").fetchone()
+        count = con.execute(f"select count(*) from {scratch}").fetchone()
         if not count or not count[0]:
             raise ContractError(
                 path, "row 2", "the file has a header but no data rows; a file holds at least one"
             )
         lines = _LineNumbers(text)
-        self._check_keys(con, path, layout, lines)
-        self._check_counts(con, path, header, layout, months, lines)
+        self._check_keys(con, scratch, path, layout, lines)
+        self._check_counts(con, scratch, path, header, layout, months, lines)
         month_columns = ", ".join(f"m{month:%Y%m}" for month in months)
         fields = ", ".join(f"trim({field}) as {field}" for field in self.fields)
-        with registered(con, "record_lines", lines.frame()):
-            return con.execute(
-                "select coalesce(record_lines.line, cells.record + 1) as source_row, "
-                f"{quote_literal(layout.name)} as source_layout, {fields}, "
-                "cast(strptime(month, 'm%Y%m') as date) as month, "
-                "cast(trim(cell) as bigint) as offence_count "
-                f"from (unpivot cells on {month_columns} into name month value cell) as cells "
-                "left join record_lines on record_lines.record = cells.record "
-                "order by cells.record, month"
-            ).df()
+        # A record's line is its number plus one, unless the file has blank lines (DuckDB skips
+        # them): then each record's line is written beside it once, here.
+        line = "record + 1"
+        if lines.lines:
+            con.execute(f"alter table {scratch} add column line bigint")
+            with registered(con, "record_lines", lines.frame()):
+                con.execute(
+                    f"update {scratch} set line = record_lines.line from record_lines "
+                    f"where record_lines.record = {scratch}.record"
+                )
+            line = "line"
+        return con.sql(
+            f"select {line} as source_row, "
+            f"{quote_literal(layout.name)} as source_layout, {fields}, "
+            # The month columns are named `mYYYYMM`, checked by parse_months.
+            "make_date(cast(month[2:5] as integer), cast(month[6:7] as integer), 1) as month, "
+            "cast(trim(cell) as bigint) as offence_count "
+            f"from (unpivot {scratch} on {month_columns} into name month value cell)"
+        )
 
     def _check_keys(
-        self, con: duckdb.DuckDBPyConnection, path: Path, layout: Layout, lines: _LineNumbers
+        self,
+        con: duckdb.DuckDBPyConnection,
+        scratch: str,
+        path: Path,
+        layout: Layout,
+        lines: _LineNumbers,
     ) -> None:
         for field, column in zip(layout.fields, layout.key_columns, strict=True):
             empty = con.execute(
-                f"select min(record) from cells where coalesce(trim({field}), '') = ''"
+                f"select min(record) from {scratch} where coalesce(trim({field}), '') = ''"
             ).fetchone()
             if empty and empty[0] is not None:
                 raise ContractError(
@@ -263,12 +291,14 @@ class WideFile:
                 )
         trimmed = ", ".join(f"trim({field})" for field in layout.fields)
         repeated = con.execute(
-            f"select min(record), max(record) from cells group by {trimmed} "
+            f"select min(record), max(record) from {scratch} group by {trimmed} "
             "having count(*) > 1 order by 2 limit 1"
         ).fetchone()
         if repeated:
             first, later = repeated
-            key = con.execute(f"select {trimmed} from cells where record = ?", [later]).fetchone()
+            key = con.execute(
+                f"select {trimmed} from {scratch} where record = ?", [later]
+            ).fetchone()
             raise ContractError(
                 path,
                 f"row {lines.line_of(later)}",
@@ -279,6 +309,7 @@ class WideFile:
     def _check_counts(
         self,
         con: duckdb.DuckDBPyConnection,
+        scratch: str,
         path: Path,
         header: list[str],
         layout: Layout,
@@ -289,7 +320,7 @@ class WideFile:
         # An empty cell reads as NULL, which UNPIVOT would otherwise drop.
         bad = con.execute(
             "select record, month, coalesce(cell, '') "
-            f"from cells unpivot include nulls (cell for month in ({month_columns})) "
+            f"from {scratch} unpivot include nulls (cell for month in ({month_columns})) "
             f"where not regexp_full_match(trim(coalesce(cell, '')), '{WHOLE_NUMBER}') "
             "order by record, month limit 1"
         ).fetchone()

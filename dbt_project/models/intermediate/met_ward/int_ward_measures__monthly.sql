@@ -28,11 +28,14 @@ matched as (
     from crime
     inner join measures
         on
-            crime.category_scheme = measures.category_scheme
-            and (
-                (measures.category_level = 'major' and crime.major_category_key = measures.category_key)
-                or (measures.category_level = 'minor' and crime.minor_category_key = measures.category_key)
+        crime.category_scheme = measures.category_scheme
+        and (
+            (measures.category_level = 'major' and crime.major_category_key = measures.category_key)
+            or (
+                measures.category_level = 'minor'
+                and crime.minor_category_key = measures.category_key
             )
+        )
 
     union all
 

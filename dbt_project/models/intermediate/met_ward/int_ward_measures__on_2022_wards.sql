@@ -32,7 +32,9 @@ observed as (
 
 first_observed as (
 
-    select borough_code, min(month) as first_month
+    select
+        borough_code,
+        min(month) as first_month
     from observed
     group by borough_code
 
@@ -50,8 +52,8 @@ apportioned as (
     from measures
     inner join crosswalk
         on
-            measures.borough_code = crosswalk.borough_code
-            and measures.ward_code = crosswalk.old_ward_code
+        measures.borough_code = crosswalk.borough_code
+        and measures.ward_code = crosswalk.old_ward_code
     inner join first_observed
         on measures.borough_code = first_observed.borough_code
     where not measures.is_ward_2022 and measures.month < first_observed.first_month

@@ -31,7 +31,10 @@ seen as (
 
 old_wards as (
 
-    select ward_code, ward_name, borough_code
+    select
+        ward_code,
+        ward_name,
+        borough_code
     from seen
     where not is_ward_2022
 

@@ -41,13 +41,13 @@ windowed as (
 
     select
         indexed.*,
-        sum(volume) over last_12 as r12_volume,
-        sum(volume) over previous_12 as r12_volume_prev,
+        sum(indexed.volume) over last_12 as r12_volume,
+        sum(indexed.volume) over previous_12 as r12_volume_prev,
         count(*) over last_24 as months_available,
-        sum(case when is_apportioned then 1 else 0 end) over last_24 as months_apportioned,
-        avg(volume) over prior_months as expected_mean,
-        stddev_samp(volume) over prior_months as expected_sd,
-        count(volume) over prior_months as prior_month_count
+        sum(case when indexed.is_apportioned then 1 else 0 end) over last_24 as months_apportioned,
+        avg(indexed.volume) over prior_months as expected_mean,
+        stddev_samp(indexed.volume) over prior_months as expected_sd,
+        count(indexed.volume) over prior_months as prior_month_count
     from indexed
     window
         last_12 as (

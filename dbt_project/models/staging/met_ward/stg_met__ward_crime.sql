@@ -72,8 +72,10 @@ final as (
         wards_2022.ward_code is not null as is_ward_2022,
         coalesce(category_map.category_scheme, 'unmapped') as category_scheme,
         coalesce(category_map.major_category_key, 'unmapped') as major_category_key,
-        coalesce(category_map.minor_category_key, 'unmapped:' || lower(renamed.source_major_text)
-            || '/' || lower(renamed.source_minor_text)) as minor_category_key,
+        coalesce(
+            category_map.minor_category_key, 'unmapped:' || lower(renamed.source_major_text)
+            || '/' || lower(renamed.source_minor_text)
+        ) as minor_category_key,
         renamed.month,
         renamed.offence_count
     from renamed
@@ -85,9 +87,9 @@ final as (
         on coalesce(wards_2022.borough_code, borough_aliases.borough_code) = boroughs.borough_code
     left join category_map
         on
-            category_map.source_layout = renamed.source_layout
-            and lower(category_map.source_major_text) = lower(renamed.source_major_text)
-            and lower(category_map.source_minor_text) = lower(renamed.source_minor_text)
+        category_map.source_layout = renamed.source_layout
+        and lower(category_map.source_major_text) = lower(renamed.source_major_text)
+        and lower(category_map.source_minor_text) = lower(renamed.source_minor_text)
 
 )
 
