@@ -20,6 +20,7 @@ help:
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
 	@echo "make bench  time the refresh's stages, and make run against a UI-launched run"
+	@echo "            (SCALE=london-10y: ward crime at London scale against DuckDB and pandas)"
 	@echo "make lint   ruff, sqlfluff on the dbt SQL, mypy on orchestration/ (as pre-commit)"
 	@echo "make template PROVIDER=marac QUARTER=2022-23-Q4   a blank partner return"
 	@echo "make validate FILE=path.xlsx   check a partner return, naming every cell to correct"
@@ -64,7 +65,8 @@ ui: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
 
 bench: setup
-	$(BIN)/python scripts/benchmark.py $(if $(REPEAT),--repeat $(REPEAT))
+	$(BIN)/python scripts/$(if $(SCALE),bench_scale.py --scale $(SCALE),benchmark.py) \
+		$(if $(REPEAT),--repeat $(REPEAT))
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check orchestration tests scripts

@@ -129,7 +129,7 @@ def _line_fields(variant: Variant, number: int) -> list[str]:
 
 def _months_of(parsed: ParsedFile) -> tuple[date, ...]:
     """The distinct months of the parsed rows, in order."""
-    return tuple(sorted({month.date() for month in parsed.rows.month}))
+    return tuple(sorted({month.date() for month in parsed.frame().month}))
 
 
 def _rejection(path: Path) -> ContractError:
@@ -149,7 +149,7 @@ def _rejection(path: Path) -> ContractError:
 def test_each_real_layout_is_recognised_by_its_key_columns(variant: Variant) -> None:
     parsed = parse(variant.path)
     assert parsed.details["layout"] == variant.layout
-    assert set(parsed.rows.source_layout) == {variant.layout}
+    assert set(parsed.frame().source_layout) == {variant.layout}
 
 
 @variants
@@ -188,14 +188,14 @@ def test_the_months_are_the_month_columns_of_the_header_in_order(variant: Varian
 
 @variants
 def test_the_rows_have_the_columns_the_source_declares(variant: Variant) -> None:
-    assert list(parse(variant.path).rows.columns) == ["source_row", *SOURCE.columns]
+    assert list(parse(variant.path).frame().columns) == ["source_row", *SOURCE.columns]
 
 
 @variants
 def test_each_row_of_the_file_becomes_one_long_row_per_month(variant: Variant) -> None:
     header, body = _records(variant.path)
     parsed = parse(variant.path)
-    assert len(parsed.rows) == len(body) * (len(header) - 3)
+    assert len(parsed.frame()) == len(body) * (len(header) - 3)
     assert parsed.source_row_count == len(body)
 
 
@@ -213,7 +213,7 @@ def test_every_count_and_its_line_number_match_the_file_cell_by_cell(variant: Va
         for line, record in enumerate(body, start=2)  # the header is line 1
         for column, value in zip(header[3:], record[3:], strict=True)
     }
-    rows = parse(variant.path).rows
+    rows = parse(variant.path).frame()
     actual = {
         (
             row.source_row,
@@ -233,19 +233,19 @@ def test_labels_are_kept_exactly_as_the_file_has_them(variant: Variant) -> None:
     expected = {
         (r[variant.major_column], r[variant.minor_column], r[variant.borough_column]) for r in body
     }
-    rows = parse(variant.path).rows
+    rows = parse(variant.path).frame()
     assert set(zip(rows.major_text, rows.minor_text, rows.borough_name, strict=True)) == expected
 
 
 @variants
 def test_every_borough_in_the_file_is_kept(variant: Variant) -> None:
-    rows = parse(variant.path).rows
+    rows = parse(variant.path).frame()
     assert rows.borough_name.nunique() == variant.boroughs
 
 
 def test_barnet_violence_with_injury_in_may_2021_is_197_in_the_2021_08_release() -> None:
     # The figure SOURCES.md quotes for this release (the 2022-01 release revised it to 199).
-    rows = parse(MPS_2019_24_MONTHS.path).rows
+    rows = parse(MPS_2019_24_MONTHS.path).frame()
     cell = rows[
         (rows.borough_name == "Barnet")
         & (rows.minor_text == "Violence with Injury")
@@ -255,7 +255,7 @@ def test_barnet_violence_with_injury_in_may_2021_is_197_in_the_2021_08_release()
 
 
 def test_connect_labels_stay_upper_case_and_its_unknown_borough_is_kept() -> None:
-    rows = parse(MPS_CONNECT_2024.path).rows
+    rows = parse(MPS_CONNECT_2024.path).frame()
     assert {"BURGLARY IN A DWELLING", "BURGLARY BUSINESS AND COMMUNITY"} <= set(rows.minor_text)
     assert "VIOLENCE WITH INJURY" in set(rows.minor_text)
     assert not any(label != label.upper() for label in set(rows.major_text))
@@ -264,7 +264,7 @@ def test_connect_labels_stay_upper_case_and_its_unknown_borough_is_kept() -> Non
 
 
 def test_the_pre2019_layout_takes_the_borough_from_its_first_column() -> None:
-    rows = parse(MPS_HISTORIC_PRE2019.path).rows
+    rows = parse(MPS_HISTORIC_PRE2019.path).frame()
     barnet = rows[(rows.borough_name == "Barnet") & (rows.minor_text == "Wounding/GBH")]
     assert set(barnet.major_text) == {"Violence Against the Person"}
     # Barnet,Violence Against the Person,Wounding/GBH,... in the fixture, Dec 2018 the last value
@@ -287,7 +287,7 @@ def test_a_minor_cut_at_50_characters_and_quoted_with_a_comma_is_one_label(
     quoted = b'"' + CUT_MINOR.encode() + b'"'
     lines_with_it = [line for line in _lines(variant.path) if quoted in line]
     assert len(lines_with_it) == variant.boroughs
-    rows = parse(variant.path).rows
+    rows = parse(variant.path).frame()
     cut = rows[rows.minor_text == CUT_MINOR]
     assert cut.source_row.nunique() == variant.boroughs
     assert set(cut.major_text) == {"Miscellaneous Crimes Against Society"}
@@ -300,7 +300,7 @@ def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     parsed, plain = parse(with_bom), parse(MPS_2019_24_MONTHS.path)
     assert parsed.details["layout"] == "mps_2019"
     assert parsed.release == plain.release
-    assert parsed.rows.equals(plain.rows)
+    assert parsed.frame().equals(plain.frame())
     assert peek(with_bom).last_period == date(2021, 8, 1)
 
 
@@ -525,7 +525,7 @@ def test_key_columns_padded_with_spaces_parse_as_detect_layout_accepts_them(
     path = _broken(tmp_path, _set_line(1, header))
     assert peek(path).last_period == date(2021, 8, 1)
     parsed = parse(path)
-    assert parsed.rows.equals(parse(MPS_2019_24_MONTHS.path).rows)
+    assert parsed.frame().equals(parse(MPS_2019_24_MONTHS.path).frame())
 
 
 def test_a_file_with_bare_cr_line_endings_reads_as_with_crlf(tmp_path: Path) -> None:
@@ -535,7 +535,7 @@ def test_a_file_with_bare_cr_line_endings_reads_as_with_crlf(tmp_path: Path) -> 
     """
     path = tmp_path / "saved_on_a_mac.csv"
     path.write_bytes(MPS_2019_24_MONTHS.path.read_bytes().replace(b"\r\n", b"\r"))
-    assert parse(path).rows.equals(parse(MPS_2019_24_MONTHS.path).rows)
+    assert parse(path).frame().equals(parse(MPS_2019_24_MONTHS.path).frame())
 
 
 def test_a_count_too_large_for_the_table_is_a_contract_error(tmp_path: Path) -> None:
@@ -551,6 +551,21 @@ def test_a_count_too_large_for_the_table_is_a_contract_error(tmp_path: Path) -> 
 def test_the_largest_count_of_18_digits_is_accepted(tmp_path: Path) -> None:
     fields = _line_fields(MPS_2019_24_MONTHS, 7)
     fields[-1] = "9" * 18
-    rows = parse(_broken(tmp_path, _set_line(7, _csv_line(fields)))).rows
+    rows = parse(_broken(tmp_path, _set_line(7, _csv_line(fields)))).frame()
     cell = rows[(rows.source_row == 7) & (rows.month.dt.date == date(2021, 8, 1))]
     assert cell.offence_count.tolist() == [10**18 - 1]
+
+
+def test_a_blank_line_between_rows_is_skipped_and_later_rows_keep_their_line_numbers(
+    tmp_path: Path,
+) -> None:
+    lines = _lines(MPS_2019_24_MONTHS.path)
+    path = _write_lines(tmp_path / MPS_2019_24_MONTHS.filename, [*lines[:5], b"", *lines[5:]])
+    rows = parse(path).frame()
+    _, body = _records(MPS_2019_24_MONTHS.path)
+    # Data lines 2-5, the blank line 6, then the rest one line further down than before.
+    assert sorted(set(rows.source_row)) == [*range(2, 6), *range(7, len(body) + 3)]
+    seventh = next(csv.reader([lines[5].decode("utf-8")]))  # now on line 7
+    on_line_7 = rows[rows.source_row == 7]
+    assert set(on_line_7.minor_text) == {seventh[1]}
+    assert set(on_line_7.borough_name) == {seventh[2]}

@@ -75,7 +75,9 @@ def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> 
     refused = [v for v in report.refused if outcome.suite.name in v.check.split(", ")]
     severity = dg.AssetCheckSeverity.ERROR if outcome.suite.blocking else dg.AssetCheckSeverity.WARN
     metadata: dict[str, dg.RawMetadataValue] = {
-        "suite": f"expectations/{source.key}/{outcome.suite.name}.json",
+        "suite": dg.MetadataValue.path(
+            str(source.suite_dir(outcome.suite) / f"{outcome.suite.name}.json")
+        ),
         "rule": outcome.suite.rule,
         "rows_validated": outcome.result.rows,
         "summary": outcome.result.summary(),
@@ -152,7 +154,7 @@ def _check_specs(source: Source) -> list[dg.AssetCheckSpec]:
                 asset=key,
                 description=(
                     f"{suite.rule[0].upper()}{suite.rule[1:]} (GX suite expectations/"
-                    f"{source.key}/{suite.name}.json). "
+                    f"{'shared' if suite.shared else source.key}/{suite.name}.json). "
                     + (
                         "Refuses the files that break it; the source keeps its last good data."
                         if suite.blocking

@@ -96,13 +96,11 @@ def run_suites(
     con.execute(f"create or replace temp view {LANDED_VIEW} as select * from {source.table}{where}")
     outcomes = []
     for suite in source.suites:
-        query = (source.suites_dir / f"{suite.name}.sql").read_text(encoding="utf-8")
+        directory = source.suite_dir(suite)
+        query = (directory / f"{suite.name}.sql").read_text(encoding="utf-8")
         frame = con.execute(query).df()
         result = validate(
-            suite.name,
-            frame,
-            index_columns=list(suite.index_columns),
-            directory=source.suites_dir,
+            suite.name, frame, index_columns=list(suite.index_columns), directory=directory
         )
         outcomes.append(SuiteOutcome(suite, result))
     return outcomes

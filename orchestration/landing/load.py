@@ -18,7 +18,7 @@ import duckdb
 
 from orchestration.landing.contract import ContractError, sha256_of
 from orchestration.landing.gate import SuiteOutcome, run_suites
-from orchestration.landing.source import ParsedFile, Release, Source
+from orchestration.landing.source import ParsedFile, ParsesInWarehouse, Release, Source
 from orchestration.lib.duck import registered
 from orchestration.lib.sql import statement
 
@@ -168,8 +168,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     return rebuilt
 
 
-def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
-    """The contract for one file: its type, the parser's rules, and no period still under way."""
+def _check_file(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, today: date
+) -> ParsedFile:
+    """The contract for one file: its type, the parser's rules, and no period still under way.
+
+    A parser that reads files inside DuckDB does so in the loading connection, so the rows go
+    from the file to the table without leaving the engine.
+    """
     if not path.is_file():
         raise ContractError(path, "file", "not a regular file")
     if not source.accepts(path):
@@ -180,9 +186,13 @@ def _check_file(source: Source, path: Path, today: date) -> ParsedFile:
             f"{source.folder}/ (accepted: {', '.join(source.file_types)}); nothing in it is "
             "loaded",
         )
-    parsed = source.parser.parse(path)
+    parser = source.parser
+    parsed = (
+        parser.parse_in(con, path) if isinstance(parser, ParsesInWarehouse) else parser.parse(path)
+    )
     end = source.grain.period_end(parsed.release.last_period)
     if end >= today:
+        parsed.discard(con)
         raise FuturePeriod(
             path,
             parsed.release.last_period_where,
@@ -407,7 +417,7 @@ def sync_source(
             verdicts.append(FileVerdict(path.name, "unchanged", sha256=sha))
             continue
         try:
-            candidates.append(_check_file(source, path, today))
+            candidates.append(_check_file(con, source, path, today))
         except FileTypeRefused as error:
             verdicts.append(_refusal(path.name, sha, error, "file type"))
         except FuturePeriod as error:
@@ -416,19 +426,23 @@ def sync_source(
             verdicts.append(_refusal(path.name, sha, error, "contract", _peek(source, path)))
 
     removed = sorted(name for name in known if name not in present)
-    accepted, refused, outcomes = _gate(con, source, removed, candidates, loaded_at)
-    verdicts += refused
-    verdicts += [
-        FileVerdict(
-            parsed.path.name,
-            "loaded",
-            sha256=parsed.sha256,
-            release=parsed.release,
-            rows=len(parsed.rows),
-            details=tuple(parsed.details.items()),
-        )
-        for parsed in accepted
-    ]
+    try:
+        accepted, refused, outcomes = _gate(con, source, removed, candidates, loaded_at)
+        verdicts += refused
+        verdicts += [
+            FileVerdict(
+                parsed.path.name,
+                "loaded",
+                sha256=parsed.sha256,
+                release=parsed.release,
+                rows=parsed.row_count,
+                details=tuple(parsed.details.items()),
+            )
+            for parsed in accepted
+        ]
+    finally:
+        for parsed in candidates:
+            parsed.discard(con)
     verdicts += [FileVerdict(name, "removed", sha256=known[name]) for name in removed]
 
     con.begin()

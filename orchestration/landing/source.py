@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.config import EXPECTATIONS_DIR
+
+# Suites any source with the same columns can use (known boroughs, every borough every month).
+SHARED_SUITES_DIR = EXPECTATIONS_DIR / "shared"
 
 
 class Grain(StrEnum):
@@ -90,24 +94,48 @@ class ParsedFile:
 
     Attributes:
         rows: one row per fact, with `source_row` (the line or row in the file) and the
-            source's declared columns: a pandas DataFrame or a pyarrow Table (anything DuckDB
-            scans), so a parser that reads with DuckDB hands its rows over without a copy.
+            source's declared columns: a pandas frame or an Arrow table, or, from a parser that
+            reads the file into the loading connection itself (`ParsesInWarehouse`), a DuckDB
+            relation over it, so the rows go from the file to the table inside the engine.
         details: a few facts shown beside the file in the UI (its layout, its sheet).
+        scratch: the temporary table such a relation reads, dropped once the file is loaded.
     """
 
     path: Path
     sha256: str
     release: Release
-    rows: pd.DataFrame | pa.Table = field(repr=False)
+    rows: pd.DataFrame | pa.Table | duckdb.DuckDBPyRelation = field(repr=False)
     details: Mapping[str, str] = field(default_factory=dict)
+    scratch: str | None = None
+
+    @property
+    def row_count(self) -> int:
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return int(self.rows.aggregate("count(*)").fetchall()[0][0])
+        return len(self.rows)
 
     @property
     def source_row_count(self) -> int:
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return int(self.rows.aggregate("count(distinct source_row)").fetchall()[0][0])
         if not len(self.rows):
             return 0
         if isinstance(self.rows, pa.Table):
             return int(pc.count_distinct(self.rows["source_row"]).as_py())
         return int(self.rows["source_row"].nunique())
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame (dates as datetime64), whichever form the parser gave."""
+        if isinstance(self.rows, duckdb.DuckDBPyRelation):
+            return self.rows.to_arrow_table().to_pandas(date_as_object=False)
+        if isinstance(self.rows, pa.Table):
+            return self.rows.to_pandas(date_as_object=False)
+        return self.rows
+
+    def discard(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drops the scratch table, if the rows had one."""
+        if self.scratch:
+            con.execute(f"drop table if exists {self.scratch}")
 
 
 class Parser(Protocol):
@@ -122,6 +150,17 @@ class Parser(Protocol):
         ...
 
 
+@runtime_checkable
+class ParsesInWarehouse(Protocol):
+    """A parser that can read a file into the loading connection itself (DuckDB's own CSV
+    reader), so a large file's rows never pass through Python. The loader uses it when the
+    source's parser has it."""
+
+    def parse_in(self, con: duckdb.DuckDBPyConnection, path: Path) -> ParsedFile:
+        """As `parse`, with the rows a relation over a temporary table in `con`."""
+        ...
+
+
 @dataclass(frozen=True)
 class Suite:
     """A Great Expectations suite run at the landing gate on the source's rows.
@@ -133,6 +172,8 @@ class Suite:
     Attributes:
         blocking: a failure refuses the new files it names (or, when it names none, every new
             file of the run); the source keeps its last good data. Otherwise it warns.
+        shared: the suite is one every source with the same columns uses
+            (`expectations/shared/`), not the source's own.
         index_columns: columns that locate a failing row in its file, reported with it.
         rule: the rule in words, for messages.
     """
@@ -141,6 +182,7 @@ class Suite:
     rule: str
     blocking: bool = True
     index_columns: tuple[str, ...] = ("source_file", "source_row")
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +232,10 @@ class Source:
     @property
     def suites_dir(self) -> Path:
         return self.expectations_dir or EXPECTATIONS_DIR / self.key
+
+    def suite_dir(self, suite: Suite) -> Path:
+        """Where a suite's JSON and SQL are: the shared folder, or the source's own."""
+        return SHARED_SUITES_DIR if suite.shared else self.suites_dir
 
     def landing_folder(self, raw_dir: Path) -> Path:
         return raw_dir / self.folder

@@ -54,7 +54,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 @contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> Iterator[str]:
-    """A pandas frame visible to SQL as the view `name` while the block runs."""
+    """A pandas frame or Arrow table visible to SQL as the view `name` while the block runs."""
     con.register(name, frame)
     try:
         yield name

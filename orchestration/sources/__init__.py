@@ -13,6 +13,7 @@ from orchestration.sources import (
     met_crime_dashboard,
     met_da_incidents,
     met_recorded_crime,
+    met_ward_crime,
     mopac_iom,
     mopac_pas,
     mopac_uss,
@@ -21,6 +22,7 @@ from orchestration.sources import (
 
 SOURCES: tuple[Source, ...] = (
     met_recorded_crime.SOURCE,
+    met_ward_crime.SOURCE,
     met_crime_dashboard.SOURCE,
     mopac_pas.SOURCE,
     mopac_uss.SOURCE,

@@ -93,6 +93,15 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class WardPoint:
+    """One month of a ward's trend: its volume, and whether it was apportioned from old wards."""
+
+    month: dt.date
+    volume: float
+    apportioned: bool
+
+
+@dataclass(frozen=True)
 class RateBar:
     """One borough's bar in the peer comparison."""
 
@@ -209,6 +218,50 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
             handlelength=2.0,
             columnspacing=1.2,
         )
+        return _svg(fig, chart_id, title)
+
+
+WARD_WIDTH_IN = 2.6
+WARD_HEIGHT_IN = 1.45
+
+
+def ward_chart(chart_id: str, title: str, points: Sequence[WardPoint], top: float) -> str:
+    """One ward's monthly volume as a small line, for a grid of the borough's wards.
+
+    Months apportioned from the old wards are drawn dashed and grey, observed months solid, and
+    every ward shares the y axis's top so the grid compares like with like.
+
+    Args:
+        chart_id: unique within the pack; prefixes every id in the SVG.
+        title: the accessible name of the chart.
+        points: the months in order, oldest first.
+        top: the y axis's top, the same for every ward of the grid.
+    """
+    with matplotlib.rc_context(_RC):
+        text = font_points(WARD_WIDTH_IN)
+        fig = _new_figure(WARD_WIDTH_IN, WARD_HEIGHT_IN)
+        ax = fig.add_subplot()
+        xs = list(range(len(points)))
+        volumes = [p.volume for p in points]
+        last_apportioned = max((i for i, p in enumerate(points) if p.apportioned), default=-1)
+        if last_apportioned >= 0:
+            # Apportioned months, and the step into the first observed month, dashed.
+            stop = min(last_apportioned + 2, len(points))
+            ax.plot(xs[:stop], volumes[:stop], color=PREVIOUS, linewidth=1.3, linestyle=(0, (3, 2)))
+        ax.plot(
+            xs[last_apportioned + 1 :],
+            volumes[last_apportioned + 1 :],
+            color=PRIMARY,
+            linewidth=1.6,
+        )
+        ticks = [0, len(points) - 1] if points else []
+        ax.set_xticks(ticks, [month_label(points[i].month) for i in ticks], fontsize=text)
+        ax.set_ylim(0, top * 1.05 if top > 0 else 1.0)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+        ax.tick_params(axis="y", labelsize=text)
+        ax.grid(axis="y", color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        _style_axes(ax)
         return _svg(fig, chart_id, title)
 
 

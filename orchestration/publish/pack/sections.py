@@ -18,7 +18,14 @@ from itertools import groupby
 from typing import Any, Literal
 
 from orchestration.lib.boroughs import Borough
-from orchestration.publish.pack.charts import RateBar, TrendPoint, rates_chart, trend_chart
+from orchestration.publish.pack.charts import (
+    RateBar,
+    TrendPoint,
+    WardPoint,
+    rates_chart,
+    trend_chart,
+    ward_chart,
+)
 from orchestration.publish.pack.formatting import (
     add_months,
     borough_slug,
@@ -50,6 +57,9 @@ DECIMAL = "#,##0.0"
 MONTH = "mmm-yy"
 TIMESTAMP = "yyyy-mm-dd hh:mm"
 INTEGER = "0"
+
+# How many months the ward trends show.
+WARD_TREND_MONTHS = 36
 
 # RAG fills for the workbook; the HTML uses the same hues in its stylesheet. Every RAG cell
 # shows its letter as well as its colour, so it reads in black and white.
@@ -83,6 +93,8 @@ class PackContext:
             "borough_code": self.borough.code,
             "month": month,
             "trend_from": add_months(month, -23),
+            # Three years: far enough back to show the wards across the May 2022 change.
+            "ward_trend_from": add_months(month, -WARD_TREND_MONTHS + 1),
         }
 
     @property
@@ -97,6 +109,9 @@ class PackContext:
             "ytd_months": str(month.month),
             "r12_span": f"{month_compact(add_months(month, -11))} - {month_compact(month)}",
             "trend_span": f"{month_label(add_months(month, -23))} to {month_label(month)}",
+            "ward_trend_span": (
+                f"{month_label(add_months(month, -WARD_TREND_MONTHS + 1))} to {month_label(month)}"
+            ),
             "m2_label": month_label(add_months(month, -2)),
             "m1_label": month_label(add_months(month, -1)),
             "m0_label": month_label(month),
@@ -427,6 +442,104 @@ RATES = Section(
             SheetColumn("Rate denominator", "denominator", width=14),
             SheetColumn("Volume, recent 12 months", "r12_volume", VOLUME),
             SheetColumn("{borough}", "selected", width=10),
+        ],
+    ),
+)
+
+# --- Wards ------------------------------------------------------------------------------------
+
+WARD_CRIME = "met_ward_crime"
+
+
+def wards_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The ward table: one row per ward (lowest all-measure rank first is not meaningful, so
+    by name), one cell per measure, in the pack's measure order."""
+    measures: dict[str, str] = {}
+    wards: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (r["sort_order"], r["measure"])):
+        measures.setdefault(row["measure"], row["measure_label"])
+        ward = wards.setdefault(
+            row["ward_code"],
+            {"ward_code": row["ward_code"], "ward_name": row["ward_name"], "cells": {}},
+        )
+        ward["cells"][row["measure"]] = row
+    return {
+        "measures": list(measures.items()),
+        "wards": sorted(wards.values(), key=lambda ward: ward["ward_name"]),
+        "any_apportioned": any(row["is_apportioned"] for row in rows),
+    }
+
+
+WARDS = Section(
+    key="wards",
+    title="Wards",
+    table="rpt_ward_overview",
+    where=BOROUGH_MONTH,
+    order_by="ward_name, sort_order, measure",
+    source=WARD_CRIME,
+    template="sections/wards.html.j2",
+    extras=wards_extras,
+    sheet=Sheet(
+        name="Wards",
+        columns=[
+            SheetColumn("Ward", "ward_name", width=28),
+            SheetColumn("Ward code", "ward_code", width=12),
+            SheetColumn("Measure", "measure_label", width=34),
+            SheetColumn("Recent 12 months (to {month_long})", "r12_volume", DECIMAL, width=18),
+            SheetColumn("Previous 12 months", "r12_volume_prev", DECIMAL),
+            SheetColumn("R12 change vs. previous yr.", "r12_change_pct", PERCENT, divide_by=100),
+            SheetColumn("Rank in borough (1 = lowest)", "borough_rank", INTEGER, width=12),
+            SheetColumn("Exception {m0_label}", "exception_flag", width=12),
+            SheetColumn("Months apportioned from old wards", "months_apportioned", INTEGER),
+        ],
+        notes=(
+            "Volumes before a borough's 2022 wards were published are apportioned from its old "
+            "wards (fct_ward_crosswalk), so they can be fractional.",
+        ),
+    ),
+)
+
+
+def ward_trends_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """One small chart per ward, every ward on the same scale."""
+    top = max((float(row["volume"]) for row in rows), default=0.0)
+    charts = []
+    for code, group in groupby(rows, key=lambda row: row["ward_code"]):
+        ward_rows = list(group)
+        name = ward_rows[0]["ward_name"]
+        points = [
+            WardPoint(row["month"], float(row["volume"]), bool(row["is_apportioned"]))
+            for row in ward_rows
+        ]
+        title = f"All recorded crime in {name}, monthly, {ctx.labels['ward_trend_span']}"
+        charts.append(
+            {
+                "ward_code": code,
+                "ward_name": name,
+                "apportioned": any(point.apportioned for point in points),
+                "svg": ward_chart(f"ward-{code}", title, points, top),
+            }
+        )
+    return {"charts": charts}
+
+
+WARD_TRENDS = Section(
+    key="ward_trends",
+    title="Ward trends",
+    table="rpt_ward_trend",
+    where=("borough_code = $borough_code", "month between $ward_trend_from and $month"),
+    order_by="ward_name, ward_code, month",
+    source=WARD_CRIME,
+    template="sections/ward_trends.html.j2",
+    extras=ward_trends_extras,
+    sheet=Sheet(
+        name="Ward trends",
+        columns=[
+            SheetColumn("Ward", "ward_name", width=28),
+            SheetColumn("Ward code", "ward_code", width=12),
+            SheetColumn("Month", "month", MONTH, width=10),
+            SheetColumn("All recorded crime", "volume", DECIMAL, width=14),
+            SheetColumn("Apportioned from old wards", "is_apportioned", width=14),
         ],
     ),
 )
@@ -1059,6 +1172,8 @@ SECTIONS: tuple[Section, ...] = (
     EXCEPTIONS,
     TREND,
     RATES,
+    WARDS,
+    WARD_TRENDS,
     KNIFE_GUN,
     DOMESTIC_ABUSE,
     HATE_CRIME,

@@ -2,6 +2,7 @@
 
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.met_recorded_crime.parser import MpsRecordedCrimeParser
+from orchestration.sources.mps_wide import EVERY_BOROUGH_EVERY_MONTH, KNOWN_BOROUGHS, LABELS_KNOWN
 
 SOURCE = Source(
     key="met_recorded_crime",
@@ -23,33 +24,15 @@ SOURCE = Source(
         "that contains it, for all boroughs at once (int_recorded_crime__latest_release)."
     ),
     suites=(
-        Suite(
-            "known_boroughs",
-            "every borough is one the reference knows",
-            index_columns=("source_file", "source_row", "borough_name"),
-        ),
-        Suite(
-            "one_count_per_release",
-            "files of one release agree on every count",
-        ),
-        Suite("every_borough_every_month", "each of the 32 boroughs is in every month"),
+        KNOWN_BOROUGHS,
+        Suite("one_count_per_release", "files of one release agree on every count"),
+        EVERY_BOROUGH_EVERY_MONTH,
         Suite(
             "board_measures_present",
             "every board measure has rows in the release",
             index_columns=("source_file", "release", "measure", "unrecognised_labels"),
         ),
-        Suite(
-            "labels_known",
-            "every category label is in the category map",
-            blocking=False,
-            index_columns=(
-                "source_file",
-                "source_row",
-                "source_layout",
-                "major_text",
-                "minor_text",
-            ),
-        ),
+        LABELS_KNOWN,
     ),
     dbt_staging=("stg_met__recorded_crime",),
     # The Met publishes in the first days of a month; by the 10th the previous month is in.
