@@ -623,6 +623,19 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("r12_repeat_asb_calls_prev", "BIGINT"), ("repeat_asb_calls_change_pct", "DOUBLE"),
         ("rag", "VARCHAR"), ("window_start", "DATE"),
     ),
+    "rpt_ward_overview": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("ward_code", "VARCHAR"),
+        ("ward_name", "VARCHAR"), ("measure", "VARCHAR"), ("reporting_month", "DATE"),
+        ("measure_label", "VARCHAR"), ("sort_order", "INTEGER"), ("r12_volume", "DOUBLE"),
+        ("r12_volume_prev", "DOUBLE"), ("r12_change_pct", "DOUBLE"), ("borough_rank", "BIGINT"),
+        ("borough_rank_of", "BIGINT"), ("exception_flag", "VARCHAR"),
+        ("months_apportioned", "INTEGER"), ("is_apportioned", "BOOLEAN"),
+    ),
+    "rpt_ward_trend": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("ward_code", "VARCHAR"),
+        ("ward_name", "VARCHAR"), ("month", "DATE"), ("volume", "DOUBLE"),
+        ("is_apportioned", "BOOLEAN"),
+    ),
     "meta_source_files": (
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("licence", "VARCHAR"), ("file", "VARCHAR"),
         ("sha256", "VARCHAR"), ("release", "VARCHAR"), ("released_on", "DATE"),
@@ -826,6 +839,53 @@ def _benchmark_rows() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+# Two of Barnet's 2022 wards in May 2021, a year before the Met published them: every figure
+# apportioned from the old wards. Bexley's ward and Barnet's April row are outside the pack.
+WARDS = [("E05013628", "Burnt Oak"), ("E05013629", "Childs Hill")]
+WARD_ROWS = [
+    # ward, measure, label, sort_order, r12, r12 previous, change %, rank in borough
+    (WARDS[0], "burglary", "Burglary", 1, 101.6, 127.0, -20.0, 2),
+    (WARDS[0], "robbery", "Robbery", 4, 48.25, 40.0, 20.625, 1),
+    (WARDS[1], "burglary", "Burglary", 1, 88.4, 80.0, 10.5, 1),
+    (WARDS[1], "robbery", "Robbery", 4, 61.0, 61.0, 0.0, 2),
+]
+
+
+def _ward_overview_rows() -> list[dict[str, Any]]:
+    def row(borough: str, ward: tuple[str, str], month: dt.date, *cells: Any) -> dict[str, Any]:
+        measure, label, order, r12, prev, pct, rank = cells
+        return {
+            "borough_code": CODES[borough], "borough_name": borough, "ward_code": ward[0],
+            "ward_name": ward[1], "measure": measure, "reporting_month": month,
+            "measure_label": label, "sort_order": order, "r12_volume": r12,
+            "r12_volume_prev": prev, "r12_change_pct": pct, "borough_rank": rank,
+            "borough_rank_of": len(WARDS), "exception_flag": None, "months_apportioned": 24,
+            "is_apportioned": True,
+        }  # fmt: skip
+
+    return [
+        *(row("Barnet", ward, MAY, *cells) for ward, *cells in WARD_ROWS),
+        row("Barnet", WARDS[0], APRIL, *WARD_ROWS[0][1:]),
+        row("Bexley", ("E05011213", "Blackfen and Lamorbey"), MAY, *WARD_ROWS[0][1:]),
+    ]
+
+
+def _ward_trend_rows() -> list[dict[str, Any]]:
+    """Thirty-seven months of each ward: the first is a month before the pack's three years."""
+    return [
+        {
+            "borough_code": CODES[borough], "borough_name": borough, "ward_code": code,
+            "ward_name": name, "month": add_months(MAY, -back), "volume": 100.0 + back,
+            "is_apportioned": True,
+        }  # fmt: skip
+        for borough, (code, name) in [
+            ("Barnet", WARDS[0]), ("Barnet", WARDS[1]),
+            ("Bexley", ("E05011213", "Blackfen and Lamorbey")),
+        ]  # fmt: skip
+        for back in range(37)
+    ]
+
+
 def _asb_rows() -> list[dict[str, Any]]:
     """Barnet to May 2021 as the July 2021 pack printed it; June 2021 must not leak in."""
     return [
@@ -857,6 +917,8 @@ def _write_published_db(path: Path) -> None:
         _create(con, "rpt_crime_overview", _overview_rows())
         _create(con, "rpt_crime_exceptions", _exception_rows())
         _create(con, "rpt_crime_trend", _trend_rows())
+        _create(con, "rpt_ward_overview", _ward_overview_rows())
+        _create(con, "rpt_ward_trend", _ward_trend_rows())
         _create(con, "rpt_knife_gun_crime", _knife_gun_rows())
         _create(con, "rpt_domestic_abuse", _domestic_abuse_rows())
         _create(con, "rpt_hate_crime", _hate_rows())
@@ -1149,6 +1211,8 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "exceptions": 3 * len(MEASURES),
         "trend": 24 * len(MEASURES),
         "rates": len(BOROUGHS) * len(MEASURES),
+        "wards": len(WARD_ROWS),
+        "ward_trends": 36 * len(WARDS),
         "knife_gun": len(KNIFE_GUN),
         "domestic_abuse": len(DOMESTIC_ABUSE),
         "hate_crime": len(TABLE_1) * len(HATE_PERIODS),
@@ -1181,6 +1245,8 @@ def test_every_section_names_the_source_it_shows() -> None:
                  "supporting_families"]  # fmt: skip
     assert sources == {
         **dict.fromkeys(CRIME_SECTIONS, CRIME),
+        "wards": "met_ward_crime",
+        "ward_trends": "met_ward_crime",
         **dict.fromkeys(DASHBOARD_SECTIONS, DASHBOARD),
         **MOPAC_SECTIONS,
         **{f"partner_{p}": f"partner_{p}" for p in providers},
@@ -1193,6 +1259,27 @@ def test_every_section_names_the_source_it_shows() -> None:
 
 
 # --- The built pack ---------------------------------------------------------------------------
+
+
+def test_wards_show_the_boroughs_wards_each_measure_marked_as_apportioned(html: str) -> None:
+    wards = section_html(html, "wards")
+    text = plain(wards)
+    assert "Blackfen" not in text, "another borough's ward"
+    cells = re.findall(r'<td class="num" data-label="([^"]+)">(.*?)</td>', wards, re.S)
+    expected = [
+        (label, f"{format_count(round_half_away_from_zero(r12))}† "
+                f"{format_change_pct(pct)} {format_rank(rank, len(WARDS))}")
+        for _ward, _measure, label, _order, r12, _prev, pct, rank in WARD_ROWS
+    ]  # fmt: skip
+    assert [(label, plain(cell)) for label, cell in cells] == expected
+    assert re.findall(r'<th scope="row">([^<]+)</th>', wards) == [name for _, name in WARDS]
+    assert "apportioned from the old wards" in text
+
+    trends = section_html(html, "ward_trends")
+    assert re.findall(r'<figure class="chart-card" id="ward_trends-(\w+)"', trends) == [
+        code for code, _ in WARDS
+    ]
+    assert "No ward figures" not in trends
 
 
 def test_pack_files_are_named_by_borough_and_month(pack: PackOutput) -> None:
@@ -1309,7 +1396,7 @@ def test_no_url_outside_the_file_is_referenced(parsed: ParsedPack, html: str) ->
 def test_every_id_is_unique_across_the_inline_charts(parsed: ParsedPack) -> None:
     duplicates = {i for i in parsed.ids if parsed.ids.count(i) > 1}
     assert not duplicates
-    assert parsed.svg_count == 2 * len(MEASURES)
+    assert parsed.svg_count == 2 * len(MEASURES) + len(WARDS)
 
 
 def test_rates_chart_shows_all_32_boroughs_and_highlights_the_borough(html: str) -> None:
@@ -1849,7 +1936,7 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Overview", "Exceptions", "Monthly trend", "Rates", "Knife and gun", "Domestic abuse",
+        "Overview", "Exceptions", "Monthly trend", "Rates", "Wards", "Ward trends", "Knife and gun", "Domestic abuse",
         "Hate crime", *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
         "Solace advocacy and support", "RISE perpetrator programme",
         "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
@@ -1973,7 +2060,7 @@ def test_pack_renders_in_chromium_on_a_desktop_a_phone_and_on_paper(pack: PackOu
         overview = page.locator("table.overview")
         assert overview.is_visible()
         assert page.locator("table.overview tbody tr").count() == len(BARNET_MAY)
-        assert page.locator("svg.chart").count() == 2 * len(MEASURES)
+        assert page.locator("svg.chart").count() == 2 * len(MEASURES) + len(WARDS)
         assert page.locator("svg.chart").first.bounding_box()["height"] > 100
         page.screenshot(path=str(ARTIFACTS / "board_pack_desktop.png"), full_page=True)
 
