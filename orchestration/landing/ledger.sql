@@ -21,10 +21,13 @@ create table if not exists audit.landing_files (
 );
 
 -- name: withdraw_refusals
--- A refusal stands while its file is in the folder ($3: the names in the folder now).
+-- A refusal stands while that version of its file is in the folder ($3: each file in the
+-- folder now, as `name:sha256`): taken away, or replaced by another version, it is withdrawn.
 update audit.landing_files
 set status = 'withdrawn', checked_at = $1
-where source = $2 and status = 'refused' and not list_contains($3, source_file);
+where
+    source = $2 and status = 'refused'
+    and not list_contains($3, source_file || ':' || source_sha256);
 
 -- name: mark_removed
 update audit.landing_files

@@ -324,11 +324,12 @@ def _record(
 ) -> None:
     """Writes the run's verdicts to the ledger, one row per file version.
 
-    A refusal stands while its file is in the folder: a refused file taken out of the folder
-    (or replaced by a version that is accepted) no longer makes its source stale.
+    A refusal stands while that version of its file is in the folder: a refused file taken out
+    of the folder, or replaced by any other version (a corrected one, or the accepted one put
+    back), no longer makes its source stale.
     """
     stamp = checked_at.astimezone(UTC).replace(tzinfo=None)
-    present = [v.name for v in verdicts if v.status not in ("removed", "ignored")]
+    present = [f"{v.name}:{v.sha256}" for v in verdicts if v.status not in ("removed", "ignored")]
     con.execute(_sql("withdraw_refusals"), [stamp, source.key, present])
     for verdict in verdicts:
         if verdict.status == "removed":
