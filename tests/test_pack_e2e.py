@@ -11,6 +11,7 @@ raw files (their SHA-256 with `hashlib`), not with the renderer's own formatting
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import re
@@ -30,6 +31,10 @@ from orchestration.publish.pack import build_pack
 from tests.conftest import REPORTING_MONTH, SAMPLE_RAW, PipelineRun
 from tests.support.reference import MEASURES
 from tests.test_pack_render import OVERFLOWING, PUBLISHED_TABLES, data_rows, sheet_notes
+
+# Barnet's 2022 wards in the ONS list the project carries as a seed, read with the csv module.
+with (Path(__file__).parents[1] / "dbt_project" / "seeds" / "wards_2022.csv").open() as _seed:
+    BARNET_WARDS = sum(row["borough_code"] == "E09000003" for row in csv.DictReader(_seed))
 
 pytestmark = pytest.mark.e2e
 
@@ -538,9 +543,10 @@ def test_the_real_pack_renders_offline_in_chromium_on_a_desktop_and_a_phone(
         overview = tab.locator("section#overview table.overview")
         assert overview.is_visible()
         assert overview.locator("tbody tr").count() == len(MEASURES)
-        # Every chart drew something: two per measure, each with a real height.
+        # Every chart drew something: two per measure and one per Barnet ward (the 2022
+        # wards, counted in the ONS list), each with a real height.
         charts = tab.locator("svg.chart")
-        assert charts.count() == 2 * len(MEASURES)
+        assert charts.count() == 2 * len(MEASURES) + BARNET_WARDS
         for index in range(charts.count()):
             box = charts.nth(index).bounding_box()
             assert box is not None and box["height"] > 100, index

@@ -91,8 +91,9 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
     # Only warnings: the samples' latest releases are long overdue (fresh), and the MARAC's
     # Q4 2022/23 return types the year's repeat rate as 17% where 85 / 477 is 17.8%.
     stale_samples = (
-        "met_recorded_crime", "met_crime_dashboard", "mopac_pas", "mopac_uss", "mopac_iom",
-        "met_asb_calls", "met_da_incidents", "partner_marac", "partner_solace", "partner_rise",
+        "met_recorded_crime", "met_ward_crime", "met_crime_dashboard", "mopac_pas", "mopac_uss",
+        "mopac_iom", "met_asb_calls", "met_da_incidents", "partner_marac", "partner_solace",
+        "partner_rise",
         "partner_one_stop_shop", "partner_victim_care_hub", "partner_supporting_families",
         "test_quarterly",
     )  # fmt: skip

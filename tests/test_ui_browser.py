@@ -410,18 +410,34 @@ query JobPools($selector: PipelineSelector!) {
 """
 
 STEP_EVENTS = """
-query StepEvents($runId: ID!) {
-  logsForRun(runId: $runId) {
+query StepEvents($runId: ID!, $afterCursor: String) {
+  logsForRun(runId: $runId, afterCursor: $afterCursor) {
     __typename
     ... on EventConnection {
       events {
         __typename
         ... on MessageEvent { stepKey timestamp }
       }
+      cursor
+      hasMore
     }
   }
 }
 """
+
+
+def _run_events(ui: UI, run_id: str) -> list[dict[str, Any]]:
+    """Every event of the run: the webserver returns them a page at a time."""
+    events: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = ui.graphql(STEP_EVENTS, {"runId": run_id, "afterCursor": cursor})["logsForRun"]
+        assert page["__typename"] == "EventConnection", page
+        events += page["events"]
+        if not page["hasMore"]:
+            return events
+        cursor = page["cursor"]
+
 
 STEP_END_EVENTS = {"ExecutionStepSuccessEvent", "ExecutionStepFailureEvent"}
 
@@ -439,7 +455,7 @@ def test_pool_ran_the_warehouse_steps_one_at_a_time(ui: UI, refresh_run: Run):
     pooled = {s["name"] for s in job["solids"] if s["definition"].get("pool") == WAREHOUSE_POOL}
     assert {"raw__met_recorded_crime", "dbt_warehouse", "published__marts"} <= pooled
 
-    events = ui.graphql(STEP_EVENTS, {"runId": refresh_run.run_id})["logsForRun"]["events"]
+    events = _run_events(ui, refresh_run.run_id)
     starts: dict[str, float] = {}
     spans: list[tuple[float, float, str]] = []
     for event in events:
