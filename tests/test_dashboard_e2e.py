@@ -9,6 +9,7 @@ from the session's published copy, shows the sections with the same figures.
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date
 from html import unescape
@@ -296,7 +297,7 @@ def test_the_2024_01_pack_has_the_dashboard_sections_with_their_release_and_figu
     assert f"Domestic abuse offences {da_kpi['rag'][0].upper()} " in da
     assert f"{da_kpi['r12_volume']:,} {da_kpi['r12_volume_prev']:,}" in da
     assert f"{da_kpi['outcome_rate_london_rank']}/32" in da
-    assert "Domestic abuse incidents Not yet in the pack" in da
+    assert "Domestic abuse incidents, and the share that become offences, follow" in da
     race = reference.hate_periods("racist_religious_hate", "Barnet", JANUARY_2024)
     semitism = reference.hate_periods("antisemitic_hate", "Barnet", JANUARY_2024)
     assert "Category 2024 Jan 2023 2022" in hate
@@ -308,13 +309,16 @@ def test_every_rag_cell_of_the_pack_shows_its_letter_as_well_as_its_colour(
     pack_2024: Path,
 ) -> None:
     html = pack_2024.read_text(encoding="utf-8")
-    cells = re.findall(
-        r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>', html
-    )
-    # The overview's five rows, two knife and gun rows, two domestic abuse rows, the key's three.
-    assert len(cells) == 5 + 2 + 2 + 3
+    rag = r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?(\w)</span>'
+    cells = re.findall(rag, html)
     assert all(letter == colour[0].upper() for colour, letter in cells)
     assert len(re.findall(r'class="rag rag-', html)) == len(cells)
+    # The overview's five rows and its key's three, two knife and gun rows, two domestic abuse.
+    crime = {
+        key: len(re.findall(rag, re.search(rf'<section id="{key}".*?</section>', html, re.S)[0]))
+        for key in ("overview", "knife_gun", "domestic_abuse")
+    }
+    assert crime == {"overview": 5 + 3, "knife_gun": 2, "domestic_abuse": 2}
     workbook = openpyxl.load_workbook(pack_2024.with_suffix(".xlsx"))
     try:
         for name in ("Overview", "Knife and gun", "Domestic abuse"):
@@ -340,3 +344,70 @@ def test_the_may_2021_pack_says_the_dashboard_has_no_figures_for_that_month(
     text = section_text(html, "domestic_abuse")
     assert "No figures for Barnet: the published data gives this section for July 2023 to" in text
     assert "not for May 2021" in text
+
+
+# --- Domestic abuse incidents beside the dashboard's offences ---------------------------------
+
+
+def _incidents(raw_dir: Path, area: str, month: date) -> int | None:
+    """The feed's 12 months to `month` for `area`, read with the csv module; None if short."""
+    counts = {}
+    for path in sorted((raw_dir / "met" / "da_incidents").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["borough"] == area:
+                    counts[date.fromisoformat(row["month"] + "-01")] = int(row["da_incidents"])
+    window = [counts.get(month_add(month, -k)) for k in range(12)]
+    return None if None in window else sum(window)  # type: ignore[arg-type]
+
+
+def test_da_incidents_sit_beside_the_dashboards_offences_of_the_same_12_months(
+    pipeline: PipelineRun, reference: Dashboard
+) -> None:
+    with published(pipeline.published_db) as con:
+        cursor = con.execute(
+            "select * from kpi_da_incidents_to_offences where borough_name = 'Barnet' "
+            "order by reporting_month"
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert [r["reporting_month"] for r in rows] == [
+        month_add(date(2022, 2, 1), k) for k in range(13)
+    ]
+    for row in rows:
+        month = row["reporting_month"]
+        incidents = _incidents(pipeline.raw_dir, "Barnet", month)
+        offences = reference.window("domestic_abuse", "offences", "Barnet", month, 12)
+        assert row["r12_da_incidents"] == incidents, month
+        assert row["r12_da_offences"] == offences, month
+        if offences is None:  # the dashboard starts in August 2021
+            assert month < date(2022, 7, 1) and row["offences_per_100_incidents"] is None
+        else:
+            assert row["offences_per_100_incidents"] == pytest.approx(offences * 100 / incidents)
+    # The April 2023 report (§3.5.4): 5,044 incidents in the 12 months to February 2023, 62% of
+    # them offences (3,121). The dashboard's 2025 refresh counts 3,078 offences for those months.
+    february = rows[-1]
+    assert february["r12_da_incidents"] == 5044
+    assert round(february["offences_per_100_incidents"]) == 61
+    assert round(3121 * 100 / 5044) == 62
+
+
+def test_the_pack_shows_da_incidents_and_the_share_that_become_offences(
+    pipeline: PipelineRun, reference: Dashboard, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    february = date(2023, 2, 1)
+    folder = tmp_path_factory.mktemp("pack_2023_02")
+    out = build_pack(pipeline.published_db, folder, BARNET, february)
+    text = section_text(out.html_path.read_text(encoding="utf-8"), "da_incidents")
+    offences = reference.window("domestic_abuse", "offences", "Barnet", february, 12)
+    assert offences is not None
+    assert "the 12 months to February 2023" in text
+    assert "5,044 -3% (from 5,185)" in text
+    assert f"{offences:,} {offences * 100 / 5044:.1f}% n/a" in text
+    assert "No London rank: only 1 of the 32 London boroughs" in text
+    sheet = openpyxl.load_workbook(out.xlsx_path)["Domestic abuse incidents"]
+    header = [c.value for c in sheet[1]]
+    values = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert values["Domestic abuse incidents"] == 5044
+    assert values["Domestic abuse offences, same 12 months"] == offences
+    assert values["Offences per 100 incidents"] == pytest.approx(offences / 5044)

@@ -248,6 +248,19 @@ PUBLICATION = [
         "licence": "Partnership data",
     },
     {
+        "source": "domestic_abuse",
+        "title": "Domestic abuse incidents and the offences they become",
+        "status": "published",
+        "is_stale": False,
+        "reason": "",
+        "release": "",
+        "released_on": None,
+        "published_at": PUBLISHED_AT,
+        "as_of": None,
+        "file_count": 0,
+        "licence": "Partnership data; Open Government Licence v3.0",
+    },
+    {
         "source": "met_asb_calls",
         "title": "MPS anti-social behaviour calls (monthly extract)",
         "status": "published",
@@ -616,6 +629,14 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("benchmark", "DOUBLE"), ("pct_of_benchmark", "DOUBLE"), ("benchmark_label", "VARCHAR"),
         ("benchmark_source", "VARCHAR"), ("benchmark_year", "VARCHAR"), ("recency", "BIGINT"),
     ),
+    "kpi_da_incidents_to_offences": (
+        ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("reporting_month", "DATE"),
+        ("r12_da_incidents", "BIGINT"), ("r12_da_incidents_prev", "BIGINT"),
+        ("r12_change_pct", "DOUBLE"), ("rate_per_1000", "DOUBLE"), ("london_rank", "INTEGER"),
+        ("london_rank_of", "INTEGER"), ("london_rank_unavailable_reason", "VARCHAR"),
+        ("r12_da_offences", "BIGINT"), ("r12_da_offences_prev", "BIGINT"),
+        ("offences_per_100_incidents", "DOUBLE"), ("offences_per_100_incidents_prev", "DOUBLE"),
+    ),
     "rpt_asb_calls": (
         ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("reporting_month", "DATE"),
         ("r12_asb_calls", "BIGINT"), ("r12_asb_calls_prev", "BIGINT"),
@@ -627,8 +648,8 @@ PUBLISHED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("borough_code", "VARCHAR"), ("borough_name", "VARCHAR"), ("ward_code", "VARCHAR"),
         ("ward_name", "VARCHAR"), ("measure", "VARCHAR"), ("reporting_month", "DATE"),
         ("measure_label", "VARCHAR"), ("sort_order", "INTEGER"), ("r12_volume", "DOUBLE"),
-        ("r12_volume_prev", "DOUBLE"), ("r12_change_pct", "DOUBLE"), ("borough_rank", "BIGINT"),
-        ("borough_rank_of", "BIGINT"), ("exception_flag", "VARCHAR"),
+        ("r12_volume_prev", "DOUBLE"), ("r12_change_pct", "DOUBLE"), ("borough_rank", "INTEGER"),
+        ("borough_rank_of", "INTEGER"), ("exception_flag", "VARCHAR"),
         ("months_apportioned", "INTEGER"), ("is_apportioned", "BOOLEAN"),
     ),
     "rpt_ward_trend": (
@@ -874,15 +895,55 @@ def _ward_trend_rows() -> list[dict[str, Any]]:
     """Thirty-seven months of each ward: the first is a month before the pack's three years."""
     return [
         {
-            "borough_code": CODES[borough], "borough_name": borough, "ward_code": code,
-            "ward_name": name, "month": add_months(MAY, -back), "volume": 100.0 + back,
+            "borough_code": CODES[borough],
+            "borough_name": borough,
+            "ward_code": code,
+            "ward_name": name,
+            "month": add_months(MAY, -back),
+            "volume": 100.0 + back,
             "is_apportioned": True,
         }  # fmt: skip
         for borough, (code, name) in [
-            ("Barnet", WARDS[0]), ("Barnet", WARDS[1]),
+            ("Barnet", WARDS[0]),
+            ("Barnet", WARDS[1]),
             ("Bexley", ("E05011213", "Blackfen and Lamorbey")),
         ]  # fmt: skip
         for back in range(37)
+    ]
+
+
+# The July 2021 pack (p.24): 5,023 incidents in the 12 months to March 2021, 3,037 of them
+# offences (60.5%), 7.6 per 1,000 residents, 2nd lowest in London. The year before, and the
+# June row (after the pack's month) and Brent's, are hand-chosen.
+DA_INCIDENTS_ROWS = [
+    # borough, reporting month, incidents, a year before, rate, rank, offences, a year before
+    ("Barnet", dt.date(2021, 3, 1), 5023, 4950, 7.6, 2, 3037, 3119),
+    ("Barnet", dt.date(2021, 6, 1), 5100, 4990, 7.7, 3, 3100, 3050),
+    ("Brent", dt.date(2021, 3, 1), 6100, 6000, 18.5, 20, 3900, 3800),
+]
+
+
+def _da_incidents_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "borough_code": CODES[borough],
+            "borough_name": borough,
+            "reporting_month": month,
+            "r12_da_incidents": incidents,
+            "r12_da_incidents_prev": prev,
+            "r12_change_pct": (incidents - prev) * 100 / prev,
+            "rate_per_1000": rate,
+            "london_rank": rank,
+            "london_rank_of": 32,
+            "london_rank_unavailable_reason": None,
+            "r12_da_offences": offences,
+            "r12_da_offences_prev": offences_prev,
+            "offences_per_100_incidents": offences * 100 / incidents,
+            "offences_per_100_incidents_prev": offences_prev * 100 / prev,
+        }  # fmt: skip
+        for borough, month, incidents, prev, rate, rank, offences, offences_prev in (
+            DA_INCIDENTS_ROWS
+        )
     ]
 
 
@@ -934,6 +995,7 @@ def _write_published_db(path: Path) -> None:
         _create(con, "rpt_partner_marac", _marac_rows())
         _create(con, "rpt_marac_benchmark", _benchmark_rows())
         _create(con, "rpt_asb_calls", _asb_rows())
+        _create(con, "kpi_da_incidents_to_offences", _da_incidents_rows())
         _create(con, "meta_source_files", SOURCE_FILES)
         _create(con, "meta_publication", PUBLICATION)
 
@@ -1215,6 +1277,7 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "ward_trends": 36 * len(WARDS),
         "knife_gun": len(KNIFE_GUN),
         "domestic_abuse": len(DOMESTIC_ABUSE),
+        "da_incidents": 1,
         "hate_crime": len(TABLE_1) * len(HATE_PERIODS),
         "public_confidence": 2,
         "victim_satisfaction": 2,
@@ -1252,6 +1315,7 @@ def test_every_section_names_the_source_it_shows() -> None:
         **{f"partner_{p}": f"partner_{p}" for p in providers},
         "marac_benchmark": MARAC,
         "asb_calls": "met_asb_calls",
+        "da_incidents": "domestic_abuse",
         "glossary": None,
         "sources": None,
     }
@@ -1615,7 +1679,7 @@ def test_the_knife_and_gun_section_prints_the_july_2021_packs_figures_with_rag_l
     assert "refreshed 2021-06-07" in plain(fragment)
 
 
-def test_the_domestic_abuse_section_prints_outcome_rates_ranks_and_room_for_incidents(
+def test_the_domestic_abuse_section_prints_outcome_rates_and_ranks(
     html: str,
 ) -> None:
     rows = table_cells(section_html(html, "domestic_abuse"))
@@ -1632,8 +1696,20 @@ def test_the_domestic_abuse_section_prints_outcome_rates_ranks_and_room_for_inci
         "12.0%",
         "2/32",
     ]
-    assert rows[3][0] == "Domestic abuse incidents"
-    assert rows[3][1].startswith("Not yet in the pack")
+    assert len(rows) == 3, "the incidents have a section of their own"
+
+
+def test_the_da_incidents_section_shows_the_latest_12_months_and_the_share_of_offences(
+    html: str, workbook: openpyxl.Workbook
+) -> None:
+    fragment = section_html(html, "da_incidents")
+    # The July 2021 pack: incidents to March 2021, 7.6 per 1,000, 2nd lowest, 60.5% offences.
+    assert table_cells(fragment)[1] == [
+        "5,023", "1% (from 4,950)", "7.60", "2/32", "3,037", "60.5%", "63.0% (-3 points since)",
+    ]  # fmt: skip
+    assert "the 12 months to March 2021" in plain(fragment)
+    sheet = workbook["Domestic abuse incidents"]
+    assert [c.value for c in data_rows(sheet)[0]][:3] == ["12 months to March 2021", 5023, 4950]
 
 
 def test_every_rag_cell_shows_its_letter_on_its_colour_in_the_page_and_the_workbook(
@@ -1936,8 +2012,9 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Overview", "Exceptions", "Monthly trend", "Rates", "Wards", "Ward trends", "Knife and gun", "Domestic abuse",
-        "Hate crime", *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
+        "Overview", "Exceptions", "Monthly trend", "Rates", "Wards", "Ward trends",
+        "Knife and gun", "Domestic abuse", "Domestic abuse incidents", "Hate crime",
+        *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
         "Solace advocacy and support", "RISE perpetrator programme",
         "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
         "ASB calls", "Glossary", "Sources",

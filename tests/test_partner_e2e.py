@@ -235,8 +235,9 @@ def test_each_provider_and_the_partnership_published_with_its_latest_return(
     partnership = sources["partnership"]
     assert (partnership["status"], partnership["stale"]) == ("published", False)
     assert partnership["tables"] == ["fct_partner_measure_quarterly", "kpi_partner_measures"]
-    for key in ("met_asb_calls", "met_da_incidents"):
+    for key in ("met_asb_calls", "met_da_incidents", "domestic_abuse"):
         assert (sources[key]["status"], sources[key]["stale"]) == ("published", False)
+    assert sources["domestic_abuse"]["tables"] == ["kpi_da_incidents_to_offences"]
 
 
 def test_the_typed_17_percent_is_a_warning_in_dagster_naming_its_cell(

@@ -412,6 +412,10 @@ def _return(provider: str, quarter: str, sent: date, figures: dict, ytd: dict) -
     return filled_bytes(workbook, chosen, period)
 
 
+# A month of domestic abuse incidents that cannot be: counts are whole numbers >= 0.
+BAD_INCIDENTS = b"month,borough,da_incidents\n2023-03,Barnet,-4\n"
+
+
 def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replaces_the_earlier(
     pipeline: PipelineRun,
 ) -> None:
@@ -419,7 +423,9 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
     MARAC's tables stay as they were and its pack section is marked stale, while the Met's and
     the other providers' publish. In the same run Solace re-sends its 2022/23 Q4 return (a later
     "submitted on"): the later one's figures are published and the earlier file stays in the
-    raw table and the ledger."""
+    raw table and the ledger. A domestic abuse incidents file with a negative count is refused
+    too: the incidents, and the table that sets them beside the dashboard's offences, keep their
+    last good figures marked stale, and the dashboard's own sections stay current."""
     bad = _return(
         "marac",
         "2023-24-Q1",
@@ -442,6 +448,7 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
     with (
         landed_bytes(pipeline, "providers/marac", "marac_2023-24-Q1.xlsx", bad),
         landed_bytes(pipeline, "providers/solace", "solace_2022-23-Q4_resent.xlsx", resent),
+        landed_bytes(pipeline, "met/da_incidents", "da_incidents_2023-03.csv", BAD_INCIDENTS),
     ):
         result = run_refresh(pipeline.definitions)
     assert result.success
@@ -466,6 +473,12 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
         sources["partnership"]["stale"]
         and "partner_marac is stale" in (sources["partnership"]["reason"])
     )
+    assert sources["met_da_incidents"]["stale"]
+    assert "da_incidents_2023-03.csv" in sources["met_da_incidents"]["reason"]
+    assert sources["domestic_abuse"]["stale"] and (
+        "met_da_incidents is stale" in sources["domestic_abuse"]["reason"]
+    )
+    assert not sources["met_crime_dashboard"]["stale"]
     # The later Solace return wins; the earlier one stays in the lineage.
     with published(pipeline.published_db) as con:
         solace = con.execute(
@@ -494,11 +507,12 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
     # The pack marks the MARAC's sections stale, in words, and not the others.
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
     for key, stale in (("partner_marac", True), ("marac_benchmark", True),
-                       ("partner_solace", False), ("overview", False)):  # fmt: skip
+                       ("partner_solace", False), ("overview", False),
+                       ("da_incidents", True), ("domestic_abuse", False)):  # fmt: skip
         start = html.index(f'<section id="{key}"')
         section = html[start : html.index("</section>", start)]
         assert ("Stale:" in section) is stale, key
-        if stale:
+        if stale and key != "da_incidents":
             assert "marac_2023-24-Q1.xlsx" in section and "Return!C9" in section
 
 
@@ -511,10 +525,11 @@ def test_with_the_bad_files_gone_the_next_refresh_publishes_every_source_again(
     assert {key: (s["status"], s["stale"]) for key, s in sources.items()} == {
         key: ("published", False)
         for key in (
-            "reference", "met_recorded_crime", "met_crime_dashboard", "mopac_pas", "mopac_uss",
+            "reference", "met_recorded_crime", "met_ward_crime", "met_crime_dashboard",
+            "mopac_pas", "mopac_uss",
             "mopac_iom", "met_asb_calls", "met_da_incidents", "partner_marac", "partner_solace",
             "partner_rise", "partner_one_stop_shop", "partner_victim_care_hub",
-            "partner_supporting_families", "test_quarterly", "partnership",
+            "partner_supporting_families", "test_quarterly", "partnership", "domestic_abuse",
         )
     }  # fmt: skip
     assert LAMBETH_COPY.name not in {f["file"] for f in sources["mopac_pas"]["files"]}

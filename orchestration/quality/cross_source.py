@@ -40,6 +40,7 @@ class CrossSourceCheck:
         )
 
 
-# None yet: the first arrive with the domestic abuse incidents feed (incidents against the
-# dashboard's offences) and the partners' returns.
+# None yet. Domestic abuse incidents against the dashboard's offences is a published table
+# (kpi_da_incidents_to_offences), not a rule: the Met flags the two separately, so no bound
+# between them is certain enough to hold back the pack (docs/decisions.md).
 CROSS_SOURCE_CHECKS: tuple[CrossSourceCheck, ...] = ()

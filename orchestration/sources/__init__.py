@@ -41,6 +41,12 @@ COMBINED_UNITS: tuple[CombinedUnit, ...] = (
         sources=tuple(source.key for source in partner_returns.SOURCES),
         licence=partner_returns.CATALOGUE.licence,
     ),
+    CombinedUnit(
+        key="domestic_abuse",
+        title="Domestic abuse incidents and the offences they become",
+        sources=(met_da_incidents.SOURCE.key, met_crime_dashboard.SOURCE.key),
+        licence=f"{met_da_incidents.SOURCE.licence}; {met_crime_dashboard.SOURCE.licence}",
+    ),
 )
 
 # The source whose latest release sets the pack's default reporting month: the crime

@@ -631,9 +631,62 @@ DOMESTIC_ABUSE = Section(
             SheetColumn("London rank (1 = lowest rate)", "london_rank", INTEGER, width=16),
             SheetColumn("Refreshed", "refreshed_on", "yyyy-mm-dd", width=12),
         ],
+        notes=("Domestic abuse incidents, and the share that become offences: the next sheet.",),
+    ),
+)
+
+# --- Domestic abuse incidents: the incidents extract beside the dashboard's offences ---------
+
+DA_INCIDENTS_UNIT = "domestic_abuse"
+
+
+def derive_da_incidents(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """The period in words and the change in the share of incidents that become offences."""
+    derived = []
+    for row in rows:
+        now, before = row["offences_per_100_incidents"], row["offences_per_100_incidents_prev"]
+        derived.append(
+            {
+                **row,
+                "period": f"12 months to {month_long(row['reporting_month'])}",
+                "share_change_points": None if now is None or before is None else now - before,
+            }
+        )
+    return derived
+
+
+DA_INCIDENTS = Section(
+    key="da_incidents",
+    title="Domestic abuse incidents",
+    table="kpi_da_incidents_to_offences",
+    # The latest 12 months the incidents feed has up to the pack's month.
+    where=(
+        "borough_code = $borough_code",
+        "reporting_month = (select max(reporting_month) from kpi_da_incidents_to_offences "
+        "where borough_code = $borough_code and reporting_month <= $month)",
+    ),
+    source=DA_INCIDENTS_UNIT,
+    template="sections/da_incidents.html.j2",
+    derive=derive_da_incidents,
+    sheet=Sheet(
+        name="Domestic abuse incidents",
+        columns=[
+            SheetColumn("Period", "period", width=26),
+            SheetColumn("Domestic abuse incidents", "r12_da_incidents", VOLUME),
+            SheetColumn("Incidents a year before", "r12_da_incidents_prev", VOLUME),
+            SheetColumn("Change", "r12_change_pct", PERCENT, divide_by=100),
+            SheetColumn("Incidents per 1,000 residents", "rate_per_1000", RATE),
+            SheetColumn("London rank (1 = lowest rate)", "london_rank", INTEGER, width=16),
+            SheetColumn("Domestic abuse offences, same 12 months", "r12_da_offences", VOLUME),
+            SheetColumn(
+                "Offences per 100 incidents", "offences_per_100_incidents", PERCENT, divide_by=100
+            ),
+            SheetColumn("A year before", "offences_per_100_incidents_prev", PERCENT, divide_by=100),
+        ],
         notes=(
-            "Domestic abuse incidents are not in the Met's open data; they join this table "
-            "when the local feed that brings them is connected.",
+            "Incidents from the Met's monthly extract for the partnership; offences from the "
+            "Met's crime dashboard. The Met flags the two separately, so the share is a ratio "
+            "of two counts, not incidents followed through to offences.",
         ),
     ),
 )
@@ -1176,6 +1229,7 @@ SECTIONS: tuple[Section, ...] = (
     WARD_TRENDS,
     KNIFE_GUN,
     DOMESTIC_ABUSE,
+    DA_INCIDENTS,
     HATE_CRIME,
     PUBLIC_CONFIDENCE,
     VICTIM_SATISFACTION,
