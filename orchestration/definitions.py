@@ -20,8 +20,8 @@ from orchestration.lib.boroughs import resolve_borough
 from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.lib.runs import warehouse_watchdog
+from orchestration.lib.units import CombinedUnit
 from orchestration.publish.assets import build_publish_assets, publication_units
-from orchestration.publish.units import CombinedUnit
 from orchestration.quality.cross_source import CROSS_SOURCE_CHECKS, CrossSourceCheck
 from orchestration.sources import COMBINED_UNITS, REPORTING_SOURCE, SOURCES
 from orchestration.transform.assets import DBT_EXECUTABLE, build_dbt_assets

@@ -50,6 +50,15 @@ class PipelineRun:
     def manifest(self) -> Path:
         return self.warehouse_dir / "published" / "manifest.json"
 
+    def records(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The rows a query of the published copy returns, each as {column: value}."""
+        from orchestration.lib.duck import published
+
+        with published(self.published_db) as con:
+            cursor = con.execute(sql, params or [])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
 
 def dbt_parse(project_dir: Path) -> None:
     subprocess.run(

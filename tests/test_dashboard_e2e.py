@@ -64,14 +64,11 @@ def reference(pipeline: PipelineRun) -> Dashboard:
 
 
 def kpi_row(run: PipelineRun, borough: str, measure: str, month: date) -> dict:
-    with published(run.published_db) as con:
-        cursor = con.execute(
-            "select * from kpi_flagged_crime_overview "
-            "where borough_name = ? and measure = ? and reporting_month = ?",
-            [borough, measure, month],
-        )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = run.records(
+        "select * from kpi_flagged_crime_overview "
+        "where borough_name = ? and measure = ? and reporting_month = ?",
+        [borough, measure, month],
+    )
     assert len(rows) == 1, (borough, measure, month)
     return rows[0]
 
@@ -364,13 +361,10 @@ def _incidents(raw_dir: Path, area: str, month: date) -> int | None:
 def test_da_incidents_sit_beside_the_dashboards_offences_of_the_same_12_months(
     pipeline: PipelineRun, reference: Dashboard
 ) -> None:
-    with published(pipeline.published_db) as con:
-        cursor = con.execute(
-            "select * from kpi_da_incidents_to_offences where borough_name = 'Barnet' "
-            "order by reporting_month"
-        )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = pipeline.records(
+        "select * from kpi_da_incidents_to_offences where borough_name = 'Barnet' "
+        "order by reporting_month"
+    )
     assert [r["reporting_month"] for r in rows] == [
         month_add(date(2022, 2, 1), k) for k in range(13)
     ]

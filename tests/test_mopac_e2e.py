@@ -75,10 +75,7 @@ COMPARISON_2022_23_Q4 = {
 
 
 def rows(run: PipelineRun, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    with published(run.published_db) as con:
-        cursor = con.execute(sql, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    return run.records(sql, params)
 
 
 def borough_codes() -> dict[str, str]:

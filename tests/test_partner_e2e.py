@@ -38,10 +38,7 @@ MARAC_2022_23 = {
 
 
 def records(run: PipelineRun, sql: str, params: list[Any] | None = None) -> list[dict]:
-    with published(run.published_db) as con:
-        cursor = con.execute(sql, params or [])
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return run.records(sql, params)
 
 
 def kpi(run: PipelineRun, provider: str, year: str) -> dict[tuple[str, int], dict]:

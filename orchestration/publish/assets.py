@@ -18,11 +18,11 @@ from orchestration.lib.partitions import (
     partition_month,
 )
 from orchestration.lib.resources import PipelineSettings, Vintage
+from orchestration.lib.units import CombinedUnit
 from orchestration.publish.marts import PublicationUnit, PublishError, PublishReport, publish
 from orchestration.publish.pack import build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.preview import overview_frame, overview_table
-from orchestration.publish.units import CombinedUnit
 from orchestration.quality.cross_source import CrossSourceCheck
 from orchestration.transform.assets import published_tables
 

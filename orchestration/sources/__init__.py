@@ -7,7 +7,7 @@ from there.
 """
 
 from orchestration.landing.source import Source
-from orchestration.publish.units import CombinedUnit
+from orchestration.lib.units import CombinedUnit
 from orchestration.sources import (
     met_asb_calls,
     met_crime_dashboard,

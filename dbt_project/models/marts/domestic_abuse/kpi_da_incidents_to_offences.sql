@@ -62,17 +62,18 @@ joined as (
 
 final as (
 
+    -- kpi_da_incidents' columns as it types them, then the offences and the shares.
     select
-        cast(borough_code as varchar) as borough_code,
-        cast(borough_name as varchar) as borough_name,
-        cast(reporting_month as date) as reporting_month,
-        cast(r12_da_incidents as bigint) as r12_da_incidents,
-        cast(r12_da_incidents_prev as bigint) as r12_da_incidents_prev,
-        cast(r12_change_pct as double) as r12_change_pct,
-        cast(rate_per_1000 as double) as rate_per_1000,
-        cast(london_rank as integer) as london_rank,
-        cast(london_rank_of as integer) as london_rank_of,
-        cast(london_rank_unavailable_reason as varchar) as london_rank_unavailable_reason,
+        borough_code,
+        borough_name,
+        reporting_month,
+        r12_da_incidents,
+        r12_da_incidents_prev,
+        r12_change_pct,
+        rate_per_1000,
+        london_rank,
+        london_rank_of,
+        london_rank_unavailable_reason,
         cast(r12_da_offences as bigint) as r12_da_offences,
         cast(r12_da_offences_prev as bigint) as r12_da_offences_prev,
         cast(
