@@ -151,8 +151,9 @@ def test_a_refused_dashboard_file_leaves_its_tables_as_they_were_and_recorded_cr
     pipeline: PipelineRun,
 ) -> None:
     """A newer dashboard release (refreshed 2026-04-20) with a negative count is refused: the
-    dashboard's published tables stay as they were and its pack sections are marked stale,
-    while Met recorded crime publishes as usual."""
+    dashboard's published tables stay as they were and its pack sections are marked stale (the
+    domestic abuse incidents' too, for the offences beside them), while Met recorded crime
+    publishes as usual."""
     text = (pipeline.raw_dir / "met" / "crime_dashboard" / KNIFE).read_text(encoding="utf-8")
     lines = text.replace(",2026-03-18", ",2026-04-20").split("\n")
     fields = lines[5].split(",")
@@ -178,7 +179,9 @@ def test_a_refused_dashboard_file_leaves_its_tables_as_they_were_and_recorded_cr
     assert crime["published_at"] > crime_before
     html = (pipeline.warehouse_dir / "published" / PACK).read_text(encoding="utf-8")
     marks = stale_marks(html)
-    assert {key for key, stale in marks.items() if stale} == DASHBOARD_SECTIONS
+    # The incidents' section sets them beside the dashboard's offences: stale with them.
+    assert {key for key, stale in marks.items() if stale} == DASHBOARD_SECTIONS | {"da_incidents"}
+    assert sources["domestic_abuse"]["stale"] and not sources["met_da_incidents"]["stale"]
     assert CRIME_SECTIONS <= marks.keys()
     with dg.DagsterInstance.get() as instance:
         tags = instance.get_run_by_id(result.run_id).tags
