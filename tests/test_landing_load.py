@@ -583,7 +583,7 @@ def test_a_refused_file_put_right_is_accepted_on_the_next_sync(
     assert (_sha(FIXTURES / MONTHS_24), "accepted", None, None, None) in _ledger(con, MONTHS_24)
 
 
-def test_a_refusal_is_withdrawn_when_the_accepted_version_is_put_back(
+def test_a_refusal_stands_until_the_accepted_version_is_put_back(
     con: duckdb.DuckDBPyConnection, raw_dir: Path, landing: Path
 ) -> None:
     # The refusal is of one version: with the accepted version back in the folder under the
@@ -595,14 +595,16 @@ def test_a_refusal_is_withdrawn_when_the_accepted_version_is_put_back(
 
     _with_one_count_changed(landing / MONTHS_24, 7, "-4")
     refused_sha = _sha(landing / MONTHS_24)
-    assert [v.name for v in sync(con, raw_dir, SECOND_LOAD).refused] == [MONTHS_24]
-    assert [(sha, status) for sha, status, *_ in _ledger(con, MONTHS_24)] == [
-        (accepted_sha, "accepted"),
-        (refused_sha, "refused"),
-    ]
+    # Refused, and still refused on the next sync while that version stays.
+    for when in (SECOND_LOAD, THIRD_LOAD):
+        assert [v.name for v in sync(con, raw_dir, when).refused] == [MONTHS_24]
+        assert [(sha, status) for sha, status, *_ in _ledger(con, MONTHS_24)] == [
+            (accepted_sha, "accepted"),
+            (refused_sha, "refused"),
+        ]
 
     _land(landing, MONTHS_24)
-    third = sync(con, raw_dir, THIRD_LOAD)
+    third = sync(con, raw_dir, THIRD_LOAD + (THIRD_LOAD - SECOND_LOAD))
 
     assert third.refused == [] and third.loaded == []
     assert [(sha, status) for sha, status, *_ in _ledger(con, MONTHS_24)] == [
@@ -610,21 +612,6 @@ def test_a_refusal_is_withdrawn_when_the_accepted_version_is_put_back(
         (refused_sha, "withdrawn"),
     ]
     assert _dump(con) == before
-
-
-def test_a_refusal_stands_while_the_refused_version_stays(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, landing: Path
-) -> None:
-    _land(landing, MONTHS_24)
-    sync(con, raw_dir, FIRST_LOAD)
-    _with_one_count_changed(landing / MONTHS_24, 7, "-4")
-    refused_sha = _sha(landing / MONTHS_24)
-    sync(con, raw_dir, SECOND_LOAD)
-    sync(con, raw_dir, THIRD_LOAD)
-
-    assert (refused_sha, "refused") in [
-        (sha, status) for sha, status, *_ in _ledger(con, MONTHS_24)
-    ]
 
 
 def test_the_ledger_follows_a_file_from_accepted_to_superseded_to_removed(
