@@ -604,9 +604,9 @@ def test_a_refusal_stands_until_the_accepted_version_is_put_back(
         ]
 
     _land(landing, MONTHS_24)
-    third = sync(con, raw_dir, THIRD_LOAD + (THIRD_LOAD - SECOND_LOAD))
+    restored = sync(con, raw_dir, THIRD_LOAD + (THIRD_LOAD - SECOND_LOAD))
 
-    assert third.refused == [] and third.loaded == []
+    assert restored.refused == [] and restored.loaded == []
     assert [(sha, status) for sha, status, *_ in _ledger(con, MONTHS_24)] == [
         (accepted_sha, "accepted"),
         (refused_sha, "withdrawn"),
