@@ -2230,6 +2230,12 @@ def test_exceptions_and_charts_read_on_a_phone_without_scrolling_sideways(
         section = page.locator("section#exceptions")
         region = section.locator(".table-scroll")
         assert region.evaluate("el => el.scrollWidth <= el.clientWidth"), "it must not scroll"
+        # The domestic abuse incidents' one row is a card of labelled figures, whole on screen.
+        card = page.locator("section#da_incidents .table-scroll")
+        assert card.evaluate("el => el.scrollWidth <= el.clientWidth"), "it must not scroll"
+        for cell in page.locator("section#da_incidents td").all():
+            box = cell.bounding_box()
+            assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= width
         rows = section.locator("tbody tr")
         expected = [
             (e.measure, label, flag)
