@@ -1,7 +1,8 @@
 """The landing gate: a source's Great Expectations suites, run on its rows before they commit.
 
 Each suite judges a frame built by its own SQL file from the view `landed` (the source's table
-as it would be with the new files) and the dbt seeds (each a view named after its seed). The
+as it would be with the new files), the dbt seeds (each a view named after its seed) and the
+reference views in `expectations/shared/views/` (each named after its file). The
 suites run inside the loader's transaction, so a refused file never becomes visible to dbt.
 """
 
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.source import Source, Suite
+from orchestration.landing.source import SHARED_SUITES_DIR, Source, Suite
 from orchestration.lib.config import SEEDS_DIR
 from orchestration.lib.duck import quote_literal
 from orchestration.quality.gx import SuiteResult, validate
 
 LANDED_VIEW = "landed"
+# Views over the seeds that several sources' suites read (every spelling of an area, say).
+REFERENCE_VIEWS_DIR = SHARED_SUITES_DIR / "views"
 _EXAMPLE_ROWS = 5
 
 
@@ -74,7 +77,8 @@ class SuiteOutcome:
 
 
 def register_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) -> None:
-    """Every dbt seed as a temporary view of its own name, read from its CSV.
+    """Every dbt seed as a temporary view of its own name, read from its CSV, then the
+    reference views built on them.
 
     The gate runs before dbt has built anything on a fresh warehouse, so it reads the seed
     files themselves: one copy of each fact, read by both.
@@ -84,6 +88,9 @@ def register_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) 
             f'create or replace temp view "{path.stem}" as '
             f"select * from read_csv({quote_literal(str(path))}, header = true)"
         )
+    for path in sorted(REFERENCE_VIEWS_DIR.glob("*.sql")):
+        query = path.read_text(encoding="utf-8")
+        con.execute(f'create or replace temp view "{path.stem}" as {query}')
 
 
 def run_suites(
