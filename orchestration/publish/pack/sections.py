@@ -248,6 +248,18 @@ def overview_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
 
 
 BOROUGH_MONTH = ("borough_code = $borough_code", "reporting_month = $month")
+
+
+def latest_up_to_month(table: str) -> tuple[str, str]:
+    """The borough's latest reporting month in `table` up to the pack's month: for a feed that
+    may end before the pack's month, whose section shows the last 12 months it has."""
+    return (
+        "borough_code = $borough_code",
+        f"reporting_month = (select max(reporting_month) from {table} "
+        "where borough_code = $borough_code and reporting_month <= $month)",
+    )
+
+
 CRIME = "met_recorded_crime"
 
 OVERVIEW = Section(
@@ -659,12 +671,7 @@ DA_INCIDENTS = Section(
     key="da_incidents",
     title="Domestic abuse incidents",
     table="kpi_da_incidents_to_offences",
-    # The latest 12 months the incidents feed has up to the pack's month.
-    where=(
-        "borough_code = $borough_code",
-        "reporting_month = (select max(reporting_month) from kpi_da_incidents_to_offences "
-        "where borough_code = $borough_code and reporting_month <= $month)",
-    ),
+    where=latest_up_to_month("kpi_da_incidents_to_offences"),
     source=DA_INCIDENTS_UNIT,
     template="sections/da_incidents.html.j2",
     derive=derive_da_incidents,
@@ -1184,12 +1191,7 @@ ASB_CALLS = Section(
     key="asb_calls",
     title="Anti-social behaviour: calls and repeat calls",
     table="rpt_asb_calls",
-    # The latest 12 months the feed has up to the pack's month.
-    where=(
-        "borough_code = $borough_code",
-        "reporting_month = (select max(reporting_month) from rpt_asb_calls "
-        "where borough_code = $borough_code and reporting_month <= $month)",
-    ),
+    where=latest_up_to_month("rpt_asb_calls"),
     source="met_asb_calls",
     template="sections/asb_calls.html.j2",
     derive=derive_asb,
