@@ -41,16 +41,20 @@ def init_home(settings: Settings) -> None:
 
 
 def _month(settings: Settings, month: str | None) -> str:
-    from orchestration.jobs import default_reporting_month
-    from orchestration.sources import REPORTING_SOURCE
+    from orchestration.jobs import default_reporting_month, pacing_source
 
     if month is None:
         month = default_reporting_month(settings)
         if month is None:
-            folder = REPORTING_SOURCE.landing_folder(settings.raw_dir)
+            source = pacing_source()
+            what = (
+                f"no readable {source.title} file in {source.landing_folder(settings.raw_dir)}"
+                if source
+                else "no source sets the pack's month"
+            )
             raise UsageError(
-                f"no readable {REPORTING_SOURCE.title} file in {folder}, so there is no month to "
-                "report on; put the Met's file there, or give MONTH=YYYY-MM"
+                f"{what}, so there is no month to report on; put the Met's file there, or give "
+                "MONTH=YYYY-MM"
             )
     try:
         first = partition_month(month)
@@ -61,6 +65,21 @@ def _month(settings: Settings, month: str | None) -> str:
             f"MONTH={month}: a reporting month is a finished month from {FIRST_MONTH} on"
         )
     return month
+
+
+def _some_source_has_a_file(settings: Settings) -> None:
+    """A partnership may start with one source; with none at all, the folder is wrong."""
+    from orchestration.landing.load import landed_files
+    from orchestration.sources import SOURCES
+
+    settings.check_sources([source.key for source in SOURCES])
+    used = [source for source in SOURCES if settings.uses(source.key)]
+    if not any(landed_files(source.landing_folder(settings.raw_dir)) for source in used):
+        folders = ", ".join(f"{source.folder}/" for source in used[:3])
+        raise UsageError(
+            f"no source has a file in {settings.raw_dir} (its folders are {folders} and so on): "
+            "is SCP_RAW_DIR right?"
+        )
 
 
 def _as_of(value: str | None) -> str:
@@ -88,16 +107,25 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
 
     from orchestration.publish.preview import overview_frame, overview_table
 
+    manifest: dict[str, Any] = {}
+    if settings.manifest_path.exists():
+        manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
+    units = manifest.get("sources", {})
+    not_set_up = {key: unit for key, unit in units.items() if unit["status"] == "not set up"}
     evaluations = _check_evaluations(result)
     refused = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
-    warned = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    warned = [
+        e
+        for e in evaluations
+        if not e.passed
+        and e.severity == dg.AssetCheckSeverity.WARN
+        # A source not set up is listed once, below, not as a late delivery.
+        and not (e.asset_key.path[0] == "raw" and e.asset_key.path[-1] in not_set_up)
+    ]
     failures = [e for e in result.all_events if e.is_step_failure]
     published_now = any(
         e.is_step_success and e.step_key == "published__marts" for e in result.all_events
     )
-    manifest: dict[str, Any] = {}
-    if settings.manifest_path.exists():
-        manifest = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
 
     if failures:
         print("\nFailed steps:")
@@ -106,7 +134,7 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
             text = data.user_failure_data.description if data.user_failure_data else None
             print(f"  {event.step_key}: {(text or data.error.message).strip()}")
     if refused:
-        print("\nRefused (each source keeps its last good data):")
+        print("\nRefused or held back (each source keeps its last good data):")
         for evaluation in refused:
             asset = evaluation.asset_key.to_user_string()
             print(f"  {asset} check {evaluation.check_name}: {_what(evaluation)}")
@@ -115,9 +143,15 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
         for evaluation in warned:
             asset = evaluation.asset_key.to_user_string()
             print(f"  {asset} check {evaluation.check_name}: {_what(evaluation)}")
+    if not_set_up:
+        print("\nNot set up (nothing is held back for them):")
+        for key, unit in not_set_up.items():
+            print(f"  {key:<28} {unit['reason']}")
 
     print("\nPublished " + ("in this run:" if published_now else "(unchanged by this run):"))
-    for key, unit in manifest.get("sources", {}).items():
+    for key, unit in units.items():
+        if key in not_set_up:
+            continue
         state = unit["status"] + (", STALE" if unit.get("stale") else "")
         release = f"release {unit['release']}" if unit.get("release") else ""
         print(f"  {key:<28} {state:<18} {release}")
@@ -128,10 +162,13 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
 
     if settings.published_db_path.exists():
         frame = overview_frame(settings.published_db_path, borough, partition_month(month))
-        print(f"\nCrime overview, {borough.name} ({borough.code}), reporting month {month}")
-        print(
-            overview_table(frame) if len(frame) else f"  (no rows: {month} needs 24 months of data)"
-        )
+        if len(frame.columns):
+            print(f"\nCrime overview, {borough.name} ({borough.code}), reporting month {month}")
+            print(
+                overview_table(frame)
+                if len(frame)
+                else f"  (no rows: {month} needs 24 months of data)"
+            )
     print("\nWhere:")
     print(f"  DuckDB   {settings.published_db_path}  (open read-only)")
     print(f"  Parquet  {settings.published_parquet_dir}/")
@@ -163,6 +200,7 @@ def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: 
     borough = resolve_borough(settings.borough)
     if not settings.raw_dir.is_dir():
         raise UsageError(f"SCP_RAW_DIR={settings.raw_dir} is not a folder: nothing to load")
+    _some_source_has_a_file(settings)
     key = _month(settings, month)
     as_of_value = _as_of(as_of)
     # Imported here: loading the definitions imports dagster, dbt and GX (slow), which the

@@ -1,7 +1,7 @@
-"""The code location, built from the list of sources.
+"""The code location, built from the sources and units found in `orchestration/sources/`.
 
 Every source contributes its ingest asset (with the landing gate's checks) and its landing
-sensor; dbt builds every source's models in one graph; publishing is per source; the pack is
+sensor; dbt builds every unit's models in one graph; publishing is per unit; the pack is
 partitioned by reporting month. Nothing here names a particular source.
 """
 
@@ -14,50 +14,69 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.jobs import build_refresh_schedule, default_reporting_month, refresh_job
 from orchestration.landing.assets import build_ingest_asset
+from orchestration.landing.discovery import Registry
 from orchestration.landing.sensors import build_landing_sensor
 from orchestration.landing.source import Source
 from orchestration.lib.boroughs import resolve_borough
 from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.lib.runs import warehouse_watchdog
-from orchestration.lib.units import CombinedUnit
 from orchestration.publish.assets import build_publish_assets, publication_units
 from orchestration.quality.cross_source import CROSS_SOURCE_CHECKS, CrossSourceCheck
-from orchestration.sources import COMBINED_UNITS, REPORTING_SOURCE, SOURCES
+from orchestration.sources import REGISTRY
 from orchestration.transform.assets import DBT_EXECUTABLE, build_dbt_assets
 from orchestration.transform.assets import dbt_project as default_dbt_project
+
+# The Met's delivery day, when no monthly source declares one.
+DEFAULT_DELIVERY_DAY = 10
 
 
 def build_definitions(
     settings: Settings | None = None,
     *,
-    sources: Sequence[Source] = SOURCES,
+    registry: Registry = REGISTRY,
+    extra_sources: Sequence[Source] = (),
     dbt_project: DbtProject | None = None,
     cross_source_checks: Sequence[CrossSourceCheck] = CROSS_SOURCE_CHECKS,
-    combined_units: Sequence[CombinedUnit] = COMBINED_UNITS,
 ) -> dg.Definitions:
-    """The whole code location for one set of directories and sources (tests build their own).
+    """The whole code location for one set of directories and units (tests add a source).
 
     Raises:
         UnknownBorough: SCP_BOROUGH is not a London borough; nothing is loaded.
+        ConfigurationError: SCP_SOURCES names a source nobody declares.
+        UnitFolderError: a dbt model sits in a folder that names no unit.
     """
+    registry = registry.with_sources(extra_sources) if extra_sources else registry
+    sources = registry.sources
     settings = settings or Settings.from_env(
         {s.key: s.download_env for s in sources if s.download_env}
     )
     resolve_borough(settings.borough)
+    settings.check_sources([source.key for source in sources])
     project = dbt_project or default_dbt_project
-    units = publication_units(project, sources, combined_units)
-    delivery_day = settings.delivery_day or REPORTING_SOURCE.delivery_day
+    units = publication_units(project, sources, registry.combined_units, settings.sources)
+    pacing = next((s for s in sources if s.sets_pack_month), None)
+    delivery_day = settings.delivery_day or (
+        pacing.delivery_day if pacing else DEFAULT_DELIVERY_DAY
+    )
     return dg.Definitions(
         assets=[
             *(build_ingest_asset(source) for source in sources),
-            build_dbt_assets(project),
+            build_dbt_assets(
+                project,
+                [source.key for source in sources],
+                {unit.key: unit.sources for unit in registry.combined_units},
+            ),
             *build_publish_assets(units, cross_source_checks),
         ],
         jobs=[refresh_job],
         schedules=[build_refresh_schedule(delivery_day)],
         sensors=[
-            *(build_landing_sensor(s, refresh_job, default_reporting_month) for s in sources),
+            *(
+                build_landing_sensor(s, refresh_job, default_reporting_month)
+                for s in sources
+                if settings.uses(s.key)
+            ),
             warehouse_watchdog,
         ],
         resources={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
@@ -11,18 +12,26 @@ from orchestration.landing.load import landed_files
 from orchestration.landing.source import Source
 from orchestration.lib.config import Settings
 from orchestration.lib.partitions import month_key
-from orchestration.sources import REPORTING_SOURCE
+from orchestration.sources import SOURCES
 
 REFRESH_JOB = "refresh"
 SCHEDULE_HOUR = 7
 
 
-def default_reporting_month(settings: Settings, source: Source = REPORTING_SOURCE) -> str | None:
-    """The latest month of the reporting source's files in raw/ ('YYYY-MM'), or None.
+def pacing_source(sources: Sequence[Source] = SOURCES) -> Source | None:
+    """The source whose latest month is the pack's default reporting month, if one says so."""
+    return next((source for source in sources if source.sets_pack_month), None)
+
+
+def default_reporting_month(settings: Settings, source: Source | None = None) -> str | None:
+    """The latest month of the pacing source's files in raw/ ('YYYY-MM'), or None.
 
     The crime overview is the pack's first page, so the pack reports on the last month of the
     latest Met release; every other section is read beside it.
     """
+    source = source or pacing_source()
+    if source is None:
+        return None
     months = []
     for path in landed_files(source.landing_folder(settings.raw_dir)):
         if path.is_file() and source.accepts(path):

@@ -50,7 +50,7 @@ from orchestration.lib.duck import read_write  # noqa: E402
 from orchestration.publish.assets import publication_units  # noqa: E402
 from orchestration.publish.marts import publish  # noqa: E402
 from orchestration.publish.pack import build_pack  # noqa: E402
-from orchestration.sources import COMBINED_UNITS, SOURCES  # noqa: E402
+from orchestration.sources import REGISTRY  # noqa: E402
 from orchestration.transform.assets import dbt_project  # noqa: E402
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
@@ -119,33 +119,18 @@ def stages_once(settings: Settings) -> dict[str, float]:
     dbt = [str(BIN / "dbt"), "--quiet"]
     flags = ["--profiles-dir", ".", "--project-dir", "."]
 
-    for source in SOURCES:
+    for source in REGISTRY.sources:
 
         def land(source=source) -> None:
             with read_write(settings.warehouse_path) as con:
                 sync_source(con, source, settings.raw_dir)
 
         times[f"land {source.key}"] = timed(land)
-    times["dbt models"] = timed(
-        lambda: run_watched(
-            "dbt",
-            [
-                *dbt,
-                "build",
-                "--exclude-resource-type",
-                "test",
-                "--exclude-resource-type",
-                "unit_test",
-                *flags,
-            ],
-            env,
-            DBT_PROJECT_DIR,
-        )
+    # One dbt build, as the refresh runs it: seeds, models, unit and data tests.
+    times["dbt build"] = timed(
+        lambda: run_watched("dbt", [*dbt, "build", *flags], env, DBT_PROJECT_DIR)
     )
-    times["dbt tests"] = timed(
-        lambda: run_watched("dbt", [*dbt, "test", *flags], env, DBT_PROJECT_DIR)
-    )
-    units = publication_units(dbt_project, SOURCES, COMBINED_UNITS)
+    units = publication_units(dbt_project, REGISTRY.sources, REGISTRY.combined_units)
     times["publish"] = timed(
         lambda: publish(settings.warehouse_path, settings.published_dir, units)
     )

@@ -139,12 +139,11 @@ def session_definitions(extended_dbt_project: Any) -> Any:
     """The code location with the test-only source and its check across sources."""
     from orchestration.definitions import build_definitions
     from orchestration.lib.config import Settings
-    from orchestration.sources import SOURCES
     from tests.support import quarterly_source
 
     return build_definitions(
         Settings.from_env(),
-        sources=(*SOURCES, quarterly_source.SOURCE),
+        extra_sources=(quarterly_source.SOURCE,),
         dbt_project=extended_dbt_project,
         cross_source_checks=(quarterly_source.CROSS_CHECK,),
     )

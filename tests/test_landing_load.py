@@ -23,6 +23,7 @@ import pytest
 from orchestration.landing.load import (
     LEDGER,
     LandingFolderMissing,
+    SourceNotSetUp,
     SyncReport,
     landed_files,
     sync_source,
@@ -414,14 +415,6 @@ def test_an_emptied_folder_removes_every_row_as_the_mirror_of_the_folder(
     }
 
 
-def test_an_empty_folder_on_a_new_warehouse_loads_nothing_and_is_no_error(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path, landing: Path
-) -> None:
-    report = sync(con, raw_dir, FIRST_LOAD)
-    assert report.verdicts == [] and report.total_rows == 0
-    assert _dump(con) == [] and _ledger_dump(con) == []
-
-
 def test_a_missing_folder_raises_and_keeps_what_was_loaded(
     con: duckdb.DuckDBPyConnection, raw_dir: Path, landing: Path
 ) -> None:
@@ -440,15 +433,23 @@ def test_a_missing_folder_raises_and_keeps_what_was_loaded(
     assert _ledger_dump(con) == ledger_before
 
 
-def test_a_missing_folder_on_a_new_warehouse_raises_before_creating_anything(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path
+@pytest.mark.parametrize("folder", ["missing", "empty", "only a hidden file"])
+def test_a_source_that_never_landed_a_file_is_not_set_up_and_its_table_exists_empty(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, folder: str
 ) -> None:
-    with pytest.raises(LandingFolderMissing):
+    landing = raw_dir / "met" / "recorded_crime"
+    if folder != "missing":
+        landing.mkdir(parents=True)
+    if folder == "only a hidden file":
+        (landing / ".partial-download.csv.part").write_text("month,borough\n")
+
+    with pytest.raises(SourceNotSetUp) as caught:
         sync(con, raw_dir, FIRST_LOAD)
-    assert (
-        con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-        == []
-    )
+
+    assert "not set up" in str(caught.value) and str(landing) in str(caught.value)
+    # The models built on it build empty instead of failing for want of a table.
+    assert con.execute(f"select count(*) from {TABLE}").fetchone() == (0,)
+    assert con.execute(f"select count(*) from {LEDGER}").fetchone() == (0,)
 
 
 # --- refusals ---------------------------------------------------------------------------------

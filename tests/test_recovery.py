@@ -248,14 +248,32 @@ def test_a_warehouse_held_open_by_another_process_fails_naming_that_process(
     assert "published/marts.duckdb" in message
 
 
-def test_a_missing_landing_folder_is_named_and_the_source_keeps_its_data(tmp_path: Path) -> None:
-    (tmp_path / "raw").mkdir()
+def test_a_missing_landing_folder_of_a_source_that_landed_before_is_named_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    assert ingest(tmp_path).success
+    folder = tmp_path / "raw" / "met" / "recorded_crime"
+    shutil.rmtree(folder)
     result = ingest(tmp_path)
     assert result.success, "a missing folder of one source must not stop the others"
     contract = {e.check_name: e for e in result.get_asset_check_evaluations()}["contract"]
     assert not contract.passed
-    assert f"the landing folder {tmp_path / 'raw' / 'met' / 'recorded_crime'} does not exist" in (
-        contract.description
+    assert f"the landing folder {folder} does not exist" in contract.description
+    assert "which keeps what it had" in contract.description
+
+
+def test_a_source_that_never_landed_a_file_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    result = ingest(tmp_path)
+    assert result.success
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["contract"].passed
+    assert not checks["fresh"].passed
+    assert checks["fresh"].severity == dg.AssetCheckSeverity.WARN
+    folder = tmp_path / "raw" / "met" / "recorded_crime"
+    assert f"is not set up: its landing folder {folder} does not exist" in (
+        checks["fresh"].description
     )
 
 

@@ -16,7 +16,13 @@ from dagster import AssetExecutionContext
 from orchestration.landing.download import DownloadError, fetch_file
 from orchestration.landing.freshness import expected_period, freshness_problem, period_label
 from orchestration.landing.gate import SuiteOutcome
-from orchestration.landing.load import LandingFolderMissing, SyncReport, sync_source
+from orchestration.landing.load import (
+    LandingFolderMissing,
+    SourceNotSetUp,
+    SyncReport,
+    ensure_tables,
+    sync_source,
+)
 from orchestration.landing.source import Source
 from orchestration.lib.duck import WarehouseUnavailable, read_write
 from orchestration.lib.partitions import WAREHOUSE_POOL
@@ -215,6 +221,13 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         settings = pipeline.settings
         folder = source.landing_folder(settings.raw_dir)
         checks: list[dg.AssetCheckResult] = []
+        if not settings.uses(source.key):
+            return _not_started(
+                source,
+                pipeline,
+                "not used: this partnership's SCP_SOURCES leaves it out; its table is empty",
+                warn=False,
+            )
         if source.download_env:
             checks.append(_download(context, source, pipeline))
         try:
@@ -222,6 +235,9 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
                 report = sync_source(con, source, settings.raw_dir)
         except WarehouseUnavailable as exc:
             raise dg.Failure(description=str(exc)) from exc
+        except SourceNotSetUp as exc:
+            context.log.warning(str(exc))
+            return _not_started(source, pipeline, str(exc), warn=True, earlier=checks)
         except LandingFolderMissing as exc:
             context.log.error(str(exc))
             checks.append(
@@ -279,6 +295,49 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return ingest
+
+
+def _not_started(
+    source: Source,
+    pipeline: PipelineSettings,
+    why: str,
+    *,
+    warn: bool,
+    earlier: list[dg.AssetCheckResult] | None = None,
+) -> dg.MaterializeResult:
+    """A source with nothing to load yet: its raw table exists, empty, so the models built on
+    it build empty and hold nothing back. One warning (on `fresh`) when it is not set up; none
+    when the partnership does not use it."""
+    if not warn:
+        with read_write(pipeline.settings.warehouse_path) as con:
+            ensure_tables(con, source)
+    checks = [
+        *(earlier or []),
+        dg.AssetCheckResult(check_name=CONTRACT_CHECK, passed=True, description=why),
+        *(
+            dg.AssetCheckResult(check_name=suite.name, passed=True, description=why)
+            for suite in source.suites
+        ),
+        dg.AssetCheckResult(
+            check_name=FRESH_CHECK,
+            passed=not warn,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=why,
+        ),
+    ]
+    if source.download_env and not any(c.check_name == DOWNLOAD_CHECK for c in checks):
+        checks.append(dg.AssetCheckResult(check_name=DOWNLOAD_CHECK, passed=True, description=why))
+    return dg.MaterializeResult(
+        metadata={
+            "status": "not set up" if warn else "not used",
+            "landing_folder": dg.MetadataValue.path(
+                str(source.landing_folder(pipeline.settings.raw_dir))
+            ),
+            "dagster/row_count": 0,
+            "why": why,
+        },
+        check_results=checks,
+    )
 
 
 def _download(

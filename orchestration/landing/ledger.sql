@@ -42,6 +42,10 @@ where
     source = $2 and source_file = $3 and status in ('accepted', 'refused')
     and source_sha256 <> $4;
 
+-- name: has_history
+-- Whether any version of any file of the source has ever landed.
+select count(*) > 0 from audit.landing_files where source = ?;
+
 -- name: first_seen
 select min(first_seen_at) from audit.landing_files
 where source = ? and source_file = ? and source_sha256 = ?;

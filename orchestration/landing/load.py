@@ -53,7 +53,14 @@ class FuturePeriod(ContractError):
 
 
 class LandingFolderMissing(FileNotFoundError):
-    """The source's landing folder does not exist; nothing was loaded or removed."""
+    """The source's landing folder does not exist though the source has landed files before;
+    nothing was loaded or removed."""
+
+
+class SourceNotSetUp(Exception):
+    """The source has never landed a file and its folder is missing or empty: not a fault, a
+    source the partnership has not started sending. Its raw table exists, empty, so the models
+    built on it build empty and every other source goes on."""
 
 
 @dataclass(frozen=True)
@@ -364,6 +371,12 @@ def _record(
         )
 
 
+def has_history(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """Whether the ledger knows any file of the source: one that has ever landed."""
+    row = con.execute(_sql("has_history"), [source.key]).fetchone()
+    return bool(row and row[0])
+
+
 def accepted_files(con: duckdb.DuckDBPyConnection, source: Source) -> list[AcceptedFile]:
     """The files whose rows are in the source's table, with their release and periods."""
     query = _sql("accepted_files", table=source.table)
@@ -381,12 +394,25 @@ def sync_source(
     """Brings `raw.<source>` in line with the source's landing folder.
 
     Raises:
-        LandingFolderMissing: the folder does not exist (a wrong `SCP_RAW_DIR`, say); nothing
-            is loaded or removed, so the source keeps its last good data.
+        SourceNotSetUp: the source has never landed a file and its folder is missing or
+            empty; its table is created empty.
+        LandingFolderMissing: the folder does not exist though files were landed before (a
+            wrong `SCP_RAW_DIR`, say); nothing is loaded or removed, so the source keeps its
+            last good data.
     """
     loaded_at = loaded_at or datetime.now(UTC)
     today = today or date.today()
     folder = source.landing_folder(raw_dir)
+    if not landed_files(folder):
+        con.execute(_sql("create"))
+        if not has_history(con, source):
+            ensure_tables(con, source)
+            state = "is empty" if folder.is_dir() else "does not exist"
+            raise SourceNotSetUp(
+                f"{source.title} is not set up: its landing folder {folder} {state} and no file "
+                "has landed there before. Put its files there to start it (or leave it out of "
+                "SCP_SOURCES); every other source goes on."
+            )
     if not folder.is_dir():
         raise LandingFolderMissing(
             f"the landing folder {folder} does not exist (SCP_RAW_DIR is {raw_dir}): nothing was "

@@ -207,6 +207,9 @@ class Source:
         download_env: an environment variable with a URL to fetch the latest file from first.
         download_name: the name of a downloaded file when the server gives none, formatted
             with the release (`{release.last_period:%Y%m}`).
+        expectations_dir: where the source's own suites are, when not `expectations/<key>/`.
+        sets_pack_month: the latest month of this source's files is the pack's default
+            reporting month (the Met's recorded crime: the crime overview is page one).
     """
 
     key: str
@@ -224,6 +227,7 @@ class Source:
     download_env: str | None = None
     download_name: str = ""
     expectations_dir: Path | None = None
+    sets_pack_month: bool = False
 
     @property
     def table(self) -> str:

@@ -8,7 +8,7 @@ dbt always open the same DuckDB file.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,8 @@ DEFAULT_BOROUGH = "Barnet"
 # The environment variable that moves the Met's delivery day: the monthly schedule and every
 # monthly source's freshness deadline.
 DELIVERY_DAY_ENV = "SCP_FRESHNESS_DEADLINE_DAY"
+# The sources a partnership uses, when not every one (a partnership starting out).
+SOURCES_ENV = "SCP_SOURCES"
 
 
 class ConfigurationError(ValueError):
@@ -49,6 +51,14 @@ def _project_path(value: str) -> Path:
     return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
 
 
+def _source_keys(value: str | None) -> tuple[str, ...] | None:
+    """'met_recorded_crime, mopac_pas' -> the keys, in order; unset or blank -> None (every
+    source). Whether each is a declared source is checked where the sources are known."""
+    if not value or not value.strip():
+        return None
+    return tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+
+
 def _delivery_day(value: str | None) -> int | None:
     if not value:
         return None
@@ -72,6 +82,8 @@ class Settings:
             each source's declared variable (`SCP_MPS_URL` for Met recorded crime).
         delivery_day: overrides the declared delivery day of the monthly Met sources
             (`SCP_FRESHNESS_DEADLINE_DAY`): the schedule's day and the freshness deadline.
+        sources: the sources this partnership uses (`SCP_SOURCES`, comma-separated keys), or
+            None for every declared one. The others are not set up and never warned about.
     """
 
     raw_dir: Path
@@ -80,6 +92,7 @@ class Settings:
     dagster_home: Path
     download_urls: Mapping[str, str] = field(default_factory=dict)
     delivery_day: int | None = None
+    sources: tuple[str, ...] | None = None
 
     @classmethod
     def from_env(cls, download_envs: Mapping[str, str] | None = None) -> Settings:
@@ -95,7 +108,22 @@ class Settings:
                 if os.environ.get(name)
             },
             delivery_day=_delivery_day(os.environ.get(DELIVERY_DAY_ENV)),
+            sources=_source_keys(os.environ.get(SOURCES_ENV)),
         )
+
+    def check_sources(self, declared: Sequence[str]) -> None:
+        """Raises ConfigurationError when SCP_SOURCES names a source nobody declares."""
+        unknown = [key for key in self.sources or () if key not in declared]
+        if unknown:
+            raise ConfigurationError(
+                f"{SOURCES_ENV} names {', '.join(repr(k) for k in unknown)}, which "
+                f"{'is not a source' if len(unknown) == 1 else 'are not sources'}; the sources "
+                f"are: {', '.join(declared)}"
+            )
+
+    def uses(self, source_key: str) -> bool:
+        """Whether the partnership uses a source (every source unless SCP_SOURCES says)."""
+        return self.sources is None or source_key in self.sources
 
     @property
     def warehouse_path(self) -> Path:

@@ -13,8 +13,8 @@ class PipelineSettings(dg.ConfigurableResource):
     """Where the pipeline reads and writes, shown in the UI's resource page.
 
     Built from the environment (`SCP_RAW_DIR`, `SCP_WAREHOUSE_DIR`, `SCP_BOROUGH`, each
-    source's download URL variable, `SCP_FRESHNESS_DEADLINE_DAY`) when the code location
-    loads; see orchestration/lib/config.py.
+    source's download URL variable, `SCP_FRESHNESS_DEADLINE_DAY`, `SCP_SOURCES`) when the code
+    location loads; see orchestration/lib/config.py.
     """
 
     raw_dir: str
@@ -23,6 +23,8 @@ class PipelineSettings(dg.ConfigurableResource):
     dagster_home: str = ""
     download_urls: dict[str, str] = {}
     delivery_day: int = 0
+    # The sources the partnership uses (SCP_SOURCES); empty for every one.
+    sources: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineSettings:
@@ -33,6 +35,7 @@ class PipelineSettings(dg.ConfigurableResource):
             dagster_home=str(settings.dagster_home),
             download_urls=dict(settings.download_urls),
             delivery_day=settings.delivery_day or 0,
+            sources=list(settings.sources or ()),
         )
 
     @property
@@ -44,6 +47,7 @@ class PipelineSettings(dg.ConfigurableResource):
             dagster_home=Path(self.dagster_home),
             download_urls=dict(self.download_urls),
             delivery_day=self.delivery_day or None,
+            sources=tuple(self.sources) or None,
         )
 
 

@@ -1,6 +1,6 @@
 """Publishing: each source's last good tables for analysts, then the board pack per month."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -24,37 +24,37 @@ from orchestration.publish.pack import build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.preview import overview_frame, overview_table
 from orchestration.quality.cross_source import CrossSourceCheck
-from orchestration.transform.assets import published_tables
+from orchestration.transform.assets import DBT_RESULTS_KEY, load_manifest, published_tables
+from orchestration.transform.units import REFERENCE, check_unit_folders
 
 OWNERS = ["team:community-safety-data"]
 PUBLISHED_MARTS = dg.AssetKey(["published", "marts"])
 BOARD_PACK = dg.AssetKey(["published", "board_pack"])
-REFERENCE = "reference"
 
 
 def publication_units(
-    project: DbtProject, sources: Sequence[Source], combined: Sequence[CombinedUnit] = ()
+    project: DbtProject,
+    sources: Sequence[Source],
+    combined: Sequence[CombinedUnit] = (),
+    in_use: Collection[str] | None = None,
 ) -> list[PublicationUnit]:
-    """The reference tables, then each source's, then each combined unit's, from the dbt groups
-    that own them.
+    """The reference tables, then each source's, then each combined unit's: each unit's tables
+    are the published models in its folders (`models/<layer>/<unit>/`).
+
+    Args:
+        in_use: the sources the partnership uses (`SCP_SOURCES`); None for every one.
 
     Raises:
-        ValueError: a published model belongs to a group that is neither a source, a combined
-            unit nor `reference`, so nothing would say when to publish it; or a combined unit
-            names a source that is not declared.
+        UnitFolderError: a dbt model sits in a folder that names no declared unit, so nothing
+            would say when to publish it.
     """
-    tables = published_tables(project)
     keys = {source.key for source in sources}
     combined = [unit for unit in combined if set(unit.sources) & keys]
-    for unit in combined:
-        if missing := sorted(set(unit.sources) - keys):
-            raise ValueError(f"combined unit {unit.key!r} names undeclared sources {missing}")
-    orphans = sorted(set(tables) - keys - {REFERENCE} - {unit.key for unit in combined})
-    if orphans:
-        raise ValueError(
-            f"dbt models in the marts or reporting schemas belong to group(s) {orphans}, which "
-            f"are neither a declared source ({sorted(keys)}), a combined unit nor {REFERENCE!r}"
-        )
+    check_unit_folders(
+        load_manifest(project.manifest_path),
+        {REFERENCE, *keys, *(unit.key for unit in combined)},
+    )
+    tables = published_tables(project)
     return [
         PublicationUnit(
             key=REFERENCE,
@@ -69,6 +69,8 @@ def publication_units(
                 tables=tuple(tables.get(source.key, ())),
                 source_table=source.table,
                 licence=source.licence,
+                folder=source.folder,
+                in_use=in_use is None or source.key in in_use,
             )
             for source in sources
         ),
@@ -99,12 +101,15 @@ def _units_markdown(report: PublishReport) -> str:
 def build_publish_assets(
     units: Sequence[PublicationUnit], cross_source_checks: Sequence[CrossSourceCheck]
 ) -> list[dg.AssetsDefinition]:
-    """`published/marts` (per-source write-audit-publish) and `published/board_pack`."""
-    mart_keys = [dg.AssetKey([schema, table]) for unit in units for schema, table in unit.tables]
+    """`published/marts` (per-source write-audit-publish) and `published/board_pack`.
+
+    The publish step depends on the build's verdicts (`audit/dbt_results`), which every build
+    writes whatever failed, not on each table: it reads which units passed from there.
+    """
 
     @dg.asset(
         key=PUBLISHED_MARTS,
-        deps=mart_keys,
+        deps=[DBT_RESULTS_KEY],
         pool=WAREHOUSE_POOL,
         group_name="publish",
         owners=OWNERS,

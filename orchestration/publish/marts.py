@@ -7,7 +7,12 @@ publication unit (a source, or the shared reference tables), its last good table
 - a unit whose dbt build passed (every model built, every test and unit test passed) is
   published from the working warehouse;
 - a unit whose build failed keeps the tables it had in the previous published copy, and the
-  manifest says why.
+  manifest says why;
+- a source that has never landed a file (or that the partnership does not use,
+  `SCP_SOURCES`) is `not set up`: nothing of it is published and nothing is held back for it,
+  and a combined unit is not set up while none of its sources is;
+- a source whose folder holds no accepted file now (its only file refused, say) keeps what it
+  published before, or publishes nothing.
 
 A file refused at the landing gate never reached the working warehouse, so its source still
 publishes (from its earlier files) and is marked stale when the refused file was newer. The
@@ -64,6 +69,9 @@ class PublicationUnit:
         source_table: the source's raw table, for the files its figures come from.
         members: for a combined unit, the sources its tables are built from (listed before
             it): it is stale while one of them is.
+        folder: for a source, its landing folder under the raw landing zone, for the words
+            that say it is not set up.
+        in_use: False for a source the partnership does not use (`SCP_SOURCES`).
     """
 
     key: str
@@ -72,6 +80,8 @@ class PublicationUnit:
     source_table: str | None = None
     licence: str = ""
     members: tuple[str, ...] = ()
+    folder: str = ""
+    in_use: bool = True
 
 
 @dataclass
@@ -80,7 +90,7 @@ class UnitPublication:
 
     key: str
     title: str
-    status: str  # published | kept | absent
+    status: str  # published | kept | absent | not set up
     published_at: str
     tables: list[str]
     release: str = ""
@@ -127,11 +137,60 @@ def build_failures(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, li
         return {}
     failures: dict[str, list[str]] = {}
     rows = con.execute(_sql("build_failures", catalog=catalog), [list(FAILED_STATUSES)]).fetchall()
-    for group, kind, name, status, message in rows:
+    for unit, kind, name, status, message in rows:
         first_line = (message or "").strip().splitlines()[:1]
         text = f"dbt {kind} {name} {status}" + (f": {first_line[0]}" if first_line else "")
-        failures.setdefault(group or "", []).append(text)
+        failures.setdefault(unit or "", []).append(text)
     return failures
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the ledger knows of a source: file versions seen, files accepted now."""
+
+    versions_seen: int = 0
+    files_accepted: int = 0
+
+
+def source_states(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, SourceState]:
+    """Source key -> its state; a source with no entry has never landed a file."""
+    exists = con.execute(_sql("has_ledger"), [catalog]).fetchone()
+    if not exists or not exists[0]:
+        return {}
+    return {
+        key: SourceState(int(seen), int(accepted))
+        for key, seen, accepted in con.execute(
+            _sql("source_states", catalog=catalog)
+        ).fetchall()
+    }
+
+
+def _not_set_up(unit: PublicationUnit, reason: str) -> UnitPublication:
+    return UnitPublication(
+        key=unit.key,
+        title=unit.title,
+        status="not set up",
+        published_at="",
+        tables=[],
+        licence=unit.licence,
+        reason=reason,
+    )
+
+
+def _setup_reason(
+    unit: PublicationUnit, states: Mapping[str, SourceState], not_set_up: Mapping[str, str]
+) -> str:
+    """Why a unit is not set up, or '' when it is."""
+    if unit.source_table is not None:
+        if not unit.in_use:
+            return "not among the sources this partnership uses (SCP_SOURCES)"
+        if unit.key not in states:
+            where = f"raw/{unit.folder}/" if unit.folder else "its landing folder"
+            return f"no file has landed in {where} yet"
+        return ""
+    if unit.members and all(member in not_set_up for member in unit.members):
+        return "none of its sources is set up yet: " + ", ".join(unit.members)
+    return ""
 
 
 def _files(
@@ -203,7 +262,7 @@ def _stale_reason(entry: UnitPublication) -> str:
 
 def _members_stale(unit: PublicationUnit, entries: list[UnitPublication]) -> str:
     """For a combined unit: which of its sources are stale, and why."""
-    stale = [e for e in entries if e.key in unit.members and e.stale]
+    stale = [e for e in entries if e.key in unit.members and e.stale and e.status != "not set up"]
     return "; ".join(f"{e.key} is stale ({e.reason})" for e in stale)
 
 
@@ -319,13 +378,23 @@ def _stage(
             con.execute(f"attach {quote_literal(str(database))} as old (read_only)")
             old_tables = {name for (name,) in con.execute(_sql("old_tables")).fetchall()}
         failures = build_failures(con, "warehouse")
+        states = source_states(con, "warehouse")
+        not_set_up: dict[str, str] = {}
         for unit in units:
+            reason = _setup_reason(unit, states, not_set_up)
+            if reason:
+                not_set_up[unit.key] = reason
+                entries.append(_not_set_up(unit, reason))
+                continue
             failed = failures.get(unit.key, [])
-            entry = (
-                _publish_unit(con, unit, as_of, stamp)
-                if not failed
-                else _keep_unit(con, unit, old_tables, previous_units.get(unit.key, {}), failed)
-            )
+            earlier = previous_units.get(unit.key, {})
+            if unit.source_table is not None and not states[unit.key].files_accepted:
+                cause = "no file in its landing folder is accepted now"
+                entry = _keep_unit(con, unit, old_tables, earlier, [], cause)
+            elif failed:
+                entry = _keep_unit(con, unit, old_tables, earlier, failed)
+            else:
+                entry = _publish_unit(con, unit, as_of, stamp)
             entry.refused = _refused(con, "warehouse", unit)
             if entry.files:
                 entry.release = entry.files[-1]["release"]
@@ -376,12 +445,15 @@ def _keep_unit(
     old_tables: set[str],
     earlier: Mapping[str, Any],
     failed: list[str],
+    cause: str = "the latest build failed",
 ) -> UnitPublication:
-    """The unit's tables from the previous published copy: its build failed."""
+    """The unit's tables from the previous published copy: its build failed, or it has no
+    accepted file to build from."""
     kept = [table for _, table in unit.tables if table in old_tables]
     for table in kept:
         con.execute(f'create table "{table}" as select * from old.main."{table}"')
     when = earlier.get("published_at") or "before"
+    what = f": {'; '.join(failed[:5])}" if failed else ""
     return UnitPublication(
         key=unit.key,
         title=unit.title,
@@ -391,11 +463,9 @@ def _keep_unit(
         licence=unit.licence,
         files=list(earlier.get("files", [])),
         reason=(
-            f"the latest build failed, so the tables published {when} are kept: "
-            + "; ".join(failed[:5])
+            f"{cause}, so the tables published {when} are kept{what}"
             if kept
-            else "the latest build failed and nothing was published before: "
-            + "; ".join(failed[:5])
+            else f"{cause} and nothing was published before{what}"
         ),
     )
 

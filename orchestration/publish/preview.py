@@ -21,8 +21,14 @@ def whole_percent(value: float | None) -> str:
 
 
 def overview_frame(database: Path, borough: Borough, month: date) -> pd.DataFrame:
-    """The rows of the pack's first page: the same query, on the same published table."""
+    """The rows of the pack's first page: the same query, on the same published table (no rows
+    while its source has published nothing)."""
     with published(database) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where table_name = ?", [OVERVIEW.table]
+        ).fetchone()
+        if not found or not found[0]:
+            return pd.DataFrame()
         return con.execute(OVERVIEW.query, {"borough_code": borough.code, "month": month}).df()
 
 

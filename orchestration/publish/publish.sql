@@ -10,12 +10,29 @@ where
     and table_name = 'dbt_results';
 
 -- name: build_failures
--- What failed in the latest dbt build, by the dbt group it holds back ($1: the statuses that
--- mean a node did not do its job).
-select group_name, resource_type, name, status, message
+-- What failed in the latest dbt build, by the unit it holds back ($1: the statuses that mean a
+-- node did not do its job).
+select unit, resource_type, name, status, message
 from {catalog}.audit.dbt_results
 where list_contains($1, status)
-order by group_name, name;
+order by unit, name;
+
+-- name: has_ledger
+select count(*) from information_schema.tables
+where
+    table_catalog = ?
+    and table_schema = 'audit'
+    and table_name = 'landing_files';
+
+-- name: source_states
+-- Per source the ledger knows: how many file versions it has seen, and how many of the files
+-- in its folder now are accepted. A source it does not know has never landed a file.
+select
+    source,
+    count(*) as versions_seen,
+    count(*) filter (where status = 'accepted') as files_accepted
+from {catalog}.audit.landing_files
+group by source;
 
 -- name: source_files
 -- The accepted files a source's figures come from: those in its raw table released by the

@@ -1,18 +1,26 @@
 """dbt: staging, intermediate, marts and the pack's reporting tables, as Dagster assets.
 
-The build runs in two passes so that one source's failing test cannot hold back another's
-tables: first every seed and model (`dbt build` without tests), then every data and unit test
-(`dbt test`). Each node's verdict goes to `audit.dbt_results`, grouped by the dbt group that owns
-it (a source, or `reference`), and the publish step publishes each group whose nodes all passed
-(docs/decisions.md, "Per-source write-audit-publish"). Tests still show as asset checks in the
-UI; they are not Dagster-blocking, because one failing test would then stop the shared build
-step, and with it every source.
+One `dbt build` runs every seed, model, unit test and data test. Data tests are warnings to dbt
+(`+severity: warn` in dbt_project.yml), so one source's failing test never stops another
+source's models from building; a failing unit test, or a model error, skips only what is built
+on it. Each node's verdict goes to `audit.dbt_results`, with every unit it holds back: its own
+(the folder it sits in, `orchestration/transform/units.py`) and every unit built on it. The
+publish step publishes each unit with no failure and keeps the last good tables of the others
+(docs/decisions.md, "Per-source write-audit-publish").
+
+`audit/dbt_results` is an asset of its own, yielded by every build whatever failed, and the
+publish step depends on it rather than on each table: Dagster skips a step whose upstream
+asset was not materialized, and one failed model would otherwise stop publishing for all.
+
+The tests of a unit with no data (a source that has never landed a file, or whose every file
+was refused) are left out of the build: empty tables prove nothing, and the unit has nothing
+to publish.
 """
 
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -22,24 +30,35 @@ import dagster as dg
 import duckdb
 import pandas as pd
 from dagster import AssetExecutionContext
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DbtCliInvocation,
-    DbtCliResource,
-    DbtProject,
-    dbt_assets,
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject
+
+# dagster-dbt's own `@dbt_assets` is a multi-asset of these specs; the refresh needs one more
+# asset in the same step (audit/dbt_results), so the step is built the same way by hand. The
+# names are dagster-dbt's (pinned at 0.29.27 with Dagster 1.13.27).
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DBT_DEFAULT_SELECT,
+    build_dbt_specs,
 )
 
 from orchestration.lib.config import DBT_PROJECT_DIR
 from orchestration.lib.duck import WarehouseUnavailable, read_write, registered
 from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings, Vintage
+from orchestration.transform.units import (
+    REFERENCE,
+    affected_units,
+    folder_unit,
+    node_unit,
+)
 
 OWNERS = ["team:community-safety-data"]
 DBT_RESULTS = "audit.dbt_results"
+DBT_RESULTS_KEY = dg.AssetKey(["audit", "dbt_results"])
 # Statuses dbt reports for a node that did not do its job; the publish step holds back the
-# groups that have one (orchestration/publish/publish.sql reads the same list from here).
-FAILED_STATUSES = ("error", "fail", "skipped", "runtime error")
+# units that have one (orchestration/publish/publish.sql reads the same list from here). A
+# data test that finds rows is `warn` (see the module docstring).
+FAILED_STATUSES = ("error", "fail", "warn", "skipped", "runtime error")
 # Schemas whose tables are published for analysts and the pack.
 PUBLISHED_SCHEMAS = ("marts", "reporting")
 
@@ -63,22 +82,11 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def node_group(manifest: Mapping[str, Any], unique_id: str) -> str:
-    """The dbt group that owns a node; a test belongs to the group of what it tests."""
-    node = manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(unique_id) or {}
-    group = node.get("group") or node.get("config", {}).get("group")
-    if group:
-        return str(group)
-    for parent in node.get("depends_on", {}).get("nodes", []):
-        if parent.startswith(("model.", "seed.", "snapshot.")):
-            return node_group(manifest, parent)
-    return ""
-
-
 class WarehouseTranslator(DagsterDbtTranslator):
     """Models and seeds are keyed [schema, name] like the warehouse tables they build, and
-    grouped by the dbt group that owns them (a source, or `reference`); sources take the
-    ingest assets' keys from their `meta.dagster.asset_key`, so lineage is one graph."""
+    grouped by the unit whose folder they sit in (a source, a combined unit, or `reference`);
+    sources take the ingest assets' keys from their `meta.dagster.asset_key`, so lineage is one
+    graph."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -88,8 +96,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "source":
             return super().get_group_name(dbt_resource_props)
-        group = dbt_resource_props.get("group") or dbt_resource_props.get("config", {}).get("group")
-        return group or dbt_resource_props["schema"]
+        unit = folder_unit(dbt_resource_props.get("original_file_path", ""))
+        return unit or dbt_resource_props["schema"]
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return OWNERS
@@ -104,7 +112,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
-        # The gate is the publish step's, per group; see the module docstring.
+        # The gate is the publish step's, per unit; see the module docstring.
         return dg.AssetCheckSpec(
             name=spec.name,
             asset=spec.asset_key,
@@ -119,31 +127,32 @@ translator = WarehouseTranslator()
 
 
 def published_tables(project: DbtProject) -> dict[str, list[tuple[str, str]]]:
-    """dbt group -> the (schema, table) it publishes: its models in the published schemas."""
+    """Unit -> the (schema, table) it publishes: its models in the published schemas."""
     manifest = load_manifest(project.manifest_path)
     tables: dict[str, list[tuple[str, str]]] = {}
     for unique_id, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] != "model" or node["schema"] not in PUBLISHED_SCHEMAS:
             continue
-        tables.setdefault(node_group(manifest, unique_id), []).append(
+        tables.setdefault(node_unit(manifest, unique_id), []).append(
             (node["schema"], node["name"])
         )
     return tables
 
 
 def _row_counts(warehouse: Path, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
-    """Row counts of the tables dbt just built, read once dbt has let go of the file."""
-    counts: dict[dg.AssetKey, int] = {}
+    """Row counts of the tables dbt just built, read once dbt has let go of the file.
+
+    DuckDB keeps each table's row count (`duckdb_tables().estimated_size`, exact for a table
+    dbt has just created), so nothing is scanned; views (staging) have none.
+    """
     with read_write(warehouse) as con:
-        existing = set(
-            con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-        )
-        for key in keys:
-            if len(key.path) == 2 and tuple(key.path) in existing:
-                schema, table = key.path
-                row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-                counts[key] = int(row[0]) if row else 0
-    return counts
+        sizes = {
+            (schema, table): int(rows or 0)
+            for schema, table, rows in con.execute(
+                "select schema_name, table_name, estimated_size from duckdb_tables()"
+            ).fetchall()
+        }
+    return {key: sizes[(key.path[0], key.path[-1])] for key in keys if (key.path[0], key.path[-1]) in sizes and len(key.path) == 2}
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -154,40 +163,23 @@ def _plain_text(message: str) -> str:
     return _ANSI.sub("", message).strip()
 
 
-def affected_groups(manifest: Mapping[str, Any], unique_id: str) -> set[str]:
-    """The groups a node's failure holds back: its own (a test's is its model's), and every
-    group with a model downstream of it (built on what failed)."""
-    node = manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(unique_id) or {}
-    starts = (
-        [
-            p
-            for p in node.get("depends_on", {}).get("nodes", [])
-            if p.startswith(("model.", "seed."))
-        ]
-        if unique_id.startswith(("test.", "unit_test."))
-        else [unique_id]
-    )
-    groups = {node_group(manifest, unique_id)}
-    seen: set[str] = set()
-    while starts:
-        current = starts.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        groups.add(node_group(manifest, current))
-        starts += [
-            child
-            for child in manifest.get("child_map", {}).get(current, [])
-            if child.startswith(("model.", "seed.", "snapshot."))
-        ]
-    return {group for group in groups if group}
+RESULT_COLUMNS = [
+    "build_started_at",
+    "unique_id",
+    "resource_type",
+    "name",
+    "unit",
+    "status",
+    "failures",
+    "message",
+]
 
 
 def node_results(
     manifest: Mapping[str, Any], invocations: list[DbtCliInvocation], started_at: datetime
 ) -> pd.DataFrame:
-    """One row per node dbt ran in this build and group it concerns: a node that failed has a
-    row for every group it holds back (`affected_groups`)."""
+    """One row per node dbt ran in this build and unit it concerns: a node that failed has a
+    row for every unit it holds back (`affected_units`)."""
     rows = []
     for invocation in invocations:
         try:
@@ -200,10 +192,10 @@ def node_results(
                 unique_id, {}
             )
             status = str(result["status"])
-            groups = (
-                affected_groups(manifest, unique_id)
+            units = (
+                affected_units(manifest, unique_id)
                 if status in FAILED_STATUSES
-                else {node_group(manifest, unique_id)}
+                else {node_unit(manifest, unique_id)}
             )
             rows += [
                 {
@@ -211,26 +203,14 @@ def node_results(
                     "unique_id": unique_id,
                     "resource_type": node.get("resource_type", unique_id.split(".")[0]),
                     "name": node.get("name", unique_id),
-                    "group_name": group,
+                    "unit": unit,
                     "status": status,
                     "failures": result.get("failures"),
                     "message": _plain_text(result.get("message") or "")[:2000],
                 }
-                for group in sorted(groups) or [""]
+                for unit in sorted(units) or [""]
             ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "build_started_at",
-            "unique_id",
-            "resource_type",
-            "name",
-            "group_name",
-            "status",
-            "failures",
-            "message",
-        ],
-    )
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
 def record_results(warehouse: Path, results: pd.DataFrame) -> None:
@@ -240,15 +220,99 @@ def record_results(warehouse: Path, results: pd.DataFrame) -> None:
         con.execute(f"create or replace table {DBT_RESULTS} as select * from results")
 
 
-def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
-    """The dbt assets of `project` (tests build one from a copy with a test-only source)."""
+def units_without_data(warehouse: Path, sources: Sequence[str]) -> list[str]:
+    """The sources with no accepted file in their raw table (never landed, or all refused)."""
+    with read_write(warehouse) as con:
+        has_ledger = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'audit' and table_name = 'landing_files'"
+        ).fetchone()
+        accepted = (
+            {
+                source
+                for (source,) in con.execute(
+                    "select distinct source from audit.landing_files where status = 'accepted'"
+                ).fetchall()
+            }
+            if has_ledger and has_ledger[0]
+            else set()
+        )
+    return [source for source in sources if source not in accepted]
 
-    @dbt_assets(
-        manifest=project.manifest_path,
+
+def _test_exclusions(manifest: Mapping[str, Any], empty_units: set[str]) -> list[str]:
+    """dbt --exclude arguments for the data and unit tests of units with no data."""
+    if not empty_units:
+        return []
+    names = sorted(
+        {
+            node["name"]
+            for bucket in ("nodes", "unit_tests")
+            for unique_id, node in manifest.get(bucket, {}).items()
+            if node.get("resource_type") in ("test", "unit_test")
+            and node_unit(manifest, unique_id) in empty_units
+        }
+    )
+    return ["--exclude", " ".join(names)] if names else []
+
+
+def _with_error_severity(event: Any) -> Any:
+    """A failing data test holds back its unit: shown as an error in the UI, though dbt calls
+    it a warning so that it does not stop the rest of the build."""
+    if isinstance(event, dg.AssetCheckResult) and not event.passed:
+        return dg.AssetCheckResult(
+            asset_key=event.asset_key,
+            check_name=event.check_name,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=event.metadata,
+            description=event.description,
+        )
+    return event
+
+
+def build_dbt_assets(
+    project: DbtProject, sources: Sequence[str] = (), combined: Mapping[str, Sequence[str]] = {}
+) -> dg.AssetsDefinition:
+    """The dbt assets of `project` and `audit/dbt_results` (tests build one from a copy with a
+    test-only source).
+
+    Args:
+        sources: every declared source's key, to leave out the tests of those with no data.
+        combined: combined unit -> its sources: a unit with no data in any of them has none.
+    """
+    manifest = load_manifest(project.manifest_path)
+    specs, check_specs = build_dbt_specs(
+        translator=translator,
+        manifest=manifest,
+        select=DBT_DEFAULT_SELECT,
+        exclude="",
+        selector="",
+        io_manager_key=None,
         project=project,
-        dagster_dbt_translator=translator,
-        pool=WAREHOUSE_POOL,
+    )
+    audit = dg.AssetSpec(
+        DBT_RESULTS_KEY,
+        group_name="publish",
+        owners=OWNERS,
+        kinds={"dbt", "duckdb"},
+        skippable=False,
+        deps=[spec.key for spec in specs],
+        description=(
+            "The verdict of every node of the last dbt build (audit.dbt_results), with the "
+            "units each failure holds back. Written by every build, whatever failed: the "
+            "publish step reads it to publish each unit whose nodes all passed."
+        ),
+    )
+
+    @dg.multi_asset(
         name="dbt_warehouse",
+        specs=[*specs, audit],
+        check_specs=check_specs,
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: DBT_DEFAULT_SELECT},
+        allow_arbitrary_check_specs=True,
     )
     def dbt_warehouse(
         context: AssetExecutionContext,
@@ -256,22 +320,24 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         pipeline: PipelineSettings,
         vintage: Vintage,
     ) -> Iterator[Any]:
-        """Seeds, staging views, intermediate, mart and reporting tables, then every dbt test.
+        """Seeds, staging views, intermediate, mart and reporting tables, and every dbt test.
 
         `vintage.as_of` (a date) builds from the releases published by then; empty, the latest.
         """
         warehouse = pipeline.settings.warehouse_path
+        try:
+            empty = set(units_without_data(warehouse, sources))
+        except (WarehouseUnavailable, duckdb.Error) as exc:
+            raise dg.Failure(description=str(exc)) from exc
+        empty |= {unit for unit, members in combined.items() if set(members) <= empty}
+        if empty:
+            context.log.info(
+                "no data yet, so their tests are left out: " + ", ".join(sorted(empty))
+            )
         dbt_vars = ["--vars", json.dumps({"as_of": vintage.as_of or None})]
         started_at = datetime.now(UTC)
         build = dbt.cli(
-            [
-                "build",
-                "--exclude-resource-type",
-                "test",
-                "--exclude-resource-type",
-                "unit_test",
-                *dbt_vars,
-            ],
+            ["build", *dbt_vars, *_test_exclusions(manifest, empty)],
             context=context,
             raise_on_error=False,
         )
@@ -290,31 +356,35 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                 event = event.with_metadata(
                     {**event.metadata, "dagster/row_count": counts[keys[event.output_name]]}
                 )
-            yield event
-        # Tests run even when a model failed, so every group gets a verdict of its own.
-        tests = dbt.cli(["test", *dbt_vars], context=context, raise_on_error=False)
-        yield from tests.stream()
-        invocations = [build, tests]
-        manifest = load_manifest(project.manifest_path)
-        results = node_results(manifest, invocations, started_at)
+            yield _with_error_severity(event)
+        results = node_results(manifest, [build], started_at)
         record_results(warehouse, results)
         failed = results[results["status"].isin(FAILED_STATUSES)]
-        for row in failed.itertuples():
+        for row in failed.drop_duplicates("unique_id").itertuples():
             first_line = (row.message or "").strip().splitlines()[:1]
             context.log.error(
-                f"{row.group_name or 'no group'}: dbt {row.resource_type} {row.name} {row.status}"
+                f"{row.unit or 'no unit'}: dbt {row.resource_type} {row.name} {row.status}"
                 + (f": {first_line[0]}" if first_line else "")
             )
-        held_back = ", ".join(sorted(set(failed.group_name)))
+        held_back = sorted(set(failed.unit) - {""})
         context.log.info(
             f"dbt: {results.unique_id.nunique()} node(s), {failed.unique_id.nunique()} failed"
-            + (f"; groups kept at their last publication: {held_back}" if held_back else "")
+            + (f"; units kept at their last publication: {', '.join(held_back)}" if held_back else "")
         )
-        if not build.is_successful():
-            error = build.get_error()
-            raise dg.Failure(
-                description=f"dbt could not build every model: {error}",
-                metadata={"dbt_log": dg.MetadataValue.path(str(build.target_path))},
+        if DBT_RESULTS_KEY in context.selected_asset_keys:
+            yield dg.MaterializeResult(
+                asset_key=DBT_RESULTS_KEY,
+                metadata={
+                    "dagster/row_count": len(results),
+                    "nodes": int(results.unique_id.nunique()),
+                    "failed": int(failed.unique_id.nunique()),
+                    "held_back": ", ".join(held_back) or "none",
+                    "no_data": ", ".join(sorted(empty)) or "none",
+                    "dbt_target": dg.MetadataValue.path(str(build.target_path)),
+                },
             )
 
     return dbt_warehouse
+
+
+__all__ = ["REFERENCE", "build_dbt_assets", "published_tables", "translator"]

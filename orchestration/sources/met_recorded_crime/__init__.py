@@ -40,4 +40,5 @@ SOURCE = Source(
     licence="Open Government Licence v3.0",
     download_env="SCP_MPS_URL",
     download_name="MPS_Borough_Level_Crime_{release.last_period:%Y%m}.csv",
+    sets_pack_month=True,
 )

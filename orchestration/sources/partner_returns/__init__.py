@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.lib.config import EXPECTATIONS_DIR
+from orchestration.lib.units import CombinedUnit
 from orchestration.sources.partner_returns.catalogue import Catalogue, Provider, load_catalogue
 from orchestration.sources.partner_returns.parser import COLUMNS, ReturnParser
 
@@ -61,3 +62,13 @@ def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
 
 CATALOGUE = load_catalogue()
 SOURCES: tuple[Source, ...] = tuple(provider_source(p, CATALOGUE) for p in CATALOGUE)
+# Every provider's tables in one (dbt_project/models/partners/partnership/): published when
+# all of its nodes passed, stale while one provider is.
+COMBINED_UNITS = (
+    CombinedUnit(
+        key=PARTNERSHIP,
+        title=PARTNERSHIP_TITLE,
+        sources=tuple(source.key for source in SOURCES),
+        licence=CATALOGUE.licence,
+    ),
+)

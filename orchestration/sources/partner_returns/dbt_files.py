@@ -4,11 +4,12 @@
     python -m orchestration.sources.partner_returns.dbt_files --check  # exit 1 if out of date
 
 Writes the seeds `partner_measures.csv` and `partner_targets.csv`, and for each provider a folder
-`dbt_project/models/partners/<provider>/`: its dbt source (the raw table, joined to the ingest
-asset's key), its group, and four models (staging, fact, KPI, pack table), each one line calling
-a macro of `dbt_project/macros/partner_models.sql`, with their contracts and tests (one test per
-catalogue rule). `models/partners/` also gets the two tables that bring every provider together
-(`fct_partner_measure_quarterly`, `kpi_partner_measures`), in the combined group `partnership`.
+`dbt_project/models/partners/partner_<provider>/` (the folder is the provider's publication
+unit): its dbt source (the raw table, joined to the ingest asset's key) and four models
+(staging, fact, KPI, pack table), each one line calling a macro of
+`dbt_project/macros/partner_models.sql`, with their contracts and tests (one test per catalogue
+rule). `models/partners/partnership/` gets the two tables that bring every provider together
+(`fct_partner_measure_quarterly`, `kpi_partner_measures`), the combined unit `partnership`.
 `make setup` runs it before `dbt parse`; a test holds the committed files to the catalogue.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 import yaml
 
 from orchestration.lib.config import DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.sources.partner_returns import PARTNERSHIP, PARTNERSHIP_TITLE
+from orchestration.sources.partner_returns import PARTNERSHIP
 from orchestration.sources.partner_returns.catalogue import Catalogue, Provider, load_catalogue
 
 MODELS_DIR = DBT_PROJECT_DIR / "models" / "partners"
@@ -35,7 +36,6 @@ GENERATED = (
     "by orchestration/sources/partner_returns/dbt_files.py (make setup):\n"
     "edit the catalogue, not this file."
 )
-OWNER = {"name": "Community safety data team"}
 
 Column = tuple[str, str, str]  # name, data type, description
 
@@ -242,14 +242,6 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
     values = ["value", "returned_ytd_value"]
     return {
         "version": 2,
-        "groups": [
-            {
-                "name": group,
-                "owner": OWNER,
-                "description": f"{provider.title}: its quarterly returns (raw.{group}) and "
-                "everything built from them.",
-            }
-        ],
         "sources": [
             {
                 "name": group,
@@ -270,14 +262,13 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "description": f"One row per figure of each accepted {provider.title} return "
                 "released by the as-of date (a quarter's figure, and the year to date where "
                 "given).",
-                "config": {"group": group, "schema": "staging", "materialized": "view"},
+                "config": {"schema": "staging", "materialized": "view"},
             },
             {
                 "name": fact,
                 "description": f"One row per {provider.title} measure, financial year and "
                 "quarter, from the return submitted last for the quarter.",
                 "config": {
-                    "group": group,
                     "schema": "marts",
                     "materialized": "table",
                     "contract": {"enforced": True},
@@ -308,7 +299,6 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "quarter: the quarter, the year to date, the same quarter a year earlier, the "
                 "target and the RAG.",
                 "config": {
-                    "group": group,
                     "schema": "marts",
                     "materialized": "table",
                     "contract": {"enforced": True},
@@ -342,7 +332,7 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "description": f"One row per {provider.title} measure of the financial year of "
                 "its latest quarter, shaped for the pack: the quarters side by side, the year "
                 "to date, the target and the RAG of the latest quarter.",
-                "config": {"group": group, "schema": "reporting", "materialized": "table"},
+                "config": {"schema": "reporting", "materialized": "table"},
                 "data_tests": [_unique(["measure"])],
                 "columns": _columns(REPORT_COLUMNS),
             },
@@ -379,14 +369,6 @@ def _union(catalogue: Catalogue, model: str, columns: list[Column]) -> str:
 def partnership_files(catalogue: Catalogue) -> dict[str, str]:
     spec = {
         "version": 2,
-        "groups": [
-            {
-                "name": PARTNERSHIP,
-                "owner": OWNER,
-                "description": f"{PARTNERSHIP_TITLE}: the providers' tables in one, published "
-                "when every provider's build passed.",
-            }
-        ],
         "models": [
             {
                 "name": "fct_partner_measure_quarterly",
@@ -394,7 +376,6 @@ def partnership_files(catalogue: Catalogue) -> dict[str, str]:
                 "the return submitted last for the quarter (every provider's "
                 "fct_partner_<provider>__quarterly).",
                 "config": {
-                    "group": PARTNERSHIP,
                     "schema": "marts",
                     "materialized": "table",
                     "contract": {"enforced": True},
@@ -410,7 +391,6 @@ def partnership_files(catalogue: Catalogue) -> dict[str, str]:
                 "quarter, the year to date, the same quarter a year earlier, the target and "
                 "the RAG (every provider's kpi_partner_<provider>).",
                 "config": {
-                    "group": PARTNERSHIP,
                     "schema": "marts",
                     "materialized": "table",
                     "contract": {"enforced": True},
@@ -442,9 +422,9 @@ def expected_files(catalogue: Catalogue) -> dict[Path, str]:
         SEEDS_DIR / "partner_targets.csv": targets_seed(catalogue),
     }
     for name, text in partnership_files(catalogue).items():
-        files[MODELS_DIR / name] = text
+        files[MODELS_DIR / PARTNERSHIP / name] = text
     for provider in catalogue:
-        folder = MODELS_DIR / provider.key
+        folder = MODELS_DIR / provider.source_key
         files[folder / f"_partner_{provider.key}.yml"] = _yaml(provider_yaml(provider))
         for name, text in provider_models(provider).items():
             files[folder / name] = text
@@ -452,10 +432,11 @@ def expected_files(catalogue: Catalogue) -> dict[Path, str]:
 
 
 def _stale_folders(catalogue: Catalogue) -> Iterator[Path]:
-    """Provider folders of providers no longer in the catalogue."""
+    """Folders of providers no longer in the catalogue."""
+    kept = {PARTNERSHIP, *(provider.source_key for provider in catalogue)}
     if MODELS_DIR.is_dir():
         for folder in sorted(MODELS_DIR.iterdir()):
-            if folder.is_dir() and folder.name not in catalogue.keys:
+            if folder.is_dir() and folder.name not in kept:
                 yield folder
 
 

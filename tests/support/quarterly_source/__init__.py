@@ -141,4 +141,4 @@ CROSS_CHECK = CrossSourceCheck(
 
 def install_dbt_models(project_dir: Path) -> None:
     """Adds the source's dbt files to a copy of the dbt project."""
-    shutil.copytree(HERE / "dbt", project_dir / "models" / "test_quarterly")
+    shutil.copytree(HERE / "dbt", project_dir / "models", dirs_exist_ok=True)
