@@ -31,8 +31,10 @@ from orchestration.lib.boroughs import Borough, UnknownBorough, resolve_borough
 from orchestration.lib.config import Settings
 from orchestration.publish.pack import PackOutput, build_pack
 from orchestration.publish.pack.build import PackUnavailable
-from orchestration.publish.pack.charts import month_ticks
-from orchestration.publish.pack.formatting import (
+from orchestration.publish.pack.sections import pack_sections
+from orchestration.sections import PackContext
+from orchestration.sections.charts import month_ticks
+from orchestration.sections.formatting import (
     EXCEPTION_SYMBOLS,
     add_months,
     borough_slug,
@@ -47,7 +49,8 @@ from orchestration.publish.pack.formatting import (
     round_half_away_from_zero,
     ytd_span,
 )
-from orchestration.publish.pack.sections import SECTIONS, PackContext
+
+SECTIONS = pack_sections()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

@@ -653,7 +653,7 @@ def test_the_generated_dbt_files_match_the_catalogue() -> None:
 def test_a_provider_added_to_the_catalogue_gets_a_source_dbt_models_and_a_pack_section(
     tmp_path: Path,
 ) -> None:
-    from orchestration.publish.pack.sections import partner_section
+    from orchestration.sources.partner_returns.pack import partner_section
 
     raw = {
         "delivery_day": 14,
@@ -682,7 +682,7 @@ def test_a_provider_added_to_the_catalogue_gets_a_source_dbt_models_and_a_pack_s
     files = {p.name for p in expected_files(catalogue)}
     assert {"_partner_refuge_trust.yml", "kpi_partner_refuge_trust.sql",
             "rpt_partner_refuge_trust.sql"} <= files  # fmt: skip
-    assert partner_section(provider).table == "rpt_partner_refuge_trust"
+    assert partner_section(provider, 590).table == "rpt_partner_refuge_trust"
     path = write_template(provider, Q4, tmp_path)
     shutil.copy(path, tmp_path / "copy.xlsx")
     assert [str(p) for p in validate_return(path, catalogue=catalogue).blocking][1:] == [

@@ -70,9 +70,7 @@ class Registry:
 
     def with_sources(self, extra: Sequence[Source]) -> Registry:
         """This registry and `extra` (a source the tests declare), checked as one."""
-        return _checked(
-            (*self.sources, *extra), self.combined_units, self.packages
-        )
+        return _checked((*self.sources, *extra), self.combined_units, self.packages)
 
     def section_modules(self) -> list[ModuleType]:
         """Each declaring package's `pack` module, where it has one."""

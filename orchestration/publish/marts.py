@@ -159,9 +159,7 @@ def source_states(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, Sou
         return {}
     return {
         key: SourceState(int(seen), int(accepted))
-        for key, seen, accepted in con.execute(
-            _sql("source_states", catalog=catalog)
-        ).fetchall()
+        for key, seen, accepted in con.execute(_sql("source_states", catalog=catalog)).fetchall()
     }
 
 

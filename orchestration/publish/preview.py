@@ -9,8 +9,11 @@ import pandas as pd
 
 from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
-from orchestration.publish.pack.formatting import round_half_away_from_zero
-from orchestration.publish.pack.sections import OVERVIEW
+from orchestration.publish.pack.sections import find_section
+from orchestration.sections.formatting import round_half_away_from_zero
+
+# The pack's first page, which `make run` prints and the pack's asset previews.
+PAGE_ONE = "overview"
 
 
 def whole_percent(value: float | None) -> str:
@@ -23,13 +26,14 @@ def whole_percent(value: float | None) -> str:
 def overview_frame(database: Path, borough: Borough, month: date) -> pd.DataFrame:
     """The rows of the pack's first page: the same query, on the same published table (no rows
     while its source has published nothing)."""
+    overview = find_section(PAGE_ONE)
     with published(database) as con:
         found = con.execute(
-            "select count(*) from duckdb_tables() where table_name = ?", [OVERVIEW.table]
+            "select count(*) from duckdb_tables() where table_name = ?", [overview.table]
         ).fetchone()
         if not found or not found[0]:
             return pd.DataFrame()
-        return con.execute(OVERVIEW.query, {"borough_code": borough.code, "month": month}).df()
+        return con.execute(overview.query, {"borough_code": borough.code, "month": month}).df()
 
 
 def overview_table(frame: pd.DataFrame, markdown: bool = False) -> str:

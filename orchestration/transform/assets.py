@@ -133,9 +133,7 @@ def published_tables(project: DbtProject) -> dict[str, list[tuple[str, str]]]:
     for unique_id, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] != "model" or node["schema"] not in PUBLISHED_SCHEMAS:
             continue
-        tables.setdefault(node_unit(manifest, unique_id), []).append(
-            (node["schema"], node["name"])
-        )
+        tables.setdefault(node_unit(manifest, unique_id), []).append((node["schema"], node["name"]))
     return tables
 
 
@@ -152,7 +150,11 @@ def _row_counts(warehouse: Path, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, i
                 "select schema_name, table_name, estimated_size from duckdb_tables()"
             ).fetchall()
         }
-    return {key: sizes[(key.path[0], key.path[-1])] for key in keys if (key.path[0], key.path[-1]) in sizes and len(key.path) == 2}
+    return {
+        key: sizes[(key.path[0], key.path[-1])]
+        for key in keys
+        if (key.path[0], key.path[-1]) in sizes and len(key.path) == 2
+    }
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -369,7 +371,11 @@ def build_dbt_assets(
         held_back = sorted(set(failed.unit) - {""})
         context.log.info(
             f"dbt: {results.unique_id.nunique()} node(s), {failed.unique_id.nunique()} failed"
-            + (f"; units kept at their last publication: {', '.join(held_back)}" if held_back else "")
+            + (
+                f"; units kept at their last publication: {', '.join(held_back)}"
+                if held_back
+                else ""
+            )
         )
         if DBT_RESULTS_KEY in context.selected_asset_keys:
             yield dg.MaterializeResult(

@@ -24,9 +24,7 @@ class UnitFolderError(ValueError):
 
 
 def _node(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, Any]:
-    return (
-        manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(unique_id) or {}
-    )
+    return manifest["nodes"].get(unique_id) or manifest.get("unit_tests", {}).get(unique_id) or {}
 
 
 def folder_unit(original_file_path: str) -> str | None:

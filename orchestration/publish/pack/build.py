@@ -21,9 +21,13 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from orchestration.landing.discovery import Registry
 from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
-from orchestration.publish.pack.formatting import (
+from orchestration.publish.pack.sections import pack_sections
+from orchestration.publish.pack.workbook import SheetData, workbook_bytes
+from orchestration.sections import OGL_ATTRIBUTION, PackContext, Row, Section
+from orchestration.sections.formatting import (
     NOT_AVAILABLE,
     borough_slug,
     exception_symbol,
@@ -37,18 +41,13 @@ from orchestration.publish.pack.formatting import (
     month_label,
     month_long,
 )
-from orchestration.publish.pack.sections import (
-    OGL_ATTRIBUTION,
-    SECTIONS,
-    PackContext,
-    Row,
-    Section,
-)
-from orchestration.publish.pack.workbook import SheetData, workbook_bytes
+from orchestration.sources import REGISTRY
 
 # Found from this file, not the working directory: the project is installed editable and
-# Dagster may run from anywhere.
+# Dagster may run from anywhere. A section's own template sits beside its source's pack.py and
+# is named from the sources' folder (`met_recorded_crime/overview.html.j2`).
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+SOURCES_DIR = Path(__file__).resolve().parents[2] / "sources"
 
 TITLE = "Safer Communities Partnership Board \u2014 Performance Dashboard"
 
@@ -96,7 +95,7 @@ class RenderedSection:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader([TEMPLATES_DIR, SOURCES_DIR]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -139,6 +138,9 @@ def _empty_note(
     con: duckdb.DuckDBPyConnection, section: Section, ctx: PackContext, tables: set[str]
 ) -> str:
     """Why a section has no rows for the pack's borough and month, in words."""
+    unit = ctx.publication.get(section.source or "")
+    if unit and unit.get("status") == "not set up":
+        return f"no data yet ({unit['reason']})"
     if section.table not in tables:
         return f"the published data has no {section.table} table yet (its source has not published)"
     columns = {
@@ -171,11 +173,11 @@ def _collect(
     rendered = []
     tables = _published_tables(con)
     for section in sections:
-        # A source that has never published (its first file refused) has no tables yet: its
-        # sections say so, with the reason, and the rest of the pack is built.
-        missing = section.table not in tables and not section.required
+        # A source that has never published (not set up, or its first file refused) has no
+        # tables yet: its sections say so, with the reason, and the rest of the pack is built.
+        missing = section.table not in tables
         rows = [] if missing else _query(con, section.query, ctx.params)
-        if section.required and not rows:
+        if section.required and not rows and not missing:
             months = con.execute(
                 f"select min(reporting_month), max(reporting_month) from {section.table}"
             ).fetchone()
@@ -259,6 +261,7 @@ def build_pack(
     borough: Borough,
     reporting_month: dt.date,
     generated_at: dt.datetime | None = None,
+    registry: Registry = REGISTRY,
 ) -> PackOutput:
     """Renders the board pack for one borough and month from the published marts.
 
@@ -269,6 +272,7 @@ def build_pack(
         reporting_month: the first day of the pack's last complete month.
         generated_at: shown in the footer and stamped on the workbook; defaults to now (UTC).
             Equal inputs and an equal `generated_at` give byte-identical files.
+        registry: the units whose sections the pack shows.
 
     Returns:
         The paths written and the number of rows on page one.
@@ -293,7 +297,7 @@ def build_pack(
             publication=sources,
             as_of=as_of.date() if isinstance(as_of, dt.datetime) else as_of,
         )
-        rendered = _collect(con, ctx, SECTIONS)
+        rendered = _collect(con, ctx, pack_sections(registry))
 
     html = render_html(ctx, rendered)
     xlsx = workbook_bytes(
@@ -312,11 +316,11 @@ def build_pack(
     xlsx_path = out_dir / f"{stem}.xlsx"
     _write_atomically(html_path, html.encode("utf-8"))
     _write_atomically(xlsx_path, xlsx)
-    overview = next(r for r in rendered if r.section.key == "overview")
+    first = rendered[0]
     return PackOutput(
         html_path=html_path,
         xlsx_path=xlsx_path,
-        overview_rows=len(overview.rows),
+        overview_rows=len(first.rows),
         stale_sections=[
             r.section.key for r in rendered if r.provenance and r.provenance.get("is_stale")
         ],

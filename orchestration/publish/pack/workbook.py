@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from orchestration.lib.xlsx import reproducible_bytes
-from orchestration.publish.pack.sections import PackContext, Row, Sheet
+from orchestration.sections import PackContext, Row, Sheet
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1D4F91")

@@ -19,7 +19,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from orchestration.publish.pack.formatting import month_label
+from orchestration.sections.formatting import month_label
 
 INK = "#1b1f24"
 MUTED = "#5f6b76"

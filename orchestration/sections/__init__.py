@@ -1,0 +1,216 @@
+"""What a pack section is: a published table, a template and, optionally, a workbook sheet.
+
+Each source declares the sections that show its tables in its own folder
+(`orchestration/sources/<key>/pack.py`, a `SECTIONS` tuple), and the pack finds them there
+(`orchestration/publish/pack/`). A section names the reporting table it reads (a dbt model in
+`dbt_project/models/reporting/<unit>/`, filtered to the pack's borough and month), a Jinja
+template beside it, and a `Sheet` saying which columns go to the workbook with which number
+formats. The SQL that shapes a section lives in its dbt model, where it is tested; `derive` and
+`extras` exist for the few things SQL should not do (plain-words factors, charts). Each section
+names the unit it shows, so the pack can say which release it is and mark it stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, Literal
+
+from orchestration.lib.boroughs import Borough
+from orchestration.sections.formatting import (
+    add_months,
+    month_compact,
+    month_label,
+    month_long,
+    quarter_months,
+    ytd_span,
+)
+
+Row = dict[str, Any]
+
+PERCENT = "0%"
+RATE = "0.00"
+VOLUME = "#,##0"
+DECIMAL = "#,##0.0"
+MONTH = "mmm-yy"
+TIMESTAMP = "yyyy-mm-dd hh:mm"
+INTEGER = "0"
+POINTS = "+0;-0;0"
+PERCENT_WHOLE = "0%"
+PERCENT_ONE_PLACE = "0.0%"
+
+# How many months the ward trends show.
+WARD_TREND_MONTHS = 36
+
+# RAG fills for the workbook; the HTML uses the same hues in its stylesheet. Every RAG cell
+# shows its letter as well as its colour, so it reads in black and white.
+RAG_FILLS = {"R": "B3261E", "A": "F2B705", "G": "1E7A34"}
+
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0."
+)
+
+
+@dataclass(frozen=True)
+class PackContext:
+    """What every section may use: the borough, the month, and labels derived from them.
+
+    Attributes:
+        publication: source key -> its row of `meta_publication` (release, stale, reason).
+        as_of: the date the pack's releases were published by, when it was built as of one.
+    """
+
+    borough: Borough
+    reporting_month: dt.date
+    generated_at: dt.datetime
+    publication: Mapping[str, Row] = field(default_factory=dict)
+    as_of: dt.date | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The named parameters a section's SQL may use (`$borough`, `$month`, ...)."""
+        month = self.reporting_month
+        return {
+            "borough_code": self.borough.code,
+            "month": month,
+            "trend_from": add_months(month, -23),
+            # Three years: far enough back to show the wards across the May 2022 change.
+            "ward_trend_from": add_months(month, -WARD_TREND_MONTHS + 1),
+        }
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Header words, also usable as `{placeholders}` in sheet column headers."""
+        month = self.reporting_month
+        return {
+            "borough": self.borough.name,
+            "month_long": month_long(month),
+            "month_label": month_label(month),
+            "ytd_span": ytd_span(month),
+            "ytd_months": str(month.month),
+            "r12_span": f"{month_compact(add_months(month, -11))} - {month_compact(month)}",
+            "trend_span": f"{month_label(add_months(month, -23))} to {month_label(month)}",
+            "ward_trend_span": (
+                f"{month_label(add_months(month, -WARD_TREND_MONTHS + 1))} to {month_label(month)}"
+            ),
+            "m2_label": month_label(add_months(month, -2)),
+            "m1_label": month_label(add_months(month, -1)),
+            "m0_label": month_label(month),
+        }
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """One workbook column: where its values come from and how Excel should show them.
+
+    Attributes:
+        header: may hold `{placeholders}` from `PackContext.labels`.
+        field: the row key.
+        number_format: an Excel number format, or None for text.
+        width: column width in characters.
+        divide_by: divides numbers; 100 turns the marts' percent points into the fractions
+            Excel's "0%" expects (dividing, not multiplying by 0.01, rounds only once).
+        fills: value -> RGB fill, e.g. the RAG colours.
+    """
+
+    header: str
+    field: str
+    number_format: str | None = None
+    width: float = 14.0
+    divide_by: float = 1.0
+    fills: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A section's workbook sheet: a header row (frozen) and one row per query row."""
+
+    name: str
+    columns: Sequence[SheetColumn]
+    notes: Sequence[str] = ()
+
+
+def by_measure(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    """Groups rows (already ordered by sort_order, measure) into one list per measure."""
+    return [(key, list(group)) for key, group in groupby(rows, key=lambda r: r["measure"])]
+
+
+def _unchanged(rows: list[Row], ctx: PackContext) -> list[Row]:
+    return rows
+
+
+def _no_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the pack: a published table, a template, and optionally a workbook sheet.
+
+    Attributes:
+        key: the HTML anchor and the chart id prefix.
+        title: the heading, also listed in the contents.
+        order: where the section stands in the pack and the workbook, lowest first (the
+            crime overview is 100, the glossary 900).
+        table: the published table the section reads.
+        where: conditions on it, each using `PackContext.params` names (`$borough_code`).
+        order_by: the rows' order.
+        source: the publication unit (a source key) whose release the section shows, or None
+            for sections about the pack itself.
+        template: the section's Jinja template: `<package>/<file>` beside the source's
+            `pack.py` (`met_recorded_crime/overview.html.j2`), or `sections/<file>` among the
+            pack's own templates.
+        sheet: the workbook sheet, or None for an HTML-only section.
+        derive: adds computed fields to each row (used by the template and the sheet).
+        extras: extra template variables built from the rows (charts, footnotes).
+        region: "body" sections follow the overview; "footer" ones close the pack.
+        required: an empty result is an error rather than an empty section.
+    """
+
+    key: str
+    title: str
+    order: int
+    table: str
+    template: str
+    where: tuple[str, ...] = ()
+    order_by: str = "1"
+    source: str | None = None
+    sheet: Sheet | None = None
+    derive: Callable[[list[Row], PackContext], list[Row]] = field(default=_unchanged)
+    extras: Callable[[list[Row], PackContext], dict[str, Any]] = field(default=_no_extras)
+    region: Literal["body", "footer"] = "body"
+    required: bool = False
+
+    @property
+    def query(self) -> str:
+        """The one-line query: the table, filtered to the pack's borough and month."""
+        where = f" where {' and '.join(self.where)}" if self.where else ""
+        return f"select * from {self.table}{where} order by {self.order_by}"
+
+
+BOROUGH_MONTH = ("borough_code = $borough_code", "reporting_month = $month")
+
+
+def latest_up_to_month(table: str) -> tuple[str, str]:
+    """The borough's latest reporting month in `table` up to the pack's month: for a feed that
+    may end before the pack's month, whose section shows the last 12 months it has."""
+    return (
+        "borough_code = $borough_code",
+        f"reporting_month = (select max(reporting_month) from {table} "
+        "where borough_code = $borough_code and reporting_month <= $month)",
+    )
+
+
+def quarter_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The quarter the rows show, in the source's label and in months."""
+    if not rows:
+        return {"quarter": None}
+    first = rows[0]
+    return {
+        "quarter": {
+            "label": first["period_label"],
+            "months": quarter_months(first["period_start"], first["period_end"]),
+        }
+    }
