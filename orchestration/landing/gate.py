@@ -1,9 +1,11 @@
 """The landing gate: a source's Great Expectations suites, run on its rows before they commit.
 
-Each suite judges a frame built by its own SQL file from the view `landed` (the source's table
-as it would be with the new files), the dbt seeds (each a view named after its seed) and the
-reference views in `expectations/shared/views/` (each named after its file). The
-suites run inside the loader's transaction, so a refused file never becomes visible to dbt.
+Each suite judges a frame built by its own SQL file (a Jinja template, given the suite's
+`params`) from the view `landed` (the source's table as it would be with the new files), the
+dbt seeds (each a view named after its seed) and the reference views: dbt's own reference
+models, read from their SQL (`area_names` is `stg_reference__area_names`), so the gate and the
+marts know one list of areas. The suites run inside the loader's transaction, so a refused
+file never becomes visible to dbt.
 """
 
 from __future__ import annotations
@@ -11,18 +13,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from jinja2 import Environment, StrictUndefined
 
-from orchestration.landing.source import SHARED_SUITES_DIR, Source, Suite
-from orchestration.lib.config import SEEDS_DIR
+from orchestration.landing.source import Source, Suite
+from orchestration.lib.config import DBT_PROJECT_DIR, SEEDS_DIR
 from orchestration.lib.duck import quote_literal
 from orchestration.quality.gx import SuiteResult, validate
 
 LANDED_VIEW = "landed"
-# Views over the seeds that several sources' suites read (every spelling of an area, say).
-REFERENCE_VIEWS_DIR = SHARED_SUITES_DIR / "views"
+# The dbt reference models the suites read, each as a view of the name here. They are built
+# only from seeds, so the gate can build them before dbt has run on a fresh warehouse.
+REFERENCE_MODELS = {
+    "area_names": DBT_PROJECT_DIR
+    / "models"
+    / "staging"
+    / "reference"
+    / "stg_reference__area_names.sql"
+}
 _EXAMPLE_ROWS = 5
+_TEMPLATES = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render(sql: str, **params: Any) -> str:
+    """A suite's SQL (or a reference model's) with its parameters; `ref('seed')` is the
+    seed's view."""
+    return _TEMPLATES.from_string(sql).render(
+        ref=lambda name: f'"{name}"', config=lambda **_: "", **params
+    )
 
 
 @dataclass(frozen=True)
@@ -88,9 +108,9 @@ def register_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) 
             f'create or replace temp view "{path.stem}" as '
             f"select * from read_csv({quote_literal(str(path))}, header = true)"
         )
-    for path in sorted(REFERENCE_VIEWS_DIR.glob("*.sql")):
-        query = path.read_text(encoding="utf-8")
-        con.execute(f'create or replace temp view "{path.stem}" as {query}')
+    for name, path in REFERENCE_MODELS.items():
+        query = render(path.read_text(encoding="utf-8"))
+        con.execute(f'create or replace temp view "{name}" as {query}')
 
 
 def run_suites(
@@ -104,7 +124,9 @@ def run_suites(
     outcomes = []
     for suite in source.suites:
         directory = source.suite_dir(suite)
-        query = (directory / f"{suite.name}.sql").read_text(encoding="utf-8")
+        query = render(
+            (directory / f"{suite.name}.sql").read_text(encoding="utf-8"), **suite.params
+        )
         frame = con.execute(query).df()
         result = validate(
             suite.name, frame, index_columns=list(suite.index_columns), directory=directory

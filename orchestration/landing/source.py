@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import duckdb
 import pandas as pd
@@ -176,6 +176,8 @@ class Suite:
             (`expectations/shared/`), not the source's own.
         index_columns: columns that locate a failing row in its file, reported with it.
         rule: the rule in words, for messages.
+        params: values for the suite's SQL, a Jinja template (`{{ area }}`): what a shared
+            suite needs to know of the source's columns (which column names the area).
     """
 
     name: str
@@ -183,6 +185,7 @@ class Suite:
     blocking: bool = True
     index_columns: tuple[str, ...] = ("source_file", "source_row")
     shared: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.landing.contract import ContractError, csv_header, decode_text, read_bytes
+from orchestration.landing.shared_suites import known_boroughs
 from orchestration.landing.source import Grain, ParsedFile, Release, Suite
 from orchestration.lib.duck import quote_literal, registered
 
@@ -35,12 +36,7 @@ _LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 # The gate's suites every MPS recorded crime file meets, borough or ward level
 # (expectations/shared/).
-KNOWN_BOROUGHS = Suite(
-    "known_boroughs",
-    "every borough is one the reference knows",
-    index_columns=("source_file", "source_row", "borough_name"),
-    shared=True,
-)
+KNOWN_BOROUGHS = known_boroughs()
 EVERY_BOROUGH_EVERY_MONTH = Suite(
     "every_borough_every_month", "each of the 32 boroughs is in every month", shared=True
 )

@@ -1,5 +1,6 @@
 """ASB calls and repeat calls: the Met's monthly extract for the partnership (no open file)."""
 
+from orchestration.landing.shared_suites import known_boroughs
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.monthly_counts import MonthlyBoroughCountsParser
 
@@ -22,11 +23,7 @@ SOURCE = Source(
         "(fct_asb_calls_monthly)."
     ),
     suites=(
-        Suite(
-            "known_boroughs",
-            "every borough is one the reference knows",
-            index_columns=("source_file", "source_row", "borough_name"),
-        ),
+        known_boroughs(),
         Suite(
             "repeats_within_calls",
             "repeat calls never exceed calls",

@@ -1,6 +1,7 @@
 """Domestic abuse incidents: the Met's monthly extract for the partnership (no open file)."""
 
-from orchestration.landing.source import Grain, Source, Suite
+from orchestration.landing.shared_suites import known_boroughs
+from orchestration.landing.source import Grain, Source
 from orchestration.sources.monthly_counts import MonthlyBoroughCountsParser
 
 SOURCE = Source(
@@ -20,13 +21,7 @@ SOURCE = Source(
         "that month: each borough and month comes from the latest release that contains it "
         "(fct_da_incidents_monthly)."
     ),
-    suites=(
-        Suite(
-            "known_boroughs",
-            "every borough is one the reference knows",
-            index_columns=("source_file", "source_row", "borough_name"),
-        ),
-    ),
+    suites=(known_boroughs(),),
     dbt_staging=("stg_met__da_incidents",),
     delivery_day=10,
     licence="Partnership data: the Met's monthly extract for the partnership",

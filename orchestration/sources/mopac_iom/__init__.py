@@ -1,5 +1,6 @@
 """MOPAC IOM data store: the Integrated Offender Management cohort, per borough and London."""
 
+from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_iom.parser import COUNTS, IomParser
 
@@ -27,11 +28,7 @@ SOURCE = Source(
         "last, so a re-sent return corrects the earlier one (int_mopac_iom__latest_release)."
     ),
     suites=(
-        Suite(
-            "known_areas",
-            "every area is a London borough (by name or ONS code) or London",
-            index_columns=("source_file", "source_row", "area_name", "area_type"),
-        ),
+        known_areas(),
         Suite(
             "charged_within_cohort",
             "offenders_charged_during_cohort <= offenders_charged <= offenders_in_cohort for "

@@ -1,5 +1,6 @@
 """MOPAC Public Attitude Survey: public confidence in the police, by borough and for London."""
 
+from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_pas.parser import PasParser
 
@@ -27,11 +28,7 @@ SOURCE = Source(
         "one release, from the file landed last (int_mopac_pas__latest_release)."
     ),
     suites=(
-        Suite(
-            "known_areas",
-            "every area is a London borough (by name or ONS code) or London (MPS)",
-            index_columns=("source_file", "source_row", "area_name"),
-        ),
+        known_areas(rule="every area is a London borough (by name or ONS code) or London (MPS)"),
         Suite(
             "known_measures",
             "every measure is a PAS measure the reference knows (seed pas_measures)",

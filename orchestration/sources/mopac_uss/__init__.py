@@ -1,5 +1,6 @@
 """MOPAC User Satisfaction Survey: victims' satisfaction, by BCU and for London."""
 
+from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_uss.parser import UssParser
 
@@ -25,10 +26,9 @@ SOURCE = Source(
         "(int_mopac_uss__latest_release)."
     ),
     suites=(
-        Suite(
-            "known_areas",
-            "every area is a BCU or London (the survey is reported by BCU, not by borough)",
-            index_columns=("source_file", "source_row", "area_name", "area_type"),
+        known_areas(
+            area_types=("bcu", "london"),
+            rule="every area is a BCU or London (the survey is reported by BCU, not by borough)",
         ),
         Suite(
             "known_measures",

@@ -24,7 +24,8 @@ from orchestration.landing.contract import (
     decode_text,
     read_bytes,
 )
-from orchestration.landing.source import Grain, ParsedFile, Release, Source, Suite
+from orchestration.landing.shared_suites import known_boroughs
+from orchestration.landing.source import Grain, ParsedFile, Release, Source
 from orchestration.quality.cross_source import CrossSourceCheck
 
 HERE = Path(__file__).resolve().parent
@@ -117,13 +118,7 @@ SOURCE = Source(
     },
     grain=Grain.QUARTER,
     release_rule="The latest release that contains a quarter gives its counts.",
-    suites=(
-        Suite(
-            "known_boroughs",
-            "every borough is one the reference knows",
-            index_columns=("source_file", "source_row", "borough_name"),
-        ),
-    ),
+    suites=(known_boroughs(),),
     dbt_staging=("stg_test__quarterly_counts",),
     delivery_day=20,
     licence="invented test figures",
