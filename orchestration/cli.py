@@ -249,8 +249,8 @@ def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: 
 
 def template(settings: Settings, provider_key: str, quarter_key: str, out: str | None) -> int:
     """`make template`: a blank return for a provider and quarter."""
+    from orchestration.lib.periods import FinancialQuarter, NotAQuarter
     from orchestration.sources.partner_returns.catalogue import CatalogueError, load_catalogue
-    from orchestration.sources.partner_returns.quarters import FinancialQuarter, NotAQuarter
     from orchestration.sources.partner_returns.template import write_template
 
     catalogue = load_catalogue()

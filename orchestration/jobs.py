@@ -11,7 +11,7 @@ from orchestration.landing.contract import ContractError
 from orchestration.landing.load import landed_files
 from orchestration.landing.source import Source
 from orchestration.lib.config import Settings
-from orchestration.lib.partitions import month_key
+from orchestration.lib.periods import month_key
 from orchestration.sources import SOURCES
 
 REFRESH_JOB = "refresh"

@@ -3,8 +3,7 @@
     .venv/bin/python scripts/make_samples.py
 
 Partner returns: the templates (`make template`), filled with exactly the figures the board
-published (../shared/design/kpi_catalogue.md §6, from the July 2021 pack and the April 2023
-report); a figure the papers do not give is "n/a" (a quarter's figure) or left blank (a year
+published (the July 2021 pack and the April 2023 report; docs/kpi_definitions.md §6); a figure the papers do not give is "n/a" (a quarter's figure) or left blank (a year
 to date), and where a paper gives only a year, only the year is filled in. The "submitted on"
 dates are illustrative (the papers do not give them): the 14th of the month after the quarter.
 The One Stop Shop's return is shipped as the CSV that Excel's Save As "CSV UTF-8" writes from
@@ -26,8 +25,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from orchestration.lib.periods import FinancialQuarter  # noqa: E402
 from orchestration.sources.partner_returns.catalogue import load_catalogue  # noqa: E402
-from orchestration.sources.partner_returns.quarters import FinancialQuarter  # noqa: E402
 from orchestration.sources.partner_returns.template import (  # noqa: E402
     file_name,
     filled_bytes,

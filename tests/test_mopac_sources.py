@@ -22,8 +22,8 @@ import pytest
 from orchestration.landing.contract import ContractError
 from orchestration.landing.gate import SuiteOutcome
 from orchestration.landing.load import SyncReport, sync_source
-from orchestration.landing.quarters import financial_label, parse_period
 from orchestration.landing.source import Source
+from orchestration.lib.periods import financial_label, parse_period
 from orchestration.sources.mopac_iom import SOURCE as IOM
 from orchestration.sources.mopac_pas import SOURCE as PAS
 from orchestration.sources.mopac_pas.parser import PasParser

@@ -2,7 +2,7 @@
 sample files in raw/ through their gates, dbt and publishing to the pack.
 
 Expected figures are the board's published ones (the April 2023 report's MARAC table, the July
-2021 pack's Supporting Families line; ../shared/design/kpi_catalogue.md §6) or worked out here
+2021 pack's Supporting Families line; docs/kpi_definitions.md §6) or worked out here
 from the sample files and the seeds with the csv module, never from the models.
 """
 

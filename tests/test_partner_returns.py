@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 
 from orchestration.landing.contract import ContractError
+from orchestration.lib.periods import FinancialQuarter, NotAQuarter
 from orchestration.sources.partner_returns import SOURCES, provider_source
 from orchestration.sources.partner_returns.catalogue import (
     CatalogueError,
@@ -29,7 +30,6 @@ from orchestration.sources.partner_returns.catalogue import (
     parse_catalogue,
 )
 from orchestration.sources.partner_returns.dbt_files import differences, expected_files
-from orchestration.sources.partner_returns.quarters import FinancialQuarter, NotAQuarter
 from orchestration.sources.partner_returns.template import (
     return_sheet_as_csv,
     template_bytes,

@@ -405,8 +405,8 @@ def landed_bytes(run: PipelineRun, folder: str, name: str, data: bytes) -> Itera
 
 def _return(provider: str, quarter: str, sent: date, figures: dict, ytd: dict) -> bytes:
     """A provider's return made with its template, as the provider would fill it in."""
+    from orchestration.lib.periods import FinancialQuarter
     from orchestration.sources.partner_returns.catalogue import load_catalogue
-    from orchestration.sources.partner_returns.quarters import FinancialQuarter
     from orchestration.sources.partner_returns.template import filled_bytes, filled_workbook
 
     chosen = load_catalogue().provider(provider)

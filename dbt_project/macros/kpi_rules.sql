@@ -59,23 +59,32 @@
     `month` column, first of month). They use RANGE over month_index, so a missing month is
     missing from the window rather than shifting it. -#}
 
-{#- The sum over `months` months ending `months_back` months before the row's month: the
-    rolling 12 months (R12) by default, the previous R12 with months_back=12. -#}
-{% macro rolling_sum(column, partition_by, months=12, months_back=0, month='month') -%}
-    sum({{ column }}) over (
+{#- The window of `months` months ending `months_back` months before the row's month, over one
+    row per partition and month: the rolling 12 months (R12) by default, the previous R12 with
+    months_back=12, the months before the row with months_back=1. Every window of the KPI SQL is
+    this one, named or inline. -#}
+{% macro month_window(partition_by, months=12, months_back=0, month='month') -%}
+    (
         partition by {{ partition_by }} order by {{ month_index(month) }}
         range between {{ months + months_back - 1 }} preceding and
         {% if months_back == 0 %}current row{% else %}{{ months_back }} preceding{% endif %}
     )
 {%- endmacro %}
 
+{#- The first month of that window ending with `month` (R12: 11 months before it). -#}
+{% macro rolling_window_start(month, months=12) -%}
+    cast({{ month }} - interval {{ months - 1 }} month as date)
+{%- endmacro %}
+
+{#- The sum over that window: R12 by default, the previous R12 with months_back=12. -#}
+{% macro rolling_sum(column, partition_by, months=12, months_back=0, month='month') -%}
+    sum({{ column }}) over {{ month_window(partition_by, months, months_back, month) }}
+{%- endmacro %}
+
 {#- How many of the `months` months ending with the row's month have a row: a KPI row needs
     all 24 (R12 and the previous R12). -#}
 {% macro months_with_data(partition_by, months=24, month='month') -%}
-    count(*) over (
-        partition by {{ partition_by }} order by {{ month_index(month) }}
-        range between {{ months - 1 }} preceding and current row
-    )
+    count(*) over {{ month_window(partition_by, months, 0, month) }}
 {%- endmacro %}
 
 {#- Year to date: January of the row's year through its month. -#}

@@ -463,7 +463,8 @@ final as (
         year_rows.sort_order,
         year_rows.financial_year,
         year_rows.quarter as latest_quarter,
-        year_rows.financial_year || ' Q' || year_rows.quarter as latest_quarter_label,
+        {{ financial_period_label('year_rows.period_start', 'year_rows.period_end') }}
+            as latest_quarter_label,
         year_rows.period_start,
         year_rows.period_end,
         pivoted.q1_value,

@@ -1,5 +1,5 @@
 {#- The board's label for a quarter or a financial year: '2022/23 Q4' for January to March
-    2023, '2020/21' for April 2020 to March 2021 (orchestration/landing/quarters.py prints the
+    2023, '2020/21' for April 2020 to March 2021 (orchestration/lib/periods.py prints the
     same for a release). -#}
 {% macro financial_period_label(start_column, end_column) -%}
     (

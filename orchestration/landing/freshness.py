@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from orchestration.landing.source import Grain, day_in_month
+from orchestration.lib.periods import Grain, day_in_month
 
 
 def deadline(grain: Grain, period: date, delivery_day: int) -> date:
@@ -28,11 +28,7 @@ def expected_period(grain: Grain, today: date, delivery_day: int) -> date:
 
 
 def period_label(grain: Grain, period: date) -> str:
-    if grain is Grain.MONTH:
-        return f"{period:%Y-%m}"
-    return (
-        f"{period.year} Q{(period.month - 1) // 3 + 1} ({period:%b}-{grain.period_end(period):%b})"
-    )
+    return grain.label(period)
 
 
 def freshness_problem(

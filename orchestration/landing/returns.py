@@ -2,7 +2,7 @@
 
 A return is a UTF-8 CSV with one row per quarter and area (and measure, where it has
 several), its columns named in the header in any order, the quarter named in a `quarter`
-column (`orchestration.landing.quarters`). The contract of each return (its columns, which may
+column (`orchestration.lib.periods`). The contract of each return (its columns, which may
 be empty) is the source's; this module reads the header and states the release.
 """
 
@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.landing.contract import ContractError
-from orchestration.landing.quarters import FORMS, Period, financial_label, parse_period
 from orchestration.landing.source import Grain, Release
+from orchestration.lib.periods import FORMS, Period, financial_label, parse_period
 
 
 def columns_by_name(path: Path, header: list[str], expected: Sequence[str]) -> dict[str, int]:

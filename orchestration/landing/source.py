@@ -8,11 +8,9 @@ at the gate, the dbt models that read the table, and when a delivery is due.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,45 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.lib.config import EXPECTATIONS_DIR
+from orchestration.lib.periods import Grain
 
 # Suites any source with the same columns can use (known boroughs, every borough every month).
 SHARED_SUITES_DIR = EXPECTATIONS_DIR / "shared"
-
-
-class Grain(StrEnum):
-    """How long one period of a source is: a month, or a calendar quarter (Jan, Apr, Jul, Oct).
-
-    Financial-year quarters (April to March) are calendar quarters with another label.
-    """
-
-    MONTH = "month"
-    QUARTER = "quarter"
-
-    @property
-    def months(self) -> int:
-        return 1 if self is Grain.MONTH else 3
-
-    def period_start(self, day: date) -> date:
-        """The first day of the period holding `day`."""
-        month = day.month - (day.month - 1) % self.months
-        return date(day.year, month, 1)
-
-    def next_period(self, start: date) -> date:
-        index = start.year * 12 + start.month - 1 + self.months
-        return date(index // 12, index % 12 + 1, 1)
-
-    def previous_period(self, start: date) -> date:
-        index = start.year * 12 + start.month - 1 - self.months
-        return date(index // 12, index % 12 + 1, 1)
-
-    def period_end(self, start: date) -> date:
-        """The last day of the period starting `start`."""
-        return self.next_period(start) - timedelta(days=1)
-
-
-def day_in_month(month: date, day: int) -> date:
-    """Day `day` of `month`, capped at the month's last day (31 means 'the month's end')."""
-    return date(month.year, month.month, min(day, calendar.monthrange(month.year, month.month)[1]))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration.lib.periods import add_months, month_key
+
 # A partition is a reporting month ('YYYY-MM'): the month a board pack reports on. The data
 # assets are not partitioned: each refresh loads whatever has landed. The earliest MPS
 # borough-level file (the pre-2019 Historic layout) starts in January 2008.
@@ -32,15 +34,11 @@ def partition_month(key: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def month_key(month: date) -> str:
-    return f"{month:%Y-%m}"
-
-
 def months_between(first: str, last: str) -> list[str]:
     """Every month key from `first` to `last`, inclusive."""
     start, end = partition_month(first), partition_month(last)
     keys = []
     while start <= end:
         keys.append(month_key(start))
-        start = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        start = add_months(start, 1)
     return keys

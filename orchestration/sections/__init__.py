@@ -19,8 +19,8 @@ from itertools import groupby
 from typing import Any, Literal
 
 from orchestration.lib.boroughs import Borough
+from orchestration.lib.periods import add_months, rolling_window
 from orchestration.sections.formatting import (
-    add_months,
     month_compact,
     month_label,
     month_long,
@@ -90,7 +90,7 @@ class PackContext:
             "month_label": month_label(month),
             "ytd_span": ytd_span(month),
             "ytd_months": str(month.month),
-            "r12_span": f"{month_compact(add_months(month, -11))} - {month_compact(month)}",
+            "r12_span": f"{month_compact(rolling_window(month)[0])} - {month_compact(month)}",
             "trend_span": f"{month_label(add_months(month, -23))} to {month_label(month)}",
             "ward_trend_span": (
                 f"{month_label(add_months(month, -WARD_TREND_MONTHS + 1))} to {month_label(month)}"

@@ -177,12 +177,6 @@ def crime_factors(
     ]
 
 
-def add_months(month: dt.date, months: int) -> dt.date:
-    """Shifts a first-of-month date by whole months (negative goes back)."""
-    index = month.year * 12 + (month.month - 1) + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def month_label(month: dt.date) -> str:
     """The pack's month column header: "Mar-21"."""
     return month.strftime("%b-%y")

@@ -28,8 +28,12 @@ def derive_asb(rows: list[Row], ctx: PackContext) -> list[Row]:
     derived = []
     for row in rows:
         factors = [
-            factor(row["repeat_asb_calls_change_pct"], "repeat ASB calls", "decrease_is_positive"),
-            factor(row["asb_calls_change_pct"], "total ASB calls", "decrease_is_positive"),
+            factor(
+                row["repeat_asb_calls_change_pct"],
+                "repeat ASB calls",
+                row["repeat_asb_calls_direction"],
+            ),
+            factor(row["asb_calls_change_pct"], "total ASB calls", row["asb_calls_direction"]),
         ]
         derived.append(
             {

@@ -26,9 +26,9 @@ from orchestration.landing.contract import (
     read_bytes,
     whole_number,
 )
-from orchestration.landing.quarters import Period
 from orchestration.landing.returns import columns_by_name, quarter_of, quarterly_release
 from orchestration.landing.source import ParsedFile, Release
+from orchestration.lib.periods import Period
 
 HEADLINE = (
     "offenders_in_cohort",

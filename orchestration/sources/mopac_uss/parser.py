@@ -22,9 +22,9 @@ from orchestration.landing.contract import (
     percentage,
     read_bytes,
 )
-from orchestration.landing.quarters import Period
 from orchestration.landing.returns import columns_by_name, quarter_of, quarterly_release
 from orchestration.landing.source import ParsedFile, Release
+from orchestration.lib.periods import Period
 
 COLUMNS = ("quarter", "area", "measure", "percent")
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from orchestration.sources.partner_returns.quarters import (
+from orchestration.lib.periods import (
     FinancialQuarter,
     NotAQuarter,
     parse_financial_year,

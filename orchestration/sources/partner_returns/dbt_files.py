@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from orchestration.lib.config import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.lib.periods import financial_year_label
 from orchestration.sources.partner_returns import PARTNERSHIP
 from orchestration.sources.partner_returns.catalogue import Catalogue, Provider, load_catalogue
 
@@ -192,7 +193,7 @@ def targets_seed(catalogue: Catalogue) -> str:
                         provider.key,
                         measure.key,
                         target.per,
-                        f"{year}/{(year + 1) % 100:02d}" if year is not None else "",
+                        financial_year_label(year) if year is not None else "",
                         target.quarter if target.quarter is not None else "",
                         f"{target.value:g}",
                     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestration.lib.periods import FinancialQuarter, parse_financial_year
 from orchestration.sections import (
     DECIMAL,
     RAG_FILLS,
@@ -24,7 +25,6 @@ from orchestration.sections.formatting import (
 )
 from orchestration.sources.partner_returns import CATALOGUE
 from orchestration.sources.partner_returns.catalogue import Provider
-from orchestration.sources.partner_returns.quarters import FinancialQuarter
 
 # --- Partnership: the providers' returns ------------------------------------------------------
 
@@ -35,8 +35,9 @@ def _quarter_columns(rows: list[Row]) -> list[dict[str, Any]]:
     if not rows:
         return []
     latest = int(rows[0]["latest_quarter"])
-    year = str(rows[0]["financial_year"])
-    short = f"{year[2:4]}/{year[5:7]}"
+    short = FinancialQuarter(
+        parse_financial_year(str(rows[0]["financial_year"])), latest
+    ).short_year
     return [
         {"quarter": q, "field": f"q{q}_value", "label": f"Q{q} {short}"}
         for q in range(1, latest + 1)
@@ -93,7 +94,9 @@ def partner_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     if not rows:
         return {"quarters": [], "shown_quarter": None, "earlier": [], "notes": []}
     first = rows[0]
-    quarter = FinancialQuarter(int(str(first["financial_year"])[:4]), int(first["latest_quarter"]))
+    quarter = FinancialQuarter(
+        parse_financial_year(str(first["financial_year"])), int(first["latest_quarter"])
+    )
     quarters = _quarter_columns(rows)
     earlier = sorted(
         {

@@ -21,9 +21,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestration.lib.periods import FinancialQuarter
 from orchestration.lib.xlsx import reproducible_bytes
 from orchestration.sources.partner_returns.catalogue import Measure, Provider
-from orchestration.sources.partner_returns.quarters import FinancialQuarter
 
 RETURN_SHEET = "Return"
 INSTRUCTIONS_SHEET = "Instructions"

@@ -40,6 +40,11 @@ from typing import Any, Literal
 from openpyxl.utils import get_column_letter
 
 from orchestration.landing.contract import ContractError
+from orchestration.lib.periods import (
+    QUARTER_IN_NAME,
+    FinancialQuarter,
+    NotAQuarter,
+)
 from orchestration.sources.partner_returns.catalogue import (
     Catalogue,
     CatalogueError,
@@ -52,11 +57,6 @@ from orchestration.sources.partner_returns.personal_data import (
     Finding,
     Looked,
     find_personal_data,
-)
-from orchestration.sources.partner_returns.quarters import (
-    QUARTER_IN_NAME,
-    FinancialQuarter,
-    NotAQuarter,
 )
 from orchestration.sources.partner_returns.reading import Grid, cell_name, read_grid
 from orchestration.sources.partner_returns.template import (

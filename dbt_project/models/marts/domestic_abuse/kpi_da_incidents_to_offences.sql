@@ -34,14 +34,8 @@ windowed as (
         count(offences) over year_before as months_in_year_before
     from offences
     window
-        last_12 as (
-            partition by borough_code order by month_index
-            range between 11 preceding and current row
-        ),
-        year_before as (
-            partition by borough_code order by month_index
-            range between 23 preceding and 12 preceding
-        )
+        last_12 as {{ month_window('borough_code', month='month') }},
+        year_before as {{ month_window('borough_code', months_back=12, month='month') }}
 
 ),
 

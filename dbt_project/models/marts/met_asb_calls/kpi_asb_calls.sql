@@ -1,12 +1,29 @@
 -- ASB calls and repeat calls as the July 2021 pack reads them (p.16): the rolling 12 months to
--- each reporting month against the 12 months before, with a RAG from the two changes (a
--- decrease is positive). One row per borough and reporting month that ends 12 months of data;
--- the previous year's figures are NULL unless its 12 months are all there.
+-- each reporting month against the 12 months before, with a RAG from the two changes, each
+-- judged by its good direction (seed feed_measures: a decrease is positive). One row per
+-- borough and reporting month that ends 12 months of data; the previous year's figures are
+-- NULL unless its 12 months are all there.
 with
 
 monthly as (
 
     select * from {{ ref('fct_asb_calls_monthly') }}
+
+),
+
+measures as (
+
+    select * from {{ ref('feed_measures') }}
+
+),
+
+directions as (
+
+    select
+        max(case when measure = 'asb_calls' then direction end) as asb_calls_direction,
+        max(case when measure = 'repeat_asb_calls' then direction end)
+            as repeat_asb_calls_direction
+    from measures
 
 ),
 
@@ -31,14 +48,8 @@ windowed as (
         count(*) over year_before as months_in_year_before
     from indexed
     window
-        last_12 as (
-            partition by indexed.borough_code order by indexed.month_index
-            range between 11 preceding and current row
-        ),
-        year_before as (
-            partition by indexed.borough_code order by indexed.month_index
-            range between 23 preceding and 12 preceding
-        )
+        last_12 as {{ month_window('indexed.borough_code', month='indexed.month') }},
+        year_before as {{ month_window('indexed.borough_code', months_back=12, month='indexed.month') }}
 
 ),
 
@@ -82,17 +93,20 @@ final as (
         cast(r12_repeat_asb_calls as bigint) as r12_repeat_asb_calls,
         cast(r12_repeat_asb_calls_prev as bigint) as r12_repeat_asb_calls_prev,
         cast(repeat_asb_calls_change_pct as double) as repeat_asb_calls_change_pct,
+        cast(directions.asb_calls_direction as varchar) as asb_calls_direction,
+        cast(directions.repeat_asb_calls_direction as varchar) as repeat_asb_calls_direction,
         cast(
             case
                 when asb_calls_change_pct is null and repeat_asb_calls_change_pct is null
                     then null
                 else {{ rag([
-                    indicator('repeat_asb_calls_change_pct', "'decrease_is_positive'"),
-                    indicator('asb_calls_change_pct', "'decrease_is_positive'"),
+                    indicator('repeat_asb_calls_change_pct', 'directions.repeat_asb_calls_direction'),
+                    indicator('asb_calls_change_pct', 'directions.asb_calls_direction'),
                 ]) }}
             end as varchar
         ) as rag
     from changes
+    cross join directions
 
 )
 

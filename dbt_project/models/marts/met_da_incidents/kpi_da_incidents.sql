@@ -45,14 +45,8 @@ windowed as (
         count(*) over year_before as months_in_year_before
     from indexed
     window
-        last_12 as (
-            partition by indexed.borough_code order by indexed.month_index
-            range between 11 preceding and current row
-        ),
-        year_before as (
-            partition by indexed.borough_code order by indexed.month_index
-            range between 23 preceding and 12 preceding
-        )
+        last_12 as {{ month_window('indexed.borough_code', month='indexed.month') }},
+        year_before as {{ month_window('indexed.borough_code', months_back=12, month='indexed.month') }}
 
 ),
 

@@ -33,10 +33,11 @@ with_history as (
         stddev_samp(indexed.volume) over prior_months as expected_sd,
         count(indexed.volume) over prior_months as prior_month_count
     from indexed
-    window prior_months as (
-        partition by borough_code, measure order by month_index
-        range between {{ var('exception_lookback_months') }} preceding and 1 preceding
-    )
+    window prior_months as {{
+        month_window(
+            'borough_code, measure', months=var('exception_lookback_months'), months_back=1
+        )
+    }}
 
 ),
 

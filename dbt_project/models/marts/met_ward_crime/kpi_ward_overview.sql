@@ -1,3 +1,4 @@
+{%- set ward = 'borough_code, ward_code, measure' %}
 -- The board's crime measures by 2022 ward (the ward panels' and councillors' view): for each
 -- London 2022 ward, measure and reporting month with 24 months of history, the rolling 12 months
 -- against the 12 before, the rank within the borough, the reporting month's exception flag, and
@@ -50,22 +51,12 @@ windowed as (
         count(indexed.volume) over prior_months as prior_month_count
     from indexed
     window
-        last_12 as (
-            partition by borough_code, ward_code, measure order by month_index
-            range between 11 preceding and current row
-        ),
-        previous_12 as (
-            partition by borough_code, ward_code, measure order by month_index
-            range between 23 preceding and 12 preceding
-        ),
-        last_24 as (
-            partition by borough_code, ward_code, measure order by month_index
-            range between 23 preceding and current row
-        ),
-        prior_months as (
-            partition by borough_code, ward_code, measure order by month_index
-            range between {{ var('exception_lookback_months') }} preceding and 1 preceding
-        )
+        last_12 as {{ month_window(ward, month='month') }},
+        previous_12 as {{ month_window(ward, months_back=12, month='month') }},
+        last_24 as {{ month_window(ward, months=24, month='month') }},
+        prior_months as {{
+            month_window(ward, months=var('exception_lookback_months'), months_back=1, month='month')
+        }}
 
 ),
 

@@ -20,8 +20,10 @@ final as (
         r12_repeat_asb_calls,
         r12_repeat_asb_calls_prev,
         repeat_asb_calls_change_pct,
+        asb_calls_direction,
+        repeat_asb_calls_direction,
         rag,
-        cast(reporting_month - interval 11 month as date) as window_start
+        {{ rolling_window_start('reporting_month') }} as window_start
     from kpi
 
 )

@@ -34,6 +34,7 @@ final as (
         measures.measure_label,
         measures.description as measure_note,
         measures.sort_order,
+        measures.direction,
         overview.rag,
         overview.r12_volume,
         overview.r12_volume_prev,
