@@ -3,9 +3,10 @@
     .venv/bin/python scripts/make_samples.py
 
 Partner returns: the templates (`make template`), filled with exactly the figures the board
-published (the July 2021 pack and the April 2023 report; docs/kpi_definitions.md §6); a figure the papers do not give is "n/a" (a quarter's figure) or left blank (a year
-to date), and where a paper gives only a year, only the year is filled in. The "submitted on"
-dates are illustrative (the papers do not give them): the 14th of the month after the quarter.
+published (the July 2021 pack and the April 2023 report; docs/kpi_definitions.md §6); a
+figure the papers do not give is "n/a" (a quarter's figure) or left blank (a year to date),
+and where a paper gives only a year, only the year is filled in. The "submitted on" dates are
+illustrative (the papers do not give them): the 14th of the month after the quarter.
 The One Stop Shop's return is shipped as the CSV that Excel's Save As "CSV UTF-8" writes from
 the Return sheet, to show that such an export lands too.
 

@@ -34,7 +34,9 @@ def derive_dashboard(rows: list[Row], ctx: PackContext) -> list[Row]:
         {
             **row,
             "rag_letter": rag_letter(row["rag"]),
-            "factors": crime_factors(row["r12_change_pct"], row["ytd_change_pct"], row["direction"]),
+            "factors": crime_factors(
+                row["r12_change_pct"], row["ytd_change_pct"], row["direction"]
+            ),
         }
         for row in rows
     ]
