@@ -4,8 +4,8 @@ A package declares `SOURCE` (or `SOURCES`, built from one declaration as the par
 are) and may declare `COMBINED_UNITS` (tables built from several sources) and a `pack` module
 with its `SECTIONS`. Nothing else lists them: adding a source is a new folder here, its dbt
 folders `dbt_project/models/<layer>/<key>/` and its suites (`make source` writes all of them;
-docs/adding_a_source.md). Modules that are not packages (`mps_wide`, `monthly_counts`) are
-parsers several sources share.
+docs/adding_a_source.md). Modules that are not packages (`mps_wide`) are parsers several
+sources share.
 """
 
 import sys

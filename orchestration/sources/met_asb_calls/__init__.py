@@ -2,20 +2,26 @@
 
 from orchestration.landing.shared_suites import known_boroughs
 from orchestration.landing.source import Grain, Source, Suite
-from orchestration.sources.monthly_counts import MonthlyBoroughCountsParser
+from orchestration.landing.tabular import Column, Kind, TableParser
+
+# The Met's layout: `month,borough,asb_calls,repeat_asb_calls`, one row per month and borough.
+PARSER = TableParser(
+    (
+        Column("month", Kind.DATE),
+        Column("borough_name", Kind.AREA, header="borough"),
+        Column("asb_calls", Kind.COUNT),
+        Column("repeat_asb_calls", Kind.COUNT),
+    ),
+    Grain.MONTH,
+)
 
 SOURCE = Source(
     key="met_asb_calls",
     title="MPS anti-social behaviour calls (monthly extract)",
     folder="met/asb_calls",
     file_types=(".csv",),
-    parser=MonthlyBoroughCountsParser(("asb_calls", "repeat_asb_calls")),
-    columns={
-        "month": "date not null",
-        "borough_name": "varchar not null",
-        "asb_calls": "bigint not null",
-        "repeat_asb_calls": "bigint not null",
-    },
+    parser=PARSER,
+    columns=PARSER.duckdb_columns,
     grain=Grain.MONTH,
     release_rule=(
         "A file's release is its last month. A re-sent month replaces the earlier figures for "

@@ -2,19 +2,25 @@
 
 from orchestration.landing.shared_suites import known_boroughs
 from orchestration.landing.source import Grain, Source
-from orchestration.sources.monthly_counts import MonthlyBoroughCountsParser
+from orchestration.landing.tabular import Column, Kind, TableParser
+
+# The Met's layout: `month,borough,da_incidents`, one row per month and borough.
+PARSER = TableParser(
+    (
+        Column("month", Kind.DATE),
+        Column("borough_name", Kind.AREA, header="borough"),
+        Column("da_incidents", Kind.COUNT),
+    ),
+    Grain.MONTH,
+)
 
 SOURCE = Source(
     key="met_da_incidents",
     title="MPS domestic abuse incidents (monthly extract)",
     folder="met/da_incidents",
     file_types=(".csv",),
-    parser=MonthlyBoroughCountsParser(("da_incidents",)),
-    columns={
-        "month": "date not null",
-        "borough_name": "varchar not null",
-        "da_incidents": "bigint not null",
-    },
+    parser=PARSER,
+    columns=PARSER.duckdb_columns,
     grain=Grain.MONTH,
     release_rule=(
         "A file's release is its last month. A re-sent month replaces the earlier figures for "
