@@ -13,7 +13,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui lint lock browser bench clean template validate
+.PHONY: help setup run test ui lint lock browser bench clean template validate source
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
@@ -24,6 +24,8 @@ help:
 	@echo "make lint   ruff, sqlfluff on the dbt SQL, mypy on orchestration/ (as pre-commit)"
 	@echo "make template PROVIDER=marac QUARTER=2022-23-Q4   a blank partner return"
 	@echo "make validate FILE=path.xlsx   check a partner return, naming every cell to correct"
+	@echo "make source KEY=toy_counts GRAIN=month FOLDER=toy/counts \\"
+	@echo "            COLUMNS=month:date,borough_name:area,calls:count   a new source's files"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
 	@echo "make clean  remove generated state (warehouse/, .dagster/, dbt target/)"
 
@@ -54,6 +56,14 @@ template: $(VENV)/.installed
 
 validate: $(VENV)/.installed
 	@$(BIN)/python -m orchestration.cli validate "$(FILE)"
+
+# A new source's starting files (docs/adding_a_source.md), then the project parsed and the new
+# unit's assets recorded in the definitions snapshot, for review.
+source: $(VENV)/.installed
+	@$(BIN)/python -m orchestration.cli source --key "$(KEY)" --grain "$(GRAIN)" \
+		--folder "$(FOLDER)" --columns "$(COLUMNS)" $(if $(TITLE),--title "$(TITLE)")
+	@$(MAKE) --no-print-directory dbt_project/target/manifest.json
+	@$(BIN)/python -m tests.test_definitions --update "$(KEY)"
 
 browser:
 	@bash scripts/install_chromium.sh

@@ -5,6 +5,8 @@ the partner returns' templates.
     python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD]
     python -m orchestration.cli template --provider marac --quarter 2022-23-Q4 [--out DIR]
     python -m orchestration.cli validate FILE
+    python -m orchestration.cli source --key toy_counts --grain month --folder toy/counts \\
+        --columns month:date,borough_name:area,calls:count
 
 `run` goes through Dagster, into the instance in DAGSTER_HOME, so the run shows in the UI's
 history like any other. Everything a user can get wrong (a borough, a month, a date, a missing
@@ -334,6 +336,19 @@ def validate(settings: Settings, file: str) -> int:
     return 0
 
 
+def source(key: str, grain: str, folder: str, columns: str, title: str) -> int:
+    """`make source`: a new source's starting files (orchestration/scaffold.py)."""
+    from orchestration.scaffold import ScaffoldError, new_source, next_steps, scaffold
+
+    try:
+        new = new_source(key, grain, folder, columns, title)
+        written = scaffold(new)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from exc
+    print(next_steps(new, written))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -359,6 +374,14 @@ def main(argv: list[str] | None = None) -> int:
         "validate", help="check a partner return; exit 1 if anything in it blocks"
     )
     validate_parser.add_argument("file", help="the return (.xlsx, or its Return sheet as .csv)")
+    source_parser = commands.add_parser("source", help="write a new source's starting files")
+    source_parser.add_argument("--key", required=True, help="the source's key, as toy_counts")
+    source_parser.add_argument("--grain", required=True, help="month or quarter")
+    source_parser.add_argument("--folder", required=True, help="its folder under raw/")
+    source_parser.add_argument(
+        "--columns", required=True, help="name:kind,..., as month:date,borough_name:area"
+    )
+    source_parser.add_argument("--title", default="", help="its name in the UI and the pack")
     args = parser.parse_args(argv)
     try:
         from orchestration.sources import DOWNLOAD_ENVS
@@ -371,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             return template(settings, args.provider, args.quarter, args.out)
         if args.command == "validate":
             return validate(settings, args.file)
+        if args.command == "source":
+            return source(args.key, args.grain, args.folder, args.columns, args.title)
         return run(settings, args.month or None, args.as_of or None, args.wait_minutes * 60)
     except (UsageError, UnknownBorough, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,9 +1,12 @@
 """The code location loads, and holds what the data engineers rely on in the UI.
 
-`tests/snapshots/definitions.json` lists every asset key, check, job, schedule and sensor: a
-rename shows up in review as a change to that file, a visible decision rather than a surprise
-in the UI. After an intended change, refresh it with
-`.venv/bin/python -m tests.test_definitions --update` and commit the difference.
+`tests/snapshots/definitions/` lists, unit by unit, every asset key, check and sensor (one file
+per source, combined unit and `reference`, and `_pipeline.json` for the jobs, schedules and the
+steps every unit shares): a rename shows up in review as a change to a file, a visible decision
+rather than a surprise in the UI, and a new source adds a file of its own. After an intended
+change, refresh them with `.venv/bin/python -m tests.test_definitions --update` (or
+`--update <unit>` for one; `make source` does that for the source it writes) and commit the
+difference.
 """
 
 from __future__ import annotations
@@ -18,23 +21,57 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.lib.partitions import WAREHOUSE_POOL
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "definitions"
+SHARED = "_pipeline"
 
 
-def inventory(definitions: dg.Definitions) -> dict[str, list[str]]:
+def inventory(definitions: dg.Definitions) -> dict[str, dict[str, list[str]]]:
+    """Unit (an asset's group: a source, a combined unit, `reference`) -> its assets, their
+    checks and its sensors; what belongs to no unit goes under `_pipeline`."""
     repository = definitions.get_repository_def()
     graph = repository.asset_graph
-    return {
-        "assets": sorted(key.to_user_string() for key in graph.get_all_asset_keys()),
-        "checks": sorted(
-            f"{key.asset_key.to_user_string()}:{key.name}" for key in graph.asset_check_keys
-        ),
-        "jobs": sorted(
-            job.name for job in repository.get_all_jobs() if not job.name.startswith("__")
-        ),
-        "schedules": sorted(schedule.name for schedule in repository.schedule_defs),
-        "sensors": sorted(sensor.name for sensor in repository.sensor_defs),
-    }
+    units: dict[str, dict[str, list[str]]] = {}
+
+    def unit(name: str) -> dict[str, list[str]]:
+        return units.setdefault(name, {"assets": [], "checks": [], "sensors": []})
+
+    groups = {key: graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    sources = {group for key, group in groups.items() if key.path[0] == "raw"}
+    owned = {*sources, *(g for g in groups.values() if g not in ("publish", "default"))}
+    for key, group in groups.items():
+        unit(group if group in owned else SHARED)["assets"].append(key.to_user_string())
+    for key in graph.asset_check_keys:
+        group = groups[key.asset_key]
+        # A unit's check on the published copy (`<unit>_current`) is the unit's.
+        published = key.name.removesuffix("_current")
+        group = published if key.name.endswith("_current") and published in owned else group
+        unit(group if group in owned else SHARED)["checks"].append(
+            f"{key.asset_key.to_user_string()}:{key.name}"
+        )
+    for sensor in repository.sensor_defs:
+        source = sensor.name.removesuffix("_landing_sensor")
+        unit(source if source in sources else SHARED)["sensors"].append(sensor.name)
+    shared = unit(SHARED)
+    shared["jobs"] = [
+        job.name for job in repository.get_all_jobs() if not job.name.startswith("__")
+    ]
+    shared["schedules"] = [schedule.name for schedule in repository.schedule_defs]
+    return {name: {k: sorted(v) for k, v in kinds.items()} for name, kinds in units.items()}
+
+
+def write_snapshots(definitions: dg.Definitions, only: str | None = None) -> list[Path]:
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, kinds in inventory(definitions).items():
+        if only and name != only:
+            continue
+        path = SNAPSHOTS / f"{name}.json"
+        path.write_text(json.dumps(kinds, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    if only is None:
+        for stale in set(SNAPSHOTS.glob("*.json")) - set(written):
+            stale.unlink()
+    return written
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +84,39 @@ def test_definitions_load(repository) -> None:
     assert repository is not None
 
 
-def test_asset_keys_checks_jobs_schedules_and_sensors_match_the_snapshot() -> None:
-    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+def test_each_units_assets_checks_and_sensors_match_its_snapshot() -> None:
     actual = inventory(defs)
-    for kind in expected:
-        new = sorted(set(actual[kind]) - set(expected[kind]))
-        gone = sorted(set(expected[kind]) - set(actual[kind]))
-        assert actual[kind] == expected[kind], (
-            f"{kind} differ from {SNAPSHOT.name}: new {new}, gone {gone}. If intended, run "
-            "`.venv/bin/python -m tests.test_definitions --update` and commit the snapshot."
-        )
+    recorded = {path.stem: path for path in SNAPSHOTS.glob("*.json")}
+    new, gone = sorted(set(actual) - set(recorded)), sorted(set(recorded) - set(actual))
+    assert not new and not gone, (
+        f"units without a snapshot: {new}; snapshots of units that are gone: {gone}. If "
+        "intended, run `.venv/bin/python -m tests.test_definitions --update` and commit it."
+    )
+    for name, kinds in actual.items():
+        expected = json.loads(recorded[name].read_text(encoding="utf-8"))
+        for kind in expected.keys() | kinds.keys():
+            added = sorted(set(kinds.get(kind, [])) - set(expected.get(kind, [])))
+            dropped = sorted(set(expected.get(kind, [])) - set(kinds.get(kind, [])))
+            assert kinds.get(kind, []) == expected.get(kind, []), (
+                f"{name} {kind} differ from {recorded[name].name}: new {added}, gone {dropped}. "
+                "If intended, run `.venv/bin/python -m tests.test_definitions --update` and "
+                "commit the snapshot."
+            )
+
+
+def test_every_source_has_its_ingest_checks_sensor_and_models_in_one_group() -> None:
+    """What a source gets from its declaration alone, enumerated from the sources found."""
+    from orchestration.sources import SOURCES
+
+    units = inventory(defs)
+    for source in SOURCES:
+        unit = units[source.key]
+        assert f"raw/{source.key}" in unit["assets"], source.key
+        checks = {check.split(":")[1] for check in unit["checks"] if check.startswith("raw/")}
+        assert {"contract", "fresh", *(s.name for s in source.suites)} <= checks, source.key
+        assert unit["sensors"] == [f"{source.key}_landing_sensor"], source.key
+        staging = {f"staging/{name}" for name in source.dbt_staging}
+        assert staging <= set(unit["assets"]), source.key
 
 
 def test_ingest_dbt_and_publish_assets_form_one_lineage_graph(repository) -> None:
@@ -181,6 +241,6 @@ def test_an_unknown_borough_fails_the_code_location_naming_the_valid_ones(
 
 
 if __name__ == "__main__" and "--update" in sys.argv:
-    SNAPSHOT.parent.mkdir(exist_ok=True)
-    SNAPSHOT.write_text(json.dumps(inventory(defs), indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {SNAPSHOT}")
+    arguments = sys.argv[sys.argv.index("--update") + 1 :]
+    for path in write_snapshots(defs, arguments[0] if arguments else None):
+        print(f"wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")

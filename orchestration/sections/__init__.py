@@ -76,6 +76,8 @@ class PackContext:
             "borough_code": self.borough.code,
             "month": month,
             "trend_from": add_months(month, -23),
+            # The rolling 12 months to the pack's month: a new source's section shows them.
+            "r12_from": rolling_window(month)[0],
             # Three years: far enough back to show the wards across the May 2022 change.
             "ward_trend_from": add_months(month, -WARD_TREND_MONTHS + 1),
         }
