@@ -204,7 +204,7 @@ PARSER = TableParser(
 def pack_module(new: NewSource, order: int) -> str:
     formats = {c.name: SHEET_FORMATS.get(c.kind) for c in new.columns}
     sheet = "\n".join(
-        f'            SheetColumn("{c.name}", "{c.name}"'
+        f'                SheetColumn("{c.name}", "{c.name}"'
         + ("" if formats[c.name] in (None, "None") else f", {formats[c.name]}")
         + (", divide_by=100" if c.kind is Kind.PERCENT else "")
         + "),"
