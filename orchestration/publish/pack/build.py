@@ -209,7 +209,14 @@ def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
     common = {"ctx": ctx, "labels": ctx.labels, "borough": ctx.borough.name}
     parts: list[dict[str, Any]] = []
     for item in rendered:
-        html = env.get_template(item.section.template).render(
+        unit = item.provenance or {}
+        # A source not set up has no tables: one line says so, whatever its section's shape.
+        template = (
+            "sections/_no_data.html.j2"
+            if unit.get("status") == "not set up"
+            else item.section.template
+        )
+        html = env.get_template(template).render(
             **common,
             section=item.section,
             rows=item.rows,
