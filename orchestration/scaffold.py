@@ -112,9 +112,7 @@ def new_source(key: str, grain: str, folder: str, columns: str, title: str = "")
         raise ScaffoldError(f"GRAIN={grain!r}: month or quarter")
     folder = (folder or "").strip("/")
     if not _FOLDER.match(folder):
-        raise ScaffoldError(
-            f"FOLDER={folder!r}: a folder under raw/, lower case, as toy/counts"
-        )
+        raise ScaffoldError(f"FOLDER={folder!r}: a folder under raw/, lower case, as toy/counts")
     taken = [s.key for s in SOURCES if key in (s.key, f"partner_{key}") or s.folder == folder]
     if taken or (SOURCES_DIR / key).exists():
         raise ScaffoldError(
@@ -182,7 +180,9 @@ SOURCE = Source(
 def parser_module(new: NewSource) -> str:
     columns = "\n".join(f"        {_column_code(c)}," for c in new.columns)
     header = ",".join(c.name for c in new.columns)
-    return f'''"""How a {new.title.lower()} file reads: `{header}`, one row per {new.grain.value} and area.
+    return f'''"""How a file of the source reads: one row per {new.grain.value} and area.
+
+Header: `{header}`.
 
 The shared parser, told the columns (docs/adding_a_source.md says what it accepts). When the
 real file differs (another header, a title line, several sheets), change the columns here or
@@ -213,7 +213,7 @@ def pack_module(new: NewSource, order: int) -> str:
     )
     used = sorted({f for f in formats.values() if f and f != "None"})
     imports = ",\n".join(f"    {name}" for name in [*used, "Section", "Sheet", "SheetColumn"])
-    return f'''"""The pack's {new.title.lower()} section: the borough's latest 12 {new.grain.value}s, as a table.
+    return f'''"""The source's pack section: the borough's latest 12 {new.grain.value}s, as a table.
 
 Written by `make source`: a start. A section of the source's own shape is a reporting model
 (`dbt_project/models/reporting/{new.key}/`) and a template beside this file.
@@ -282,12 +282,12 @@ def sample_csv(new: NewSource, today: date) -> str:
 
 def sources_yaml(new: NewSource) -> str:
     columns = "\n".join(
-        f"          - name: {c.name}\n            description: {c.kind.value}, as the file gives it."
+        f"          - name: {c.name}\n"
+        f"            description: {c.kind.value}, as the file gives it."
         for c in new.columns
     )
     stg_columns = "\n".join(
-        f"      - name: {name}\n        description: {text}"
-        for name, text in _staging_columns(new)
+        f"      - name: {name}\n        description: {text}" for name, text in _staging_columns(new)
     )
     return f"""version: 2
 
@@ -378,8 +378,8 @@ def mart_sql(new: NewSource) -> str:
         for c in new.figures + new.others
     )
     period = new.period.name
-    return f"""-- One row per area and {new.grain.value}: the figures of the latest release that holds them
--- (then the file loaded last), with the release and file they come from.
+    return f"""-- One row per area and {new.grain.value}: the figures of the latest release that
+-- holds them (then the file loaded last), with the release and file they come from.
 with
 
 staged as (
@@ -458,8 +458,8 @@ models:
 
 def test_module(new: NewSource) -> str:
     figure = new.figures[0]
-    return f'''"""The {new.key} source as `make source` wrote it: its sample loads through its gate, and a bad
-area and a bad figure are refused by name, row and rule.
+    return f'''"""A source as `make source` wrote it ({new.key}): its sample loads through its
+gate, and a bad area and a bad figure are refused by name, row and rule.
 
 What is expected is read from the sample with the csv module, not from the parser.
 """
@@ -524,7 +524,9 @@ def test_an_area_nobody_knows_is_refused_by_the_known_areas_suite(tmp_path: Path
     assert rows == 0
 
 
-def test_a_figure_that_is_not_a_{figure.kind.value}_is_refused_naming_the_cell(tmp_path: Path) -> None:
+def test_a_figure_that_is_not_a_{figure.kind.value}_is_refused_naming_the_cell(
+    tmp_path: Path,
+) -> None:
     records = _records()
     records[1][{new.columns.index(figure)}] = "n/a"
     report, rows = _sync(tmp_path, _land(tmp_path, records))

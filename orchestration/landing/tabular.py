@@ -237,6 +237,7 @@ class TableParser:
                 else:
                     row.append(self._figure(path, where, column, value))
             period = row[1 + self.columns.index(self.period)]
+            assert isinstance(period, date)
             area = row[1 + self.columns.index(self.area)] if self.area else ""
             key = (period, str(area).lower())
             if key in seen:

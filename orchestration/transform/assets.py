@@ -15,10 +15,17 @@ asset was not materialized, and one failed model would otherwise stop publishing
 The tests of a unit with no data (a source that has never landed a file, or whose every file
 was refused) are left out of the build: empty tables prove nothing, and the unit has nothing
 to publish.
+
+After the build, dbt's documentation site (`dbt docs generate --static`: every model, column,
+test and the lineage, in one HTML file) is written to `warehouse/catalogue/index.html`, from
+the build's own compiled project, and the publish step puts it beside the marts for analysts.
+Each published table's asset links to its page there.
 """
 
 import json
+import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -82,11 +89,35 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+CATALOGUE_PAGE = "index.html"
+
+
+def catalogue_url(catalogue_dir: Path, unique_id: str) -> str:
+    """The page of a dbt node in the published catalogue (dbt's static docs site)."""
+    return f"{(catalogue_dir / CATALOGUE_PAGE).resolve().as_uri()}#!/model/{unique_id}"
+
+
 class WarehouseTranslator(DagsterDbtTranslator):
     """Models and seeds are keyed [schema, name] like the warehouse tables they build, and
     grouped by the unit whose folder they sit in (a source, a combined unit, or `reference`);
     sources take the ingest assets' keys from their `meta.dagster.asset_key`, so lineage is one
-    graph."""
+    graph. A published table links to its page in the analysts' catalogue."""
+
+    def __init__(self, catalogue_dir: Path | None = None) -> None:
+        super().__init__()
+        self.catalogue_dir = catalogue_dir
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        if (
+            self.catalogue_dir is not None
+            and dbt_resource_props["resource_type"] == "model"
+            and dbt_resource_props.get("schema") in PUBLISHED_SCHEMAS
+        ):
+            metadata["catalogue"] = dg.MetadataValue.url(
+                catalogue_url(self.catalogue_dir, dbt_resource_props["unique_id"])
+            )
+        return metadata
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -124,6 +155,31 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 translator = WarehouseTranslator()
+
+
+def write_catalogue(
+    dbt: DbtCliResource, build: DbtCliInvocation, project: DbtProject, to: Path
+) -> str:
+    """dbt's static docs site of the build just run, at `to`; '' when written, else why not.
+
+    `--no-compile` reuses the build's compiled project in its target folder: the catalogue
+    reads the warehouse's tables and columns, and costs a few seconds, not a second compile.
+    """
+    docs = dbt.cli(
+        ["docs", "generate", "--static", "--no-compile"],
+        manifest=project.manifest_path,
+        target_path=build.target_path,
+        raise_on_error=False,
+    )
+    docs.wait()
+    page = build.target_path / "static_index.html"
+    if not docs.is_successful() or not page.exists():
+        return f"dbt docs generate failed: {docs.get_error()}"
+    to.parent.mkdir(parents=True, exist_ok=True)
+    staged = to.with_name(f".{to.name}.tmp")
+    shutil.copyfile(page, staged)
+    os.replace(staged, to)
+    return ""
 
 
 def published_tables(project: DbtProject) -> dict[str, list[tuple[str, str]]]:
@@ -274,7 +330,10 @@ def _with_error_severity(event: Any) -> Any:
 
 
 def build_dbt_assets(
-    project: DbtProject, sources: Sequence[str] = (), combined: Mapping[str, Sequence[str]] = {}
+    project: DbtProject,
+    sources: Sequence[str] = (),
+    combined: Mapping[str, Sequence[str]] = {},
+    catalogue_dir: Path | None = None,
 ) -> dg.AssetsDefinition:
     """The dbt assets of `project` and `audit/dbt_results` (tests build one from a copy with a
     test-only source).
@@ -282,10 +341,11 @@ def build_dbt_assets(
     Args:
         sources: every declared source's key, to leave out the tests of those with no data.
         combined: combined unit -> its sources: a unit with no data in any of them has none.
+        catalogue_dir: where the catalogue is published, for each table's link to its page.
     """
     manifest = load_manifest(project.manifest_path)
     specs, check_specs = build_dbt_specs(
-        translator=translator,
+        translator=WarehouseTranslator(catalogue_dir),
         manifest=manifest,
         select=DBT_DEFAULT_SELECT,
         exclude="",
@@ -361,6 +421,10 @@ def build_dbt_assets(
             yield _with_error_severity(event)
         results = node_results(manifest, [build], started_at)
         record_results(warehouse, results)
+        catalogue = pipeline.settings.warehouse_dir / "catalogue" / CATALOGUE_PAGE
+        problem = write_catalogue(dbt, build, project, catalogue)
+        if problem:
+            context.log.warning(f"the catalogue was not rebuilt: {problem}")
         failed = results[results["status"].isin(FAILED_STATUSES)]
         for row in failed.drop_duplicates("unique_id").itertuples():
             first_line = (row.message or "").strip().splitlines()[:1]
@@ -387,6 +451,7 @@ def build_dbt_assets(
                     "held_back": ", ".join(held_back) or "none",
                     "no_data": ", ".join(sorted(empty)) or "none",
                     "dbt_target": dg.MetadataValue.path(str(build.target_path)),
+                    "catalogue": dg.MetadataValue.path(str(catalogue)),
                 },
             )
 
