@@ -172,13 +172,15 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
                 else f"  (no rows: {month} needs 24 months of data)"
             )
     print("\nWhere:")
-    print(f"  DuckDB   {settings.published_db_path}  (open read-only)")
-    print(f"  Parquet  {settings.published_parquet_dir}/")
-    print(f"  Manifest {settings.manifest_path}")
+    print(f"  DuckDB    {settings.published_db_path}  (open read-only)")
+    print(f"  Parquet   {settings.published_parquet_dir}/")
+    print(f"  Manifest  {settings.manifest_path}")
+    if settings.published_catalogue_path.exists():
+        print(f"  Catalogue {settings.published_catalogue_path}  (every table and column)")
     packs = settings.packs_dir / month
     if packs.exists():
-        print(f"  Pack     {packs}/")
-    print(f"  Run      {result.run_id} in the Dagster UI's run history (`make ui`)")
+        print(f"  Pack      {packs}/")
+    print(f"  Run       {result.run_id} in the Dagster UI's run history (`make ui`)")
     if not result.success:
         print(
             "\nThe run failed"

@@ -66,6 +66,7 @@ def build_definitions(
                 project,
                 [source.key for source in sources],
                 {unit.key: unit.sources for unit in registry.combined_units},
+                settings.published_catalogue_path,
             ),
             *build_publish_assets(units, cross_source_checks),
         ],

@@ -22,6 +22,8 @@ DEFAULT_BOROUGH = "Barnet"
 # The environment variable that moves the Met's delivery day: the monthly schedule and every
 # monthly source's freshness deadline.
 DELIVERY_DAY_ENV = "SCP_FRESHNESS_DEADLINE_DAY"
+# The analysts' catalogue (dbt's docs site), beside the working warehouse and the published copy.
+CATALOGUE_FILE = Path("catalogue") / "index.html"
 # The sources a partnership uses, when not every one (a partnership starting out).
 SOURCES_ENV = "SCP_SOURCES"
 
@@ -146,6 +148,16 @@ class Settings:
     @property
     def manifest_path(self) -> Path:
         return self.published_dir / "manifest.json"
+
+    @property
+    def catalogue_path(self) -> Path:
+        """dbt's docs site of the last build, written by the dbt step."""
+        return self.warehouse_dir / CATALOGUE_FILE
+
+    @property
+    def published_catalogue_path(self) -> Path:
+        """The catalogue analysts open, published with the marts."""
+        return self.published_dir / CATALOGUE_FILE
 
     @property
     def packs_dir(self) -> Path:

@@ -158,6 +158,7 @@ def build_publish_assets(
                 "dagster/row_count": sum(report.row_counts.values()),
                 "database": dg.MetadataValue.path(str(report.database)),
                 "manifest": dg.MetadataValue.path(str(report.manifest)),
+                "catalogue": dg.MetadataValue.path(str(settings.published_catalogue_path)),
                 "as_of": as_of.isoformat() if as_of else "latest releases",
                 "sources": dg.MetadataValue.md(_units_markdown(report)),
             },

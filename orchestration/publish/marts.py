@@ -17,7 +17,9 @@ publication unit (a source, or the shared reference tables), its last good table
 A file refused at the landing gate never reached the working warehouse, so its source still
 publishes (from its earlier files) and is marked stale when the refused file was newer. The
 new copy is built beside the old one and renamed over it: a reader sees the old copy or the
-new one, never half of either, and a failure leaves the old one whole.
+new one, never half of either, and a failure leaves the old one whole. The catalogue (dbt's
+docs site, which the dbt step writes beside the working warehouse) is published the same way,
+as `catalogue/index.html`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +39,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from orchestration.lib.config import CATALOGUE_FILE
 from orchestration.lib.duck import quote_literal, registered
 from orchestration.lib.sql import statement
 from orchestration.transform.assets import FAILED_STATUSES
@@ -289,16 +293,20 @@ def publish(
     database = published_dir / "marts.duckdb"
     manifest_path = published_dir / "manifest.json"
     parquet_dir = published_dir / "parquet"
+    catalogue = warehouse.parent / CATALOGUE_FILE
+    catalogue_dir = published_dir / CATALOGUE_FILE.parent
     previous = _previous_manifest(manifest_path)
     token = uuid.uuid4().hex[:12]
     # DuckDB names a catalog after its file; the staged file's name must not be 'marts'.
     staged_db = published_dir / f".staged-{token}.duckdb.tmp"
     staged_manifest = published_dir / f".manifest-{token}.json.tmp"
+    staged_catalogue = catalogue_dir / f".index-{token}.html.tmp"
     staged_parquet: dict[str, Path] = {}
-    staged: list[Path] = [staged_db, staged_manifest]
+    staged: list[Path] = [staged_db, staged_manifest, staged_catalogue]
     try:
         published_dir.mkdir(parents=True, exist_ok=True)
         parquet_dir.mkdir(exist_ok=True)
+        catalogue_dir.mkdir(exist_ok=True)
         _remove_leftovers(published_dir)
     except OSError as exc:
         raise PublishError(_cannot_write(published_dir, exc)) from exc
@@ -323,7 +331,11 @@ def publish(
             staged_manifest.write_text(
                 _manifest_text(entries, row_counts, as_of, stamp), encoding="utf-8"
             )
+            if catalogue.exists():
+                shutil.copyfile(catalogue, staged_catalogue)
             os.replace(staged_db, database)
+            if catalogue.exists():
+                os.replace(staged_catalogue, catalogue_dir / catalogue.name)
             for table, path in staged_parquet.items():
                 os.replace(path, parquet_dir / f"{table}.parquet")
             os.replace(staged_manifest, manifest_path)
@@ -335,7 +347,7 @@ def publish(
 def _remove_leftovers(published_dir: Path) -> None:
     """Staged files of a publish that was killed: publishing is one at a time (the warehouse
     pool), so any staged file present now belongs to a run that died."""
-    for pattern in (".staged-*", ".manifest-*", "parquet/.*.parquet.tmp"):
+    for pattern in (".staged-*", ".manifest-*", "parquet/.*.parquet.tmp", "catalogue/.*.tmp"):
         for leftover in published_dir.glob(pattern):
             leftover.unlink(missing_ok=True)
 

@@ -89,12 +89,9 @@ def load_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-CATALOGUE_PAGE = "index.html"
-
-
-def catalogue_url(catalogue_dir: Path, unique_id: str) -> str:
+def catalogue_url(catalogue: Path, unique_id: str) -> str:
     """The page of a dbt node in the published catalogue (dbt's static docs site)."""
-    return f"{(catalogue_dir / CATALOGUE_PAGE).resolve().as_uri()}#!/model/{unique_id}"
+    return f"{catalogue.resolve().as_uri()}#!/model/{unique_id}"
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -103,19 +100,19 @@ class WarehouseTranslator(DagsterDbtTranslator):
     sources take the ingest assets' keys from their `meta.dagster.asset_key`, so lineage is one
     graph. A published table links to its page in the analysts' catalogue."""
 
-    def __init__(self, catalogue_dir: Path | None = None) -> None:
+    def __init__(self, catalogue: Path | None = None) -> None:
         super().__init__()
-        self.catalogue_dir = catalogue_dir
+        self.catalogue = catalogue
 
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
         if (
-            self.catalogue_dir is not None
+            self.catalogue is not None
             and dbt_resource_props["resource_type"] == "model"
             and dbt_resource_props.get("schema") in PUBLISHED_SCHEMAS
         ):
             metadata["catalogue"] = dg.MetadataValue.url(
-                catalogue_url(self.catalogue_dir, dbt_resource_props["unique_id"])
+                catalogue_url(self.catalogue, dbt_resource_props["unique_id"])
             )
         return metadata
 
@@ -333,7 +330,7 @@ def build_dbt_assets(
     project: DbtProject,
     sources: Sequence[str] = (),
     combined: Mapping[str, Sequence[str]] = {},
-    catalogue_dir: Path | None = None,
+    catalogue: Path | None = None,
 ) -> dg.AssetsDefinition:
     """The dbt assets of `project` and `audit/dbt_results` (tests build one from a copy with a
     test-only source).
@@ -341,11 +338,11 @@ def build_dbt_assets(
     Args:
         sources: every declared source's key, to leave out the tests of those with no data.
         combined: combined unit -> its sources: a unit with no data in any of them has none.
-        catalogue_dir: where the catalogue is published, for each table's link to its page.
+        catalogue: the published catalogue, for each table's link to its page.
     """
     manifest = load_manifest(project.manifest_path)
     specs, check_specs = build_dbt_specs(
-        translator=WarehouseTranslator(catalogue_dir),
+        translator=WarehouseTranslator(catalogue),
         manifest=manifest,
         select=DBT_DEFAULT_SELECT,
         exclude="",
@@ -421,7 +418,7 @@ def build_dbt_assets(
             yield _with_error_severity(event)
         results = node_results(manifest, [build], started_at)
         record_results(warehouse, results)
-        catalogue = pipeline.settings.warehouse_dir / "catalogue" / CATALOGUE_PAGE
+        catalogue = pipeline.settings.catalogue_path
         problem = write_catalogue(dbt, build, project, catalogue)
         if problem:
             context.log.warning(f"the catalogue was not rebuilt: {problem}")
