@@ -1,5 +1,8 @@
 -- The board's crime measures per borough and month, summed from the canonical categories
 -- each measure counts (seed kpi_measures: a major category, or one minor category).
+-- A table, not a view: ten crime models read it, and it sums 300,000 rows each time.
+{{ config(materialized='table') }}
+
 with
 
 crime as (

@@ -9,6 +9,7 @@ from orchestration.sources.met_ward_crime.crosswalk import fit_crosswalk
 
 
 def model(dbt, session):
+    # A table: a Python model fits the weights once; it cannot be a view.
     dbt.config(materialized="table")
     overlap = dbt.ref("int_ward_crime__overlap").df()
     return fit_crosswalk(overlap)

@@ -2,6 +2,9 @@
 -- once the Met publishes the borough on its 2022 wards, apportioned from the old wards before
 -- then (int_ward_crosswalk). A borough whose wards did not change keeps its codes, so its old
 -- files are already on 2022 wards and nothing is apportioned.
+-- A table, not a view: it apportions a million ward rows, and two models read it.
+{{ config(materialized='table') }}
+
 with
 
 measures as (

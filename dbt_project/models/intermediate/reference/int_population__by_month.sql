@@ -1,6 +1,9 @@
 -- The denominator in force for each borough, month and denominator type: the estimate whose
 -- reference date is the latest on or before the month's last day; if none is that early, the
 -- earliest available (docs/kpi_definitions.md §1, "rate per 1,000").
+-- A table, not a view: nine models read it (every rate per 1,000).
+{{ config(materialized='table') }}
+
 with
 
 months as (
