@@ -21,7 +21,7 @@ help:
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
 	@echo "make bench  time the refresh's stages, and make run against a UI-launched run"
 	@echo "            (SCALE=london-10y: ward crime at London scale against DuckDB and pandas)"
-	@echo "make lint   ruff, sqlfluff on the dbt SQL, mypy on orchestration/ (as pre-commit)"
+	@echo "make lint   ruff, sqlfluff on every .sql file, mypy on orchestration/ (as pre-commit)"
 	@echo "make template PROVIDER=marac QUARTER=2022-23-Q4   a blank partner return"
 	@echo "make validate FILE=path.xlsx   check a partner return, naming every cell to correct"
 	@echo "make source KEY=toy_counts GRAIN=month FOLDER=toy/counts \\"
@@ -81,7 +81,10 @@ bench: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check orchestration tests scripts
 	$(BIN)/ruff format --check orchestration tests scripts
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+	# Every .sql file: dbt's, the gate's suites and the tests' (Jinja), and the SQL the
+	# Python code runs, whose placeholders orchestration/.sqlfluff names.
+	$(BIN)/sqlfluff lint dbt_project expectations tests
+	$(BIN)/sqlfluff lint --templater placeholder orchestration
 	$(BIN)/mypy
 
 lock: $(VENV)/.installed

@@ -66,8 +66,8 @@
 {% macro month_window(partition_by, months=12, months_back=0, month='month') -%}
     (
         partition by {{ partition_by }} order by {{ month_index(month) }}
-        range between {{ months + months_back - 1 }} preceding and
-        {% if months_back == 0 %}current row{% else %}{{ months_back }} preceding{% endif %}
+        range between {{ (months | int) + (months_back | int) - 1 }} preceding and
+        {% if (months_back | int) == 0 %}current row{% else %}{{ months_back }} preceding{% endif %}
     )
 {%- endmacro %}
 

@@ -25,4 +25,4 @@ select
 from areas
 left join borough_name_aliases as aliases
     on lower(aliases.source_name) = lower(trim(areas.area_name))
-order by 1, 2
+order by areas.source_file, areas.source_row

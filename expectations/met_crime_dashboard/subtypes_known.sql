@@ -28,4 +28,4 @@ select
 from labels
 left join known
     on known.subtype_key = lower(trim(labels.crime_subtype))
-order by 1, 2
+order by labels.source_file, labels.source_row

@@ -44,14 +44,19 @@ rules (rule, subset_measure, total_measure) as (
     ('homophobic <= hate crime', 'homophobic_hate', 'hate_crime'),
     ('DA violence with injury <= domestic abuse', 'domestic_abuse_vwi', 'domestic_abuse'),
     ('lethal barrel discharge <= gun crime', 'lethal_barrel_discharge', 'gun_crime'),
-    ('knife injury victims (non-DA 1-24) <= knife crime', 'knife_injury_victims_non_da_1_24',
-        'knife_crime')
+    (
+        'knife injury victims (non-DA 1-24) <= knife crime', 'knife_injury_victims_non_da_1_24',
+        'knife_crime'
+    )
 
 ),
 
 covered as (
 
-    select distinct source_file, measure from offences
+    select distinct
+        source_file,
+        measure
+    from offences
 
 )
 
@@ -75,4 +80,4 @@ left join offences as total
     and total.measure = rules.total_measure
     and total.area_name is not distinct from subset.area_name
     and total.month = subset.month
-order by 1, 2, 3
+order by subset.source_file, subset.source_row, rules.rule

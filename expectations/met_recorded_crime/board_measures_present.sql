@@ -1,17 +1,24 @@
 -- One row per loaded file and board measure its layout serves (dbt seeds crime_category_map
 -- and kpi_measures): does the file carry rows for the measure? A measure with none means the
 -- file names its categories in a way the map does not know; the unrecognised labels say how.
-with
+with labels as (
 
-labels as (
-
-    select distinct source_file, release, source_layout, major_text, minor_text from landed
+    select distinct
+        source_file,
+        release,
+        source_layout,
+        major_text,
+        minor_text
+    from landed
 
 ),
 
 mapped as (
 
-    select labels.*, category_map.category_scheme, category_map.major_category_key,
+    select
+        labels.*,
+        category_map.category_scheme,
+        category_map.major_category_key,
         category_map.minor_category_key
     from labels
     left join crime_category_map as category_map
@@ -21,11 +28,21 @@ mapped as (
 
 ),
 
+schemes as (
+    select distinct
+        source_layout,
+        category_scheme
+    from crime_category_map
+),
+
 expected as (
 
-    select distinct labels.source_file, labels.release, measures.*
+    select distinct
+        labels.source_file,
+        labels.release,
+        measures.*
     from labels
-    inner join (select distinct source_layout, category_scheme from crime_category_map) as schemes
+    inner join schemes
         on schemes.source_layout = labels.source_layout
     inner join kpi_measures as measures
         on measures.category_scheme = schemes.category_scheme
@@ -36,7 +53,10 @@ unrecognised as (
 
     select
         source_file,
-        string_agg(distinct major_text || ' / ' || minor_text, '; ' order by major_text || ' / ' || minor_text)
+        string_agg(
+            distinct major_text || ' / ' || minor_text,
+            '; ' order by major_text || ' / ' || minor_text
+        )
             as unrecognised_labels
     from mapped
     where category_scheme is null
@@ -56,8 +76,14 @@ matched as (
         on mapped.source_file = expected.source_file
         and mapped.category_scheme = expected.category_scheme
         and (
-            (expected.category_level = 'major' and mapped.major_category_key = expected.category_key)
-            or (expected.category_level = 'minor' and mapped.minor_category_key = expected.category_key)
+            (
+                expected.category_level = 'major'
+                and mapped.major_category_key = expected.category_key
+            )
+            or (
+                expected.category_level = 'minor'
+                and mapped.minor_category_key = expected.category_key
+            )
         )
     group by expected.source_file, expected.release, expected.measure
 
@@ -71,4 +97,4 @@ select
     matched.label_count > 0 as has_rows
 from matched
 left join unrecognised on unrecognised.source_file = matched.source_file
-order by 1, 3
+order by matched.source_file, matched.measure

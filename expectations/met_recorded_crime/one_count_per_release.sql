@@ -20,7 +20,12 @@ keyed as (
 
 conflicts as (
 
-    select release, major_key, minor_key, borough_key, month
+    select
+        release,
+        major_key,
+        minor_key,
+        borough_key,
+        month
     from keyed
     group by release, major_key, minor_key, borough_key, month
     having count(distinct offence_count) > 1

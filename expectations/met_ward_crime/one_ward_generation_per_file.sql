@@ -6,7 +6,10 @@ with
 
 codes as (
 
-    select distinct landed.source_file, landed.borough_name, landed.ward_code
+    select distinct
+        landed.source_file,
+        landed.borough_name,
+        landed.ward_code
     from landed
 
 )

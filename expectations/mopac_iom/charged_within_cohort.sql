@@ -13,5 +13,5 @@ select
     coalesce(offenders_charged_during_cohort <= offenders_charged, true)
     and coalesce(offenders_charged <= offenders_in_cohort, true)
     and coalesce(offenders_charged_during_cohort <= offenders_in_cohort, true)
-    as is_nested
+        as is_nested
 from landed

@@ -4,19 +4,30 @@ with
 
 file_months as (
 
-    select distinct source_file, release, month from landed
+    select distinct
+        source_file,
+        release,
+        month
+    from landed
 
 ),
 
 london as (
 
-    select borough_code, borough_name from london_boroughs where is_london_borough
+    select
+        borough_code,
+        borough_name
+    from london_boroughs
+    where is_london_borough
 
 ),
 
 present as (
 
-    select distinct landed.source_file, landed.month, aliases.borough_code
+    select distinct
+        landed.source_file,
+        landed.month,
+        aliases.borough_code
     from landed
     inner join borough_name_aliases as aliases
         on lower(aliases.source_name) = lower(trim(landed.borough_name))

@@ -27,4 +27,4 @@ left join crime_category_map as category_map
     on category_map.source_layout = labels.source_layout
     and lower(category_map.source_major_text) = lower(trim(labels.major_text))
     and lower(category_map.source_minor_text) = lower(trim(labels.minor_text))
-order by 1, 2
+order by labels.source_file, labels.source_row

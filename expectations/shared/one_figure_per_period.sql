@@ -1,14 +1,13 @@
 -- One row per release, period, area and measure of the landed rows: do the files of that
 -- release give it one figure? Two files of one release that disagree cannot both be right, so
--- both are refused. `period`, `area` and `values` are the source's columns.
+-- both are refused. `period`, `area` and `values` (comma-separated) are the source's columns.
 {%- set period = period | default('month') %}
 {%- set area = area | default('borough_name') %}
-{%- set values = values | default(['value']) %}
+{%- set values = values | default('value') %}
 with
 
 figures as (
-{%- for value in values %}
-
+    {% for value in values.split(",") %}
     select
         source_file,
         release,
@@ -17,11 +16,8 @@ figures as (
         '{{ value }}' as measure,
         cast({{ value }} as varchar) as figure
     from landed
-{%- if not loop.last %}
-    union all
-{%- endif %}
-{%- endfor %}
-
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 )
 
 select

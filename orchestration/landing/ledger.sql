@@ -44,7 +44,8 @@ where
 
 -- name: has_history
 -- Whether any version of any file of the source has ever landed.
-select count(*) > 0 from audit.landing_files where source = ?;
+select count(*) > 0 from audit.landing_files
+where source = ?;
 
 -- name: first_seen
 select min(first_seen_at) from audit.landing_files
@@ -62,7 +63,12 @@ insert into audit.landing_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 with
 
 files as (
-    select distinct source_file, source_sha256, release, released_on from {table}
+    select distinct
+        source_file,
+        source_sha256,
+        release,
+        released_on
+    from {table}
 )
 
 select
@@ -76,16 +82,16 @@ select
 from files
 left join audit.landing_files as ledger
     on
-        ledger.source = ?
-        and ledger.source_file = files.source_file
-        and ledger.source_sha256 = files.source_sha256
+    ledger.source = ?
+    and ledger.source_file = files.source_file
+    and ledger.source_sha256 = files.source_sha256
 group by files.source_file, files.source_sha256
 order by released_on, files.source_file;
 
 -- name: create_raw_table
 -- A source's raw table: the lineage columns, then the columns its declaration names.
 create schema if not exists raw;
-create table if not exists {table} ({columns});
+create table if not exists {table} ({column_types});
 
 -- name: insert_rows
 -- A parsed file's rows (the registered frame `incoming`) with their lineage columns.

@@ -155,7 +155,7 @@ def landed_files(folder: Path) -> list[Path]:
 def raw_table_ddl(source: Source) -> str:
     columns = {**LINEAGE_COLUMNS, **source.columns}
     body = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-    return _sql("create_raw_table", table=source.table, columns=body)
+    return _sql("create_raw_table", table=source.table, column_types=body)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:

@@ -34,7 +34,7 @@ def known_areas(
         rule,
         index_columns=("source_file", "source_row", area, "area_type"),
         shared=True,
-        params={"area": area, "area_types": list(area_types)},
+        params={"area": area, "area_types": ",".join(area_types)},
     )
 
 
@@ -45,5 +45,5 @@ def one_figure_per_period(period: str, area: str, values: Sequence[str]) -> Suit
         "files of one release give one figure per area and period",
         index_columns=("source_files", "release", period, area, "measure"),
         shared=True,
-        params={"period": period, "area": area, "values": list(values)},
+        params={"period": period, "area": area, "values": ",".join(values)},
     )

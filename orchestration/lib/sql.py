@@ -1,8 +1,9 @@
 """Named SQL statements, kept in `.sql` files beside the Python that runs them.
 
-A file holds several statements, each after a line `-- name: <name>`. Table and catalog names
-that vary (a source's raw table, an attached catalog) are `{placeholders}`, filled with
-`str.format`; values are always bound parameters.
+A file holds several statements, each after a line `-- name: <name>` and ending with `;` (so
+sqlfluff reads the file as SQL; the last `;` is dropped, as a statement may be a subquery of
+another). Table and catalog names that vary (a source's raw table, an attached catalog) are
+`{placeholders}`, filled with `str.format`; values are always bound parameters.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ def statements(path: Path) -> dict[str, str]:
     """Every named statement of a `.sql` file."""
     text = path.read_text(encoding="utf-8")
     parts = _NAME.split(text)
-    return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    return {
+        name: body.strip().removesuffix(";").rstrip()
+        for name, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
 
 
 def statement(path: Path, name: str, **names: str) -> str:

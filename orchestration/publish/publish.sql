@@ -12,7 +12,12 @@ where
 -- name: build_failures
 -- What failed in the latest dbt build, by the unit it holds back ($1: the statuses that mean a
 -- node did not do its job).
-select unit, resource_type, name, status, message
+select
+    unit,
+    resource_type,
+    name,
+    status,
+    message
 from {catalog}.audit.dbt_results
 where list_contains($1, status)
 order by unit, name;
@@ -40,7 +45,9 @@ group by source;
 with
 
 files as (
-    select distinct source_file, source_sha256
+    select distinct
+        source_file,
+        source_sha256
     from {catalog}.{table}
     where $2 is null or released_on <= $2
 )
@@ -57,13 +64,20 @@ select
 from files
 inner join {catalog}.audit.landing_files as ledger
     on
-        ledger.source = $1
-        and ledger.source_file = files.source_file
-        and ledger.source_sha256 = files.source_sha256
+    ledger.source = $1
+    and ledger.source_file = files.source_file
+    and ledger.source_sha256 = files.source_sha256
 order by ledger.released_on, ledger.source_file;
 
 -- name: refused_files
-select source_file, source_sha256, release, released_on, check_name, location, rule
+select
+    source_file,
+    source_sha256,
+    release,
+    released_on,
+    check_name,
+    location,
+    rule
 from {catalog}.audit.landing_files
 where source = ? and status = 'refused'
 order by source_file;

@@ -204,7 +204,7 @@ class MpsCrimeDashboardParser:
         lines = _head_lines(data)
         header = csv_header(path, "\n".join(lines[:1]))
         layout = detect_layout(path, header, lines)
-        source = _sql("csv_source", file=quote_literal(str(path)), columns=_column_spec())
+        source = f"({_sql('csv_source', file=quote_literal(str(path)), columns=_column_spec())})"
         return data, layout, header, source
 
     def _xlsx(self, path: Path) -> tuple[bytes, Layout, list[str], pa.Table, str]:

@@ -5,11 +5,10 @@
 
 -- name: csv_source
 -- The CSV read by DuckDB itself: every field text, strict about widths and quotes.
-(
-    select
-        cast(ordinality + 1 as integer) as source_row,
-        *
-    from read_csv(
+select
+    cast(ordinality + 1 as integer) as source_row,
+    *
+from read_csv(
         {file},
         header = true,
         columns = {columns},
@@ -18,8 +17,7 @@
         escape = '"',
         strict_mode = true,
         auto_detect = false
-    ) with ordinality
-)
+    ) with ordinality;
 
 -- name: typed
 -- One pass: the fields typed, NULL where a value breaks its rule (the checks below name it),
@@ -46,7 +44,7 @@ select
         month_year, area_type, borough_snt, area_name, area_code,
         lower(trim(crime_subtype)), lower(trim(measure))
     ) as row_key
-from {source}
+from {source};
 
 -- name: summary
 -- The file's periods and refresh date, and the first row whose dates or count break a rule.
@@ -63,7 +61,7 @@ select
     min(month) as first_month,
     max(month) as last_month,
     max(refresh_date) as refresh_date
-from parsed
+from parsed;
 
 -- name: labels
 -- The few distinct area types, measures and subtypes, judged in Python, with the first row of
@@ -74,7 +72,7 @@ select
     crime_subtype,
     min(source_row) as first_row
 from parsed
-group by area_type, measure, crime_subtype
+group by area_type, measure, crime_subtype;
 
 -- name: row_checks
 -- Which rule each field of one row breaks (true = broken), in the header's order.
@@ -91,13 +89,15 @@ select
     refresh_date is null as refresh_unreadable,
     refresh_date <= last_day(month) as refresh_before_month_end
 from parsed
-where source_row = $row
+where source_row = $row;
 
 -- name: raw_row
-select * from {source} where source_row = $row
+select * from {source}
+where source_row = $row;
 
 -- name: last_period_row
-select min(source_row) from parsed where month = $month
+select min(source_row) from parsed
+where month = $month;
 
 -- name: duplicate
 -- The first row whose key (month, area, subtype and measure, case aside) an earlier row has.
@@ -105,7 +105,9 @@ with
 
 suspects as (
 
-    select row_key from parsed group by row_key having count(*) > 1
+    select row_key from parsed
+    group by row_key
+    having count(*) > 1
 
 ),
 
@@ -132,19 +134,26 @@ ordered as (
     select
         *,
         min(source_row) over (
-            partition by month, area_type, borough_snt, area_name, area_code, subtype_key,
-            measure_key
+            partition by
+                month, area_type, borough_snt, area_name, area_code, subtype_key,
+                measure_key
         ) as first_row
     from keyed
 
 )
 
-select source_row, first_row, strftime(month, '%Y-%m') as month, area_name, borough_snt,
-    crime_subtype, measure
+select
+    source_row,
+    first_row,
+    strftime(month, '%Y-%m') as month,
+    area_name,
+    borough_snt,
+    crime_subtype,
+    measure
 from ordered
 where source_row > first_row
 order by source_row
-limit 1
+limit 1;
 
 -- name: peek
 -- The release from the dates alone: the file's months and its latest refresh date.
@@ -153,4 +162,4 @@ select
     max({month}) as last_month,
     max({refresh_date}) as refresh_date,
     count(*) filter (where {month} is null or {refresh_date} is null) as unreadable
-from {source}
+from {source};

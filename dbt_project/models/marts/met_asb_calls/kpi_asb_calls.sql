@@ -49,7 +49,9 @@ windowed as (
     from indexed
     window
         last_12 as {{ month_window('indexed.borough_code', month='indexed.month') }},
-        year_before as {{ month_window('indexed.borough_code', months_back=12, month='indexed.month') }}
+        year_before as {{
+            month_window('indexed.borough_code', months_back=12, month='indexed.month')
+        }}
 
 ),
 
@@ -84,24 +86,31 @@ changes as (
 final as (
 
     select
-        cast(borough_code as varchar) as borough_code,
-        cast(borough_name as varchar) as borough_name,
-        cast(reporting_month as date) as reporting_month,
-        cast(r12_asb_calls as bigint) as r12_asb_calls,
-        cast(r12_asb_calls_prev as bigint) as r12_asb_calls_prev,
-        cast(asb_calls_change_pct as double) as asb_calls_change_pct,
-        cast(r12_repeat_asb_calls as bigint) as r12_repeat_asb_calls,
-        cast(r12_repeat_asb_calls_prev as bigint) as r12_repeat_asb_calls_prev,
-        cast(repeat_asb_calls_change_pct as double) as repeat_asb_calls_change_pct,
+        cast(changes.borough_code as varchar) as borough_code,
+        cast(changes.borough_name as varchar) as borough_name,
+        cast(changes.reporting_month as date) as reporting_month,
+        cast(changes.r12_asb_calls as bigint) as r12_asb_calls,
+        cast(changes.r12_asb_calls_prev as bigint) as r12_asb_calls_prev,
+        cast(changes.asb_calls_change_pct as double) as asb_calls_change_pct,
+        cast(changes.r12_repeat_asb_calls as bigint) as r12_repeat_asb_calls,
+        cast(changes.r12_repeat_asb_calls_prev as bigint) as r12_repeat_asb_calls_prev,
+        cast(changes.repeat_asb_calls_change_pct as double) as repeat_asb_calls_change_pct,
         cast(directions.asb_calls_direction as varchar) as asb_calls_direction,
         cast(directions.repeat_asb_calls_direction as varchar) as repeat_asb_calls_direction,
         cast(
             case
-                when asb_calls_change_pct is null and repeat_asb_calls_change_pct is null
+                when
+                    changes.asb_calls_change_pct is null
+                    and changes.repeat_asb_calls_change_pct is null
                     then null
                 else {{ rag([
-                    indicator('repeat_asb_calls_change_pct', 'directions.repeat_asb_calls_direction'),
-                    indicator('asb_calls_change_pct', 'directions.asb_calls_direction'),
+                    indicator(
+                        'changes.repeat_asb_calls_change_pct',
+                        'directions.repeat_asb_calls_direction'
+                    ),
+                    indicator(
+                        'changes.asb_calls_change_pct', 'directions.asb_calls_direction'
+                    ),
                 ]) }}
             end as varchar
         ) as rag

@@ -46,7 +46,9 @@ windowed as (
     from indexed
     window
         last_12 as {{ month_window('indexed.borough_code', month='indexed.month') }},
-        year_before as {{ month_window('indexed.borough_code', months_back=12, month='indexed.month') }}
+        year_before as {{
+            month_window('indexed.borough_code', months_back=12, month='indexed.month')
+        }}
 
 ),
 
