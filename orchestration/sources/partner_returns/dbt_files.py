@@ -40,6 +40,38 @@ GENERATED = (
 
 Column = tuple[str, str, str]  # name, data type, description
 
+STAGING_COLUMNS: list[Column] = [
+    ("source_file", "varchar", "The return's file name in raw/providers/<provider>/."),
+    ("source_sha256", "varchar", "SHA-256 of the file's bytes."),
+    ("source_row", "integer", "The figure's row on the return's Return sheet."),
+    ("release", "varchar", "The return's release: its quarter and the day it was submitted, "
+     "as 2022/23 Q4 (submitted 2023-04-20)."),
+    ("released_on", "date", "The day the return was submitted; as_of compares against it."),
+    ("loaded_at", "timestamp", "When the file was loaded (UTC)."),
+    ("provider", "varchar", "The provider's key in the measure catalogue."),
+    ("financial_year", "varchar", "The return's financial year, April to March, as 2022/23."),
+    ("fiscal_quarter", "integer", "The return's quarter of the financial year, 1 (April-June) "
+     "to 4."),
+    ("period_start", "date", "The quarter's first day."),
+    ("submitted_on", "date", "The \"submitted on\" date the return gives."),
+    ("measure", "varchar", "The measure's key in the catalogue."),
+    ("basis", "varchar", "quarter (the quarter's figure) or year_to_date (the year to date the "
+     "return gave)."),
+    ("cell", "varchar", "The figure's cell in the return (Return!C9)."),
+    ("value", "double", "The figure published: as typed, or for a percent with a rule, "
+     "recomputed from its numerator and denominator; NULL when not available or left empty."),
+    ("typed_value", "double", "The figure as the provider typed it (a percent in percentage "
+     "points); NULL when empty or n/a."),
+    ("numerator", "double", "For a recomputed percent: the numerator's figure in the same "
+     "return."),
+    ("denominator", "double", "For a recomputed percent: the denominator's figure in the same "
+     "return."),
+    ("is_not_available", "boolean", "The return said n/a for the figure, or a percent could "
+     "not be recomputed (its denominator is 0)."),
+    ("note", "varchar", "The validator's note on the figure (a typed percentage recomputed, a "
+     "figure far outside the provider's history)."),
+]  # fmt: skip
+
 FACT_COLUMNS: list[Column] = [
     ("provider", "varchar", "The provider's key in the measure catalogue."),
     ("measure", "varchar", "The measure's key in the catalogue."),
@@ -76,7 +108,7 @@ KPI_COLUMNS: list[Column] = [
     ("unit", "varchar", "count, percent or currency."),
     ("direction", "varchar", "increase_is_positive, decrease_is_positive or neutral."),
     ("financial_year", "varchar", "April to March, as 2022/23."),
-    ("quarter", "integer", "1 to 4."),
+    ("quarter", "integer", "The quarter of the financial year, 1 (April-June) to 4."),
     ("period_start", "date", "The quarter's first day."),
     ("period_end", "date", "The quarter's last day."),
     ("value", "double", "The quarter's figure, as in fct_partner_measure_quarterly."),
@@ -264,6 +296,7 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "released by the as-of date (a quarter's figure, and the year to date where "
                 "given).",
                 "config": {"schema": "staging", "materialized": "view"},
+                "columns": _columns(STAGING_COLUMNS),
             },
             {
                 "name": fact,
@@ -333,7 +366,11 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "description": f"One row per {provider.title} measure of the financial year of "
                 "its latest quarter, shaped for the pack: the quarters side by side, the year "
                 "to date, the target and the RAG of the latest quarter.",
-                "config": {"schema": "reporting", "materialized": "table"},
+                "config": {
+                    "schema": "reporting",
+                    "materialized": "table",
+                    "contract": {"enforced": True},
+                },
                 "data_tests": [_unique(["measure"])],
                 "columns": _columns(REPORT_COLUMNS),
             },

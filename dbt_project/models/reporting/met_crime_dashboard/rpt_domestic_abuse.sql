@@ -33,7 +33,7 @@ final as (
         overview.reporting_month,
         measures.measure_label,
         measures.description as measure_note,
-        measures.sort_order,
+        cast(measures.sort_order as integer) as sort_order,
         measures.direction,
         overview.rag,
         overview.r12_volume,
@@ -50,7 +50,7 @@ final as (
         overview.outcome_rate_london_rank,
         overview.rate_per_1000,
         overview.london_rank,
-        32 as london_rank_of,
+        cast(32 as integer) as london_rank_of,
         monthly.refreshed_on
     from overview
     inner join measures

@@ -31,16 +31,18 @@ final as (
         periods.reporting_month,
         lines.line_label,
         lines.is_of_which,
-        lines.sort_order,
+        cast(lines.sort_order as integer) as sort_order,
         periods.period_kind,
         periods.period_label,
         periods.period_start,
         periods.period_end,
-        case periods.period_kind
-            when 'month' then 1
-            when 'ytd_before' then 2
-            else 3
-        end as period_order,
+        cast(
+            case periods.period_kind
+                when 'month' then 1
+                when 'ytd_before' then 2
+                else 3
+            end as integer
+        ) as period_order,
         periods.volume,
         monthly.refreshed_on
     from periods

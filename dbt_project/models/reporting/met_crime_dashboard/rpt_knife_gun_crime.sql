@@ -41,7 +41,7 @@ final as (
         measures.description as measure_note,
         measures.direction,
         measures.has_positive_outcomes,
-        chosen.pack_order as sort_order,
+        cast(chosen.pack_order as integer) as sort_order,
         overview.rag,
         overview.r12_volume,
         overview.r12_volume_prev,
@@ -53,7 +53,7 @@ final as (
         overview.r12_outcome_rate_pct_prev,
         overview.rate_per_1000,
         overview.london_rank,
-        32 as london_rank_of,
+        cast(32 as integer) as london_rank_of,
         monthly.refreshed_on
     from overview
     inner join chosen

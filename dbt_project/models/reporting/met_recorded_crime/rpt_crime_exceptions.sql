@@ -30,7 +30,7 @@ final as (
         exceptions.usual_range_low,
         exceptions.usual_range_high,
         exceptions.flag,
-        {{ var('exception_lookback_months') }} as lookback_months,
+        cast({{ var('exception_lookback_months') }} as integer) as lookback_months,
         {{ var('exception_sd_multiplier') }} as usual_range_sd_multiplier
     from exceptions
     inner join measures

@@ -80,7 +80,7 @@ final as (
         compared.borough_code,
         compared.area,
         compared.area_code,
-        compared.sort_order,
+        cast(compared.sort_order as integer) as sort_order,
         compared.area_code = compared.borough_code as is_selected,
         compared.period_start,
         compared.period_end,

@@ -53,7 +53,7 @@ final as (
         borough_rows.area as borough_name,
         borough_rows.measure,
         borough_rows.measure_label,
-        borough_rows.sort_order,
+        cast(borough_rows.sort_order as integer) as sort_order,
         borough_rows.period_start,
         borough_rows.period_end,
         borough_rows.period_label,

@@ -108,7 +108,7 @@ final as (
         shown.area,
         shown.area_code,
         shown.area_type,
-        case when shown.area_type = 'bcu' then 1 else 2 end as sort_order,
+        cast(case when shown.area_type = 'bcu' then 1 else 2 end as integer) as sort_order,
         shown.period_start,
         shown.period_end,
         shown.period_label,
