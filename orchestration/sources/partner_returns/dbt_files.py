@@ -375,7 +375,76 @@ def provider_yaml(provider: Provider) -> dict[str, Any]:
                 "columns": _columns(REPORT_COLUMNS),
             },
         ],
+        "unit_tests": provider_unit_tests(provider),
     }
+
+
+def provider_unit_tests(provider: Provider) -> list[dict[str, Any]]:
+    """The year-to-date rule of the provider's own KPI model, on its first count (or amount):
+    the same macro for every provider (dbt_project/macros/partner_models.sql, tested at length
+    on the MARAC's), shown to hold on each provider's model and measure."""
+    measure = next((m for m in provider.measures if m.unit in ("count", "currency")), None)
+    if measure is None:
+        return []
+    fact = f"fct_partner_{provider.key}__quarterly"
+    rows = [
+        {
+            "provider": provider.key,
+            "measure": measure.key,
+            "unit": measure.unit,
+            "financial_year": "2022/23",
+            "quarter": quarter,
+            "value": value,
+        }
+        for quarter, value in ((1, 80), (2, 120))
+    ]
+    return [
+        {
+            "name": f"partner_{provider.key}_year_to_date_sums_the_quarters",
+            "model": f"kpi_partner_{provider.key}",
+            "description": f"{measure.label}: Q1 80 and Q2 120 of 2022/23 give a year to date "
+            "of 80 at Q1 and 80 + 120 = 200 at Q2, the sum of the quarters "
+            "(docs/kpi_definitions.md, section 6).",
+            "given": [
+                {"input": f"ref('{fact}')", "rows": rows},
+                {
+                    "input": "ref('partner_measures')",
+                    "rows": [
+                        {
+                            "provider": provider.key,
+                            "measure": measure.key,
+                            "direction": "neutral",
+                            "numerator": None,
+                            "denominator": None,
+                        }
+                    ],
+                },
+                {
+                    "input": "ref('partner_targets')",
+                    "format": "sql",
+                    "rows": "select 'x' as provider, 'x' as measure, 'quarter' as per, "
+                    "'1999/00' as financial_year, null::integer as fiscal_quarter, "
+                    "1.0 as target where false",
+                },
+            ],
+            "expect": {
+                "rows": [
+                    {
+                        "measure": measure.key,
+                        "quarter": 1,
+                        "ytd_value": 80,
+                        "ytd_basis": "sum of quarters",
+                    },
+                    {
+                        "measure": measure.key,
+                        "quarter": 2,
+                        "ytd_value": 200,
+                        "ytd_basis": "sum of quarters",
+                    },
+                ]
+            },
+        }
+    ]
 
 
 def provider_models(provider: Provider) -> dict[str, str]:
