@@ -2,8 +2,12 @@
 
 The graph is materialized once per session (ingest with its gates, dbt, publish, pack) into a
 temporary warehouse and Dagster instance, with a quarterly source declared only for the tests
-(`tests/support/quarterly_source`) beside Met recorded crime; tests then assert on many
+(`tests/support/quarterly_source`) beside the discovered sources; tests then assert on many
 figures. Re-running dbt per test would make the suite slow without testing more.
+
+A scenario that needs another refresh (bad files landed, a build as of a date) runs once, in a
+copy of the session's folders (`scenario`), and every test of it reads that one run: the
+session's own published copy is never changed, so tests in any order see the same state.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,6 +181,41 @@ def pipeline(pipeline_env: dict[str, Path], extended_dbt_project: Any) -> Pipeli
         raw_dir=pipeline_env["SCP_RAW_DIR"],
         warehouse_dir=pipeline_env["SCP_WAREHOUSE_DIR"],
         dagster_home=pipeline_env["DAGSTER_HOME"],
+        result=result,
+        definitions=definitions,
+    )
+
+
+def scenario(
+    base: PipelineRun,
+    project: Any,
+    root: Path,
+    prepare: Callable[[Path], None],
+    *,
+    month: str = REPORTING_MONTH,
+    as_of: str = "",
+    env: Mapping[str, str] | None = None,
+) -> PipelineRun:
+    """One more refresh, in a copy of `base`'s landing folders and warehouse (its published copy
+    too) under `root`, after `prepare(raw_dir)` has changed the folders. The run goes into the
+    session's Dagster instance; dbt finds the copy through SCP_WAREHOUSE_DIR, set while the run
+    lasts."""
+    raw_dir, warehouse_dir = root / "raw", root / "warehouse"
+    shutil.copytree(base.raw_dir, raw_dir)
+    shutil.copytree(base.warehouse_dir, warehouse_dir, ignore=shutil.ignore_patterns("logs"))
+    prepare(raw_dir)
+    with pytest.MonkeyPatch.context() as patcher:
+        patcher.setenv("SCP_RAW_DIR", str(raw_dir))
+        patcher.setenv("SCP_WAREHOUSE_DIR", str(warehouse_dir))
+        for name, value in (env or {}).items():
+            patcher.setenv(name, value)
+        definitions = session_definitions(project)
+        result = run_refresh(definitions, month, as_of)
+    return PipelineRun(
+        root=root,
+        raw_dir=raw_dir,
+        warehouse_dir=warehouse_dir,
+        dagster_home=base.dagster_home,
         result=result,
         definitions=definitions,
     )

@@ -1,7 +1,8 @@
-"""`make run` as a user meets it: every mistake a sentence before anything runs, and a refresh
-with a refused file that says which file, where, which rule, and what stayed published.
+"""`make run` as a user meets it: every mistake a sentence before anything runs.
 
-The command is run for real (`python -m orchestration.cli run`) in its own folders.
+The command is run for real (`python -m orchestration.cli run`) in its own folders. A whole
+refresh through the command, with a refused file, is in test_recovery.py (the run after a
+killed one).
 """
 
 from __future__ import annotations
@@ -60,56 +61,31 @@ def test_an_unknown_borough_lists_the_valid_ones(tmp_path: Path) -> None:
     assert "Westminster" in done.stderr
 
 
-def test_a_missing_raw_folder_or_no_crime_file_is_a_sentence(tmp_path: Path) -> None:
+def test_a_missing_raw_folder_or_one_with_no_file_at_all_is_a_sentence(tmp_path: Path) -> None:
     missing = cli(env_for(tmp_path))
     assert missing.returncode == 2
     assert f"SCP_RAW_DIR={tmp_path / 'raw'} is not a folder" in missing.stderr
     (tmp_path / "raw" / "met" / "recorded_crime").mkdir(parents=True)
     empty = cli(env_for(tmp_path))
     assert empty.returncode == 2
-    assert "no readable MPS recorded crime, borough level file in" in empty.stderr
+    assert f"no source has a file in {tmp_path / 'raw'}" in empty.stderr
+    assert "is SCP_RAW_DIR right?" in empty.stderr
+    assert "Traceback" not in empty.stderr
 
 
-@pytest.fixture(scope="module")
-def refused_run(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """A whole refresh, borough given in lower case, with a file that breaks the contract."""
-    root = tmp_path_factory.mktemp("cli")
-    shutil.copytree(SAMPLE_RAW, root / "raw")
-    text = SLICE.read_bytes().decode("utf-8").replace(",Barnet,", ",Barnett,", 1)
-    (root / "raw" / "met" / "recorded_crime" / "MPS_misspelt_borough.csv").write_text(
-        text, encoding="utf-8", newline=""
-    )
-    done = cli(env_for(root, SCP_BOROUGH="barnet"), "--month", "2021-05", timeout=900)
-    return done, root
+def test_without_a_crime_file_the_month_must_be_given(tmp_path: Path) -> None:
+    """The Met's recorded crime sets the pack's default month; a partnership with other
+    sources only says which month it wants."""
+    shutil.copytree(SAMPLE_RAW / "mopac" / "uss", tmp_path / "raw" / "mopac" / "uss")
+    done = cli(env_for(tmp_path))
+    assert done.returncode == 2
+    assert "no readable MPS recorded crime, borough level file in" in done.stderr
+    assert "give MONTH=YYYY-MM" in done.stderr
 
 
-def test_a_refused_file_is_named_with_its_row_and_rule_in_the_terminal(
-    refused_run: tuple[subprocess.CompletedProcess[str], Path],
-) -> None:
-    done, _ = refused_run
-    assert done.returncode == 1, done.stdout + done.stderr
-    out = done.stdout
-    assert "Refused (each source keeps its last good data):" in out
-    assert "raw/met_recorded_crime check known_boroughs: MPS_misspelt_borough.csv: row" in out
-    assert "every borough is one the reference knows (check known_boroughs)" in out
-    assert "borough_name 'Barnett'" in out
-    assert "Published with refusals" in out
-
-
-def test_the_other_releases_still_publish_and_the_overview_is_printed_for_the_borough(
-    refused_run: tuple[subprocess.CompletedProcess[str], Path],
-) -> None:
-    done, root = refused_run
-    out = done.stdout
-    assert "met_recorded_crime" in out and "release 2024-01" in out
-    assert "met_crime_dashboard" in out and "release 2026-03-18" in out
-    assert "Crime overview, Barnet (E09000003), reporting month 2021-05" in out
-    assert "Burglary" in out and "20/32" in out
-    assert (
-        root / "warehouse" / "published" / "packs" / "2021-05" / "board_pack_barnet_2021-05.html"
-    ).is_file()
-    # dbt's own progress lines go to a log file, not the terminal.
-    assert "START sql table model" not in out
-    assert "dbt's output:" in out
+def test_a_source_the_partnership_does_not_have_is_refused_by_name(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
+    done = cli(env_for(tmp_path, SCP_SOURCES="met_recorded_crime,met_burglary_alarms"))
+    assert done.returncode == 2
+    assert "SCP_SOURCES names 'met_burglary_alarms', which is not a source" in done.stderr
+    assert "met_recorded_crime, met_ward_crime" in done.stderr or "met_asb_calls" in done.stderr

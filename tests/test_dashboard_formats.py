@@ -1,9 +1,11 @@
-"""The same dashboard data as XLSX, and with Month_Year as DD/MM/YYYY, publishes identical marts.
+"""The same dashboard data as XLSX, and with Month_Year as DD/MM/YYYY, lands as identical rows.
 
-One refresh (for 2024-01) in a warehouse of its own, from a copy of the session's raw/ in which
-the other-crime release is saved as the Datastore's workbook (dates as Excel date cells, counts
-as numbers) and the knife release writes Month_Year day first. Every published dashboard table
-must equal the session's, row for row; only the file names the figures come from differ.
+The session's two dashboard releases are loaded through the gate twice, into two real DuckDB
+files: once as published (CSV, ISO dates), once with the other-crime release saved as the
+Datastore's workbook (dates as Excel date cells, counts as numbers) and the knife release's
+Month_Year written day first. Every row must be the same but for the file it came from: the
+marts are built from these rows alone, so identical rows publish identical marts (the session's
+own run holds the marts to the figures).
 """
 
 from __future__ import annotations
@@ -11,17 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import openpyxl
-import pytest
 
-from tests.conftest import PipelineRun, run_refresh, session_definitions
-
-pytestmark = pytest.mark.e2e
+from orchestration.landing.load import sync_source
+from orchestration.sources.met_crime_dashboard import SOURCE
+from tests.conftest import SAMPLE_RAW
 
 OTHER = "MPS_MonthlyCrimeDashboard_OtherCrimeData_202108-202507_refresh2025-08.csv"
 KNIFE = "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv"
@@ -66,63 +66,56 @@ def day_first(path: Path) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def formats_run(
-    pipeline: PipelineRun, extended_dbt_project: Any, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Any, Path]:
-    root = tmp_path_factory.mktemp("formats")
-    raw_dir = root / "raw"
-    shutil.copytree(pipeline.raw_dir, raw_dir)
-    folder = raw_dir / "met" / "crime_dashboard"
+TODAY = datetime(2026, 11, 27, tzinfo=UTC)
+# Lineage that names the file; the rest of a row is what the file says.
+LINEAGE = ("source_file", "source_sha256", "loaded_at", "source_row")
+
+
+def land(raw_dir: Path, database: Path) -> tuple[list[tuple], list[tuple]]:
+    """The verdicts' (file, status, release) and every row, loaded from `raw_dir`."""
+    con = duckdb.connect(str(database))
+    try:
+        report = sync_source(con, SOURCE, raw_dir, today=TODAY.date(), loaded_at=TODAY)
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+                [SOURCE.key],
+            ).fetchall()
+            if name not in LINEAGE
+        ]
+        rows = con.execute(
+            f"select {', '.join(columns)} from {SOURCE.table} order by all"
+        ).fetchall()
+    finally:
+        con.close()
+    verdicts = sorted(
+        (v.name, v.status, v.release.label if v.release else "") for v in report.verdicts
+    )
+    return verdicts, rows
+
+
+def test_the_same_releases_as_xlsx_and_day_first_land_as_the_same_rows(tmp_path: Path) -> None:
+    originals = tmp_path / "originals"
+    shutil.copytree(SAMPLE_RAW / "met" / "crime_dashboard", SOURCE.landing_folder(originals))
+    variants = tmp_path / "variants"
+    folder = SOURCE.landing_folder(variants)
+    shutil.copytree(SAMPLE_RAW / "met" / "crime_dashboard", folder)
     save_as_workbook(folder / OTHER, folder / OTHER.replace(".csv", ".xlsx"))
     (folder / OTHER).unlink()
     day_first(folder / KNIFE)
-    warehouse_dir = root / "warehouse"
-    with pytest.MonkeyPatch.context() as patcher:
-        patcher.setenv("SCP_RAW_DIR", str(raw_dir))
-        patcher.setenv("SCP_WAREHOUSE_DIR", str(warehouse_dir))
-        result = run_refresh(session_definitions(extended_dbt_project), "2024-01")
-    return result, warehouse_dir / "published" / "marts.duckdb"
 
+    expected_verdicts, expected_rows = land(originals, tmp_path / "originals.duckdb")
+    verdicts, rows = land(variants, tmp_path / "variants.duckdb")
 
-def rows_of(database: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
-
-
-def test_the_refresh_from_an_xlsx_and_a_day_first_csv_accepts_both_files(
-    formats_run: tuple[Any, Path],
-) -> None:
-    result, database = formats_run
-    assert result.success
-    files = rows_of(
-        database,
-        "select file, release from meta_source_files where source = 'met_crime_dashboard' "
-        "order by file",
-    )
-    assert files == [(KNIFE, "2026-03-18"), (OTHER.replace(".csv", ".xlsx"), "2025-08-21")]
-
-
-@pytest.mark.parametrize("table", TABLES)
-def test_the_same_data_as_xlsx_or_day_first_publishes_identical_marts(
-    formats_run: tuple[Any, Path], pipeline: PipelineRun, table: str
-) -> None:
-    _, database = formats_run
-    query = f"select * from {table} order by all"
-    expected = rows_of(pipeline.published_db, query)
-    assert len(expected) > 1000
-    assert rows_of(database, query) == expected
-
-
-def test_the_monthly_facts_differ_only_in_the_name_of_the_file_they_come_from(
-    formats_run: tuple[Any, Path], pipeline: PipelineRun
-) -> None:
-    _, database = formats_run
-    query = (
-        "select * exclude (source_file), replace(source_file, '.xlsx', '.csv') "
-        "from fct_crime_dashboard_monthly order by all"
-    )
-    assert rows_of(database, query) == rows_of(pipeline.published_db, query)
+    assert expected_verdicts == [
+        (KNIFE, "loaded", "2026-03-18"),
+        (OTHER, "loaded", "2025-08-21"),
+    ]
+    assert verdicts == [
+        (KNIFE, "loaded", "2026-03-18"),
+        (OTHER.replace(".csv", ".xlsx"), "loaded", "2025-08-21"),
+    ]
+    assert len(expected_rows) > 40_000
+    assert rows == expected_rows

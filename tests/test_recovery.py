@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,12 @@ from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.publish.marts import PublishError, publish
 from orchestration.sources.met_recorded_crime import SOURCE
-from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
+from tests.conftest import FIXTURES, PROJECT_ROOT, SAMPLE_RAW, PipelineRun
 from tests.support.webserver import folder_env as cli_env
 
 pytestmark = pytest.mark.e2e
+
+SLICE = FIXTURES / "mps" / "mps_2019_historical_201004-202201_slice.csv"
 
 
 def cli_run(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Popen[str]:
@@ -49,69 +52,148 @@ def cli_run(env: dict[str, str], *args: str, **kwargs: Any) -> subprocess.Popen[
     )
 
 
-def publish_slot_holder(instance: dg.DagsterInstance) -> str | None:
+def slot_holder(instance: dg.DagsterInstance, step_key: str) -> str | None:
+    """The run whose step `step_key` holds the warehouse's slot, if one does."""
     info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
-    return next(
-        (slot.run_id for slot in info.claimed_slots if slot.step_key == "published__marts"), None
+    return next((slot.run_id for slot in info.claimed_slots if slot.step_key == step_key), None)
+
+
+def publish_slot_holder(instance: dg.DagsterInstance) -> str | None:
+    return slot_holder(instance, "published__marts")
+
+
+@dataclass
+class Sequence:
+    """Three real `make run`s (the CLI) on one project, as a data engineer meets them.
+
+    The landing zone holds the Met's recorded crime and dashboard files (every other source is
+    not set up) and a crime file that names a borough wrongly. Run A starts; while it holds the
+    warehouse, run B is asked to wait three seconds for it and gives up; A is killed with
+    SIGKILL while it publishes; run C frees what A held and publishes, naming the refused file.
+    """
+
+    root: Path
+    waiting: str
+    waiting_code: int
+    dead_run: str
+    dead_status: Any
+    slot_after_kill: str | None
+    recovered: str
+    recovered_code: int
+    dead_status_after: Any
+    slot_after_recovery: str | None
+
+
+@pytest.fixture(scope="module")
+def sequence(tmp_path_factory: pytest.TempPathFactory) -> Sequence:
+    root = tmp_path_factory.mktemp("recovery")
+    for folder in ("recorded_crime", "crime_dashboard"):
+        shutil.copytree(SAMPLE_RAW / "met" / folder, root / "raw" / "met" / folder)
+    text = SLICE.read_bytes().decode("utf-8").replace(",Barnet,", ",Barnett,", 1)
+    (root / "raw" / "met" / "recorded_crime" / "MPS_misspelt_borough.csv").write_text(
+        text, encoding="utf-8", newline=""
     )
-
-
-def test_after_a_kill_9_during_publishing_the_next_run_frees_the_warehouse_and_publishes(
-    tmp_path: Path,
-) -> None:
-    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
-    write_dagster_yaml(tmp_path / "dagster_home")
-    env = cli_env(tmp_path)
+    write_dagster_yaml(root / "dagster_home")
+    env = cli_env(root, SCP_BOROUGH="barnet")
     first = cli_run(env)
-    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
-        deadline = time.monotonic() + 300
-        dead_run = None
-        while dead_run is None and first.poll() is None and time.monotonic() < deadline:
-            dead_run = publish_slot_holder(instance)
-            time.sleep(0.02)
-        assert dead_run, f"the first run never reached publishing:\n{first.communicate()[0]}"
-        # As an out-of-memory kill or a reboot would: no chance to clean up.
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait(timeout=30)
-        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.STARTED
-        assert publish_slot_holder(instance) == dead_run
-
-        second = cli_run(env, "--wait-minutes", "2")
-        output, _ = second.communicate(timeout=600)
-        assert second.returncode == 0, output
-        assert f"run {dead_run} (refresh" in output
-        assert "died without finishing" in output and "marked failed" in output
-        assert instance.get_run_by_id(dead_run).status == dg.DagsterRunStatus.FAILURE
-        assert publish_slot_holder(instance) is None
-    published = tmp_path / "warehouse" / "published"
-    assert (published / "marts.duckdb").is_file()
-    assert (published / "packs" / "2021-05").is_dir()
-    assert not list(published.glob(".*")), "no staged file of the killed run is left behind"
+    try:
+        with dg.DagsterInstance.from_config(str(root / "dagster_home")) as instance:
+            deadline = time.monotonic() + 300
+            # B starts while A builds with dbt (the step that holds the warehouse longest),
+            # so that B finds A holding it whenever it looks.
+            while slot_holder(instance, "dbt_warehouse") is None:
+                assert first.poll() is None and time.monotonic() < deadline, "A never built"
+                time.sleep(0.05)
+            waiting = cli_run(env, "--wait-minutes", "0.05")
+            waiting_output, _ = waiting.communicate(timeout=120)
+            dead_run = None
+            while dead_run is None and first.poll() is None and time.monotonic() < deadline:
+                dead_run = publish_slot_holder(instance)
+                time.sleep(0.02)
+            assert dead_run, f"A never reached publishing:\n{first.communicate()[0]}"
+            # As an out-of-memory kill or a reboot would: no chance to clean up.
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+            dead_status = instance.get_run_by_id(dead_run).status
+            slot_after_kill = publish_slot_holder(instance)
+            recovered = cli_run(env, "--wait-minutes", "2")
+            output, _ = recovered.communicate(timeout=600)
+            return Sequence(
+                root=root,
+                waiting=waiting_output,
+                waiting_code=waiting.returncode,
+                dead_run=dead_run,
+                dead_status=dead_status,
+                slot_after_kill=slot_after_kill,
+                recovered=output,
+                recovered_code=recovered.returncode,
+                dead_status_after=instance.get_run_by_id(dead_run).status,
+                slot_after_recovery=publish_slot_holder(instance),
+            )
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
 
 
 def test_a_live_run_holding_the_warehouse_is_named_and_waited_for_then_given_up_on(
-    tmp_path: Path,
+    sequence: Sequence,
 ) -> None:
     """A second `make run` while one is running says which run it waits for, and stops at
     its time limit with a sentence instead of waiting in silence."""
-    shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
-    write_dagster_yaml(tmp_path / "dagster_home")
-    env = cli_env(tmp_path)
-    first = cli_run(env)
-    try:
-        with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
-            deadline = time.monotonic() + 120
-            while not instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots:
-                assert first.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
-        second = cli_run(env, "--wait-minutes", "0.05")
-        output, _ = second.communicate(timeout=120)
-    finally:
-        first.wait(timeout=600)
-    assert second.returncode == 2, output
-    assert "waiting for run" in output
-    assert "still holds the working warehouse after" in output
-    assert first.returncode == 0
+    assert sequence.waiting_code == 2, sequence.waiting
+    assert "waiting for run" in sequence.waiting
+    assert "still holds the working warehouse after" in sequence.waiting
+    assert "Traceback" not in sequence.waiting
+
+
+def test_after_a_kill_9_during_publishing_the_next_run_frees_the_warehouse_and_publishes(
+    sequence: Sequence,
+) -> None:
+    assert sequence.dead_status == dg.DagsterRunStatus.STARTED
+    assert sequence.slot_after_kill == sequence.dead_run
+    output = sequence.recovered
+    assert f"run {sequence.dead_run} (refresh" in output
+    assert "died without finishing" in output and "marked failed" in output
+    assert sequence.dead_status_after == dg.DagsterRunStatus.FAILURE
+    assert sequence.slot_after_recovery is None
+    published = sequence.root / "warehouse" / "published"
+    assert (published / "marts.duckdb").is_file()
+    assert (published / "catalogue" / "index.html").is_file()
+    assert (published / "packs" / "2021-05" / "board_pack_barnet_2021-05.html").is_file()
+    assert not list(published.rglob(".*")), "no staged file of the killed run is left behind"
+
+
+def test_a_refused_file_is_named_with_its_row_and_rule_in_the_terminal(
+    sequence: Sequence,
+) -> None:
+    assert sequence.recovered_code == 1, sequence.recovered
+    out = sequence.recovered
+    assert "Refused or held back (each source keeps its last good data):" in out
+    assert "raw/met_recorded_crime check known_boroughs: MPS_misspelt_borough.csv: row" in out
+    assert "every borough is one the reference knows (check known_boroughs)" in out
+    assert "borough_name 'Barnett'" in out
+    assert "Published with refusals" in out
+    assert "Traceback" not in out
+
+
+def test_the_other_releases_still_publish_and_the_overview_is_printed_for_the_borough(
+    sequence: Sequence,
+) -> None:
+    out = sequence.recovered
+    assert "met_recorded_crime" in out and "release 2024-01" in out
+    assert "met_crime_dashboard" in out and "release 2026-03-18" in out
+    assert "Crime overview, Barnet (E09000003), reporting month 2021-05" in out
+    assert "Burglary" in out and "20/32" in out
+    # dbt's own progress lines go to a log file, not the terminal.
+    assert "START sql table model" not in out
+    assert "dbt's output:" in out
+    # The sources with no file yet are listed once, as not set up, and hold nothing back.
+    assert "Not set up (nothing is held back for them):" in out
+    assert "no file has landed in raw/mopac/pas/ yet" in out
+    assert (
+        f"Catalogue {sequence.root / 'warehouse' / 'published' / 'catalogue' / 'index.html'}"
+        in (out)
+    )
 
 
 # --- the published folder full or read-only -----------------------------------------------------

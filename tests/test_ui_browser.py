@@ -1,10 +1,11 @@
 """The Dagster UI in a real browser: what a data engineer sees, and a run started from it.
 
 One real `dagster-webserver` (and `dagster-daemon`, which takes queued runs off the queue)
-per module, on a private copy of raw/, an empty warehouse and a fresh Dagster home with the
-project's dagster.yaml. Headless Chromium opens the asset graph, the catalog and the checks;
-the refresh for 2021-05 is launched through the webserver's GraphQL API, the way the UI's
-Materialize button does, and its run page and the pack's partitions are looked at in the
+per module, on a landing zone holding the Met's recorded crime files alone (every other source
+is not set up, as at a partnership starting out), an empty warehouse and a fresh Dagster home
+with the project's dagster.yaml. Headless Chromium opens the asset graph, the catalog and the
+checks; the refresh for 2021-05 is launched through the webserver's GraphQL API, the way the
+UI's Materialize button does, and its run page and the pack's partitions are looked at in the
 browser.
 Screenshots go to test-artifacts/.
 """
@@ -155,7 +156,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterato
 
     root = tmp_path_factory.mktemp("ui")
     raw_dir = root / "raw"
-    shutil.copytree(SAMPLE_RAW, raw_dir)
+    shutil.copytree(SAMPLE_RAW / "met" / "recorded_crime", raw_dir / "met" / "recorded_crime")
     warehouse_dir = root / "warehouse"
     warehouse_dir.mkdir()
     dagster_home = root / "dagster_home"
