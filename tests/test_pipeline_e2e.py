@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.duck import published
+from orchestration.sources import SOURCES
 from tests.conftest import PROJECT_ROOT, PipelineRun
 from tests.support.reference import MEASURES, expected_overview
 
@@ -90,13 +91,7 @@ def test_every_check_passed_in_the_run_but_the_freshness_warnings(pipeline: Pipe
     }
     # Only warnings: the samples' latest releases are long overdue (fresh), and the MARAC's
     # Q4 2022/23 return types the year's repeat rate as 17% where 85 / 477 is 17.8%.
-    stale_samples = (
-        "met_recorded_crime", "met_ward_crime", "met_crime_dashboard", "mopac_pas", "mopac_uss",
-        "mopac_iom", "met_asb_calls", "met_da_incidents", "partner_marac", "partner_solace",
-        "partner_rise",
-        "partner_one_stop_shop", "partner_victim_care_hub", "partner_supporting_families",
-        "test_quarterly",
-    )  # fmt: skip
+    stale_samples = [*(source.key for source in SOURCES), "test_quarterly"]
     assert failed == {
         **{(f"raw/{key}", "fresh"): dg.AssetCheckSeverity.WARN for key in stale_samples},
         ("raw/partner_marac", "return_notes"): dg.AssetCheckSeverity.WARN,
