@@ -822,10 +822,11 @@ def _create(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mapping[s
     unknown = {name for row in rows for name in row} - {name for name, _ in columns}
     assert not unknown, f"{table}: the rows name columns the table has not: {unknown}"
     con.execute(f"create table {table} ({', '.join(f'{n} {t}' for n, t in columns)})")
-    con.executemany(
-        f"insert into {table} values ({', '.join('?' * len(columns))})",
-        [[row.get(name) for name, _ in columns] for row in rows],
-    )
+    if rows:
+        con.executemany(
+            f"insert into {table} values ({', '.join('?' * len(columns))})",
+            [[row.get(name) for name, _ in columns] for row in rows],
+        )
 
 
 # The rows this file's published copy holds, by table; every other table of the layout is

@@ -11,8 +11,8 @@ several faults in sources that do not touch one another, so one run answers many
   release (loads with a warning, changes nothing), and a month of domestic abuse incidents
   with a negative count (refused);
 - second: a newer dashboard release with a negative count, a MARAC return with more repeats
-  than referrals, Solace's 2022/23 Q4 return re-sent, and a test-source file naming an unknown
-  borough;
+  than referrals, Solace's 2022/23 Q4 return re-sent, an ASB calls file naming an unknown
+  borough, and a test-source count its mart cannot build (a model error, not a failed test);
 - then, from the first's state with its bad files taken away: everything publishes again,
   every refusal withdrawn, while a test-source count larger than the borough's recorded crime
   publishes but holds back the pack (a check across sources).
@@ -63,6 +63,9 @@ BAD_INCIDENTS = "da_incidents_2023-03.csv"
 TOO_LARGE = "quarterly_counts_2021Q2.csv"
 # Larger than Barnet's recorded crime in the quarter (about 8,000), within the sanity bound.
 ACROSS_SOURCES = "quarterly_counts_2021Q2_beyond_crime.csv"
+# A count the test source's mart fails to build on (tests/support/quarterly_source).
+CANNOT_BUILD = "quarterly_counts_2021Q2_cannot_build.csv"
+ASB_BAD = "asb_calls_2021-06.csv"
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -385,8 +388,12 @@ def second(
             {"referrals": 1257},
         )  # fmt: skip
         (raw / "providers" / "solace" / "solace_2022-23-Q4_resent.xlsx").write_bytes(resent)
-        (raw / "test" / "quarterly" / TOO_LARGE).write_text(
-            "quarter,borough,count\n2021 Q2,Barnet,40\n2021 Q2,Barnett,12\n", encoding="utf-8"
+        (raw / "met" / "asb_calls" / ASB_BAD).write_text(
+            "month,borough,asb_calls,repeat_asb_calls\n2021-06,Barnett,6800,40\n",
+            encoding="utf-8",
+        )
+        (raw / "test" / "quarterly" / CANNOT_BUILD).write_text(
+            "quarter,borough,count\n2021 Q2,Barnet,31337\n", encoding="utf-8"
         )
 
     return scenario(pipeline, extended_dbt_project, tmp_path_factory.mktemp("second"), land)
@@ -447,7 +454,7 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
         "2023-07-14) file marac_2023-24-Q1.xlsx failed check contract (Return!C9: "
         "repeat_referrals = 35 exceeds referrals = 30"
     )
-    for key in ("met_recorded_crime", "partner_solace", "partner_rise", "met_asb_calls"):
+    for key in ("met_recorded_crime", "partner_solace", "partner_rise", "met_ward_crime"):
         assert (sources[key]["status"], sources[key]["stale"]) == ("published", False), key
     assert sources["partnership"]["stale"]
     assert "partner_marac is stale" in sources["partnership"]["reason"]
@@ -477,19 +484,47 @@ def test_a_refused_return_holds_back_only_its_provider_and_a_later_return_replac
     ]
 
 
-def test_a_refused_quarterly_file_leaves_that_source_stale(
+def test_a_refused_asb_file_names_the_borough_and_leaves_the_asb_figures_stale(
     pipeline: PipelineRun, second: PipelineRun
 ) -> None:
-    check = evaluations(second.result)[("raw/test_quarterly", "known_boroughs")]
+    check = evaluations(second.result)[("raw/met_asb_calls", "known_boroughs")]
     assert not check.passed
-    assert f"{TOO_LARGE}: row 3" in check.description
+    assert f"{ASB_BAD}: row 2" in check.description
     assert "'Barnett'" in check.description
+    assert table_fingerprint(second.published_db, "kpi_asb_calls") == table_fingerprint(
+        pipeline.published_db, "kpi_asb_calls"
+    )
+    asb = manifest(second)["sources"]["met_asb_calls"]
+    assert asb["stale"]
+    assert f"the 2021-06 file {ASB_BAD} failed check known_boroughs" in asb["reason"]
+
+
+def test_a_model_that_fails_to_build_holds_back_only_what_is_built_on_it(
+    pipeline: PipelineRun, second: PipelineRun
+) -> None:
+    """The mart errors (dbt's status `error`, not a failed test): its unit keeps its last good
+    tables and says which model, and the build's other units publish, in the same run."""
+    result = second.result
+    assert not [e for e in result.all_events if e.is_step_failure]
+    with duckdb.connect(str(second.warehouse), read_only=True) as con:
+        errors = con.execute(
+            "select name, unit from audit.dbt_results where status = 'error' order by all"
+        ).fetchall()
+    assert errors == [("fct_test_quarterly_counts", "test_quarterly")]
     assert table_fingerprint(second.published_db, "fct_test_quarterly_counts") == (
         table_fingerprint(pipeline.published_db, "fct_test_quarterly_counts")
     )
-    quarterly = manifest(second)["sources"]["test_quarterly"]
-    assert quarterly["stale"]
-    assert f"the 2021 Q2 file {TOO_LARGE} failed check known_boroughs" in quarterly["reason"]
+    sources = manifest(second)["sources"]
+    quarterly = sources["test_quarterly"]
+    assert (quarterly["status"], quarterly["stale"]) == ("kept", True)
+    assert "dbt model fct_test_quarterly_counts error" in quarterly["reason"]
+    assert "a model that cannot build" in quarterly["reason"]
+    assert (sources["met_recorded_crime"]["status"], sources["met_recorded_crime"]["stale"]) == (
+        "published",
+        False,
+    )
+    # The pack was still built, from the tables that published.
+    assert result.asset_materializations_for_node("published__board_pack")
 
 
 def test_the_second_pack_marks_the_dashboard_and_the_marac_stale_in_words(
@@ -498,7 +533,7 @@ def test_the_second_pack_marks_the_dashboard_and_the_marac_stale_in_words(
     page = pack(second)
     marks = stale_marks(page)
     assert {key for key, stale in marks.items() if stale} == (
-        DASHBOARD_SECTIONS | {"da_incidents", "partner_marac", "marac_benchmark"}
+        DASHBOARD_SECTIONS | {"da_incidents", "partner_marac", "marac_benchmark", "asb_calls"}
     )
     assert CRIME_SECTIONS <= marks.keys() and "partner_solace" in marks
     for key in ("partner_marac", "marac_benchmark"):

@@ -142,8 +142,9 @@ def build_failures(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, li
     failures: dict[str, list[str]] = {}
     rows = con.execute(_sql("build_failures", catalog=catalog), [list(FAILED_STATUSES)]).fetchall()
     for unit, kind, name, status, message in rows:
-        first_line = (message or "").strip().splitlines()[:1]
-        text = f"dbt {kind} {name} {status}" + (f": {first_line[0]}" if first_line else "")
+        # dbt's error is a heading and the database's words below it: both, on one line.
+        lines = [line.strip() for line in (message or "").splitlines() if line.strip()][:2]
+        text = f"dbt {kind} {name} {status}" + (f": {' '.join(lines)}" if lines else "")
         failures.setdefault(unit or "", []).append(text)
     return failures
 

@@ -1,7 +1,8 @@
 """A quarterly source declared only for the tests: a new source is a folder and a declaration.
 
 `test_quarterly` lands `quarter,borough,count` CSV files in `raw/test/quarterly/`, has one GX
-suite at its gate, a dbt staging model and a mart of its own dbt group, and a check across
+suite at its gate, a dbt staging model and a mart in its own folders (a count of 31337 makes
+the mart fail to build, for the tests of a model error), and a check across
 sources (its counts never exceed the Met's recorded crime for the borough and quarter). The
 session's pipeline runs with it beside Met recorded crime, in the same graph, so a test can
 break it and see that it fails alone.
