@@ -22,6 +22,7 @@ from orchestration.sources.met_ward_crime.crosswalk import (
     fit_borough,
     fit_crosswalk,
     fit_weights,
+    overlap_fingerprints,
     project_rows_to_simplex,
 )
 from orchestration.sources.met_ward_crime.parser import MpsWardCrimeParser
@@ -215,3 +216,23 @@ def test_the_published_crosswalk_keeps_each_old_wards_crimes_whole() -> None:
         row.old_ward_code.split("-")[0] == row.new_ward_code.split("-")[0] == row.borough_code
         for row in crosswalk.itertuples()
     )
+
+
+def test_an_overlaps_fingerprint_ignores_row_order_and_changes_with_any_count() -> None:
+    frame = pd.DataFrame(
+        {
+            "borough_code": ["E09000003"] * 3 + ["E09000017"],
+            "generation": ["old", "new", "new", "old"],
+            "ward_code": ["E050", "E051", "E052", "E060"],
+            "category": ["burglary"] * 4,
+            "month": pd.to_datetime(["2021-09-01"] * 4),
+            "offence_count": [10, 6, 4, 7],
+        }
+    )
+    prints = overlap_fingerprints(frame)
+    assert set(prints) == {"E09000003", "E09000017"}
+    assert overlap_fingerprints(frame.iloc[::-1]) == prints
+    changed = frame.assign(offence_count=[10, 6, 5, 7])
+    again = overlap_fingerprints(changed)
+    assert again["E09000003"] != prints["E09000003"]
+    assert again["E09000017"] == prints["E09000017"]

@@ -18,10 +18,12 @@ to publish.
 
 After the build, dbt's documentation site (`dbt docs generate --static`: every model, column,
 test and the lineage, in one HTML file) is written to `warehouse/catalogue/index.html`, from
-the build's own compiled project, and the publish step puts it beside the marts for analysts.
-Each published table's asset links to its page there.
+the build's own compiled project, unless the one there was made of the same project, vintage
+and tables; the publish step puts it beside the marts for analysts. Each published table's
+asset links to its page there.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -154,14 +156,38 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator()
 
 
+def catalogue_key(project: DbtProject, warehouse: Path, as_of: str | None) -> str:
+    """What the catalogue is made of: the dbt project's files (models, YAML, macros, seeds, the
+    doc blocks), the build's `as_of`, and the warehouse's tables and columns. The same key, the
+    same site."""
+    digest = hashlib.sha256(f"as_of={as_of}".encode())
+    folders = [Path(project.project_dir), Path(project.project_dir).parent / "docs"]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not {"target", "logs"} & set(path.relative_to(folder).parts):
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    with read_write(warehouse) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name, data_type "
+            "from information_schema.columns order by all"
+        ).fetchall()
+    digest.update(repr(columns).encode())
+    return digest.hexdigest()
+
+
 def write_catalogue(
-    dbt: DbtCliResource, build: DbtCliInvocation, project: DbtProject, to: Path
+    dbt: DbtCliResource, build: DbtCliInvocation, project: DbtProject, to: Path, key: str
 ) -> str:
-    """dbt's static docs site of the build just run, at `to`; '' when written, else why not.
+    """dbt's static docs site of the build just run, at `to`; '' when written (or when the site
+    there was made of the same `key`), else why not.
 
     `--no-compile` reuses the build's compiled project in its target folder: the catalogue
     reads the warehouse's tables and columns, and costs a few seconds, not a second compile.
     """
+    stamp = to.with_name(".key")
+    if to.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        return ""
     docs = dbt.cli(
         ["docs", "generate", "--static", "--no-compile"],
         manifest=project.manifest_path,
@@ -176,6 +202,7 @@ def write_catalogue(
     staged = to.with_name(f".{to.name}.tmp")
     shutil.copyfile(page, staged)
     os.replace(staged, to)
+    stamp.write_text(key, encoding="utf-8")
     return ""
 
 
@@ -419,7 +446,8 @@ def build_dbt_assets(
         results = node_results(manifest, [build], started_at)
         record_results(warehouse, results)
         catalogue = pipeline.settings.catalogue_path
-        problem = write_catalogue(dbt, build, project, catalogue)
+        key = catalogue_key(project, warehouse, vintage.as_of or None)
+        problem = write_catalogue(dbt, build, project, catalogue, key)
         if problem:
             context.log.warning(f"the catalogue was not rebuilt: {problem}")
         failed = results[results["status"].isin(FAILED_STATUSES)]

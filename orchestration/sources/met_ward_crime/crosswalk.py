@@ -17,10 +17,15 @@ overlap, the weighted absolute percentage error (WAPE) of the rebuilt new-ward c
 second half; beside it, the WAPE of the simplest alternative, the borough's total split by each
 new ward's share of each category in the first half. The published weights are then fitted on
 the whole overlap.
+
+Each borough's fit is keyed by a fingerprint of its overlap: the overlap months are history, so
+a refresh refits only a borough whose overlap changed (a revised release, a build as of another
+date) and keeps the others' weights (`int_ward_crosswalk`, an incremental model).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,12 +132,39 @@ def _baseline_wape(frame: pd.DataFrame, train: list, test: list) -> float | None
     return float(error) / observed
 
 
-def fit_crosswalk(overlap: pd.DataFrame) -> pd.DataFrame:
+OVERLAP_COLUMNS = ["generation", "ward_code", "category", "month", "offence_count"]
+CROSSWALK_COLUMNS = [
+    "borough_code",
+    "old_ward_code",
+    "new_ward_code",
+    "weight",
+    "holdout_wape",
+    "baseline_wape",
+    "overlap_fingerprint",
+]
+
+
+def overlap_fingerprints(overlap: pd.DataFrame) -> dict[str, str]:
+    """Borough -> a SHA-256 of its overlap rows, whatever their order: the same overlap, the
+    same fit."""
+    fingerprints = {}
+    for borough, frame in overlap.groupby("borough_code", sort=True):
+        rows = frame[OVERLAP_COLUMNS].sort_values(OVERLAP_COLUMNS)
+        hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+        fingerprints[str(borough)] = hashlib.sha256(hashes.tobytes()).hexdigest()
+    return fingerprints
+
+
+def fit_crosswalk(
+    overlap: pd.DataFrame, fingerprints: dict[str, str] | None = None
+) -> pd.DataFrame:
     """One row per borough, old ward and new ward with a weight above 0.0005.
 
     Args:
         overlap: `borough_code` and the columns `fit_borough` reads.
+        fingerprints: each borough's `overlap_fingerprints`, kept beside its weights.
     """
+    fingerprints = fingerprints if fingerprints is not None else overlap_fingerprints(overlap)
     rows = []
     for borough, frame in overlap.groupby("borough_code", sort=True):
         fit = fit_borough(frame)
@@ -141,18 +173,18 @@ def fit_crosswalk(overlap: pd.DataFrame) -> pd.DataFrame:
                 weight = float(fit.weights[i, j])
                 if weight > 0.0005:
                     rows.append(
-                        (borough, old_ward, new_ward, weight, fit.holdout_wape, fit.baseline_wape)
+                        (
+                            borough,
+                            old_ward,
+                            new_ward,
+                            weight,
+                            fit.holdout_wape,
+                            fit.baseline_wape,
+                            fingerprints[str(borough)],
+                        )
                     )
-    crosswalk = pd.DataFrame(
-        rows,
-        columns=[
-            "borough_code",
-            "old_ward_code",
-            "new_ward_code",
-            "weight",
-            "holdout_wape",
-            "baseline_wape",
-        ],
+    crosswalk = pd.DataFrame(rows, columns=CROSSWALK_COLUMNS).astype(
+        {"weight": float, "holdout_wape": float, "baseline_wape": float}
     )
     # Small weights dropped: each old ward's remaining weights are scaled back to sum to 1.
     crosswalk["weight"] = crosswalk["weight"] / crosswalk.groupby(
