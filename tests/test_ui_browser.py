@@ -1,30 +1,39 @@
 """The Dagster UI in a real browser: what a data engineer sees, and a run started from it.
 
 One real `dagster-webserver` (and `dagster-daemon`, which takes queued runs off the queue)
-per module, on a landing zone holding the Met's recorded crime files alone (every other source
-is not set up, as at a partnership starting out), an empty warehouse and a fresh Dagster home
-with the project's dagster.yaml. Headless Chromium opens the asset graph, the catalog and the
-checks; the refresh for 2021-05 is launched through the webserver's GraphQL API, the way the
-UI's Materialize button does, and its run page and the pack's partitions are looked at in the
-browser.
+per module, on a landing zone holding the Met's recorded crime files and MOPAC's (every other
+source is not set up, as at a partnership starting out), an empty warehouse and a fresh Dagster
+home with the project's dagster.yaml. Headless Chromium opens the asset graph, the catalog and
+the checks; the refresh for August 2021 as of 2021-12-31 is launched through the webserver's
+GraphQL API with the launchpad's vintage, the way the UI's Materialize button does, and its run
+page and the pack's partitions are looked at in the browser.
+
+The run is also the test of building as of a date, on the real MPS files: release 2021-08
+(published from 2021-09-01) and release 2022-01 (from 2022-02-01) are both in the folder. The
+expected figures are computed here from the 2021-08 file alone with the csv module
+(tests/support/reference.py), and differ from the 2022-01 release's: the Met revised them.
 Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
+from orchestration.lib.duck import published
 from orchestration.lib.partitions import WAREHOUSE_POOL
-from tests.conftest import PROJECT_ROOT, REPORTING_MONTH, SAMPLE_RAW, _ensure_dbt_manifest
+from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, _ensure_dbt_manifest
+from tests.support.reference import MEASURES, expected_overview
 from tests.support.webserver import (
     DagsterUI,
     ManagedProcess,
@@ -41,6 +50,9 @@ playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
 JOB = "refresh"
+# The build as of a date between the two releases, for the pack of August 2021.
+REPORTING_MONTH = "2021-08"
+AS_OF = "2021-12-31"
 RUN_TIMEOUT_SECONDS = 8 * 60
 PAGE_TIMEOUT_MS = 60_000
 TERMINAL_STATUSES = {"SUCCESS", "FAILURE", "CANCELED"}
@@ -156,7 +168,8 @@ def ui(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> Iterato
 
     root = tmp_path_factory.mktemp("ui")
     raw_dir = root / "raw"
-    shutil.copytree(SAMPLE_RAW / "met" / "recorded_crime", raw_dir / "met" / "recorded_crime")
+    for folder in ("met/recorded_crime", "mopac/pas", "mopac/uss", "mopac/iom"):
+        shutil.copytree(SAMPLE_RAW / folder, raw_dir / folder)
     warehouse_dir = root / "warehouse"
     warehouse_dir.mkdir()
     dagster_home = root / "dagster_home"
@@ -276,7 +289,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def refresh_run(ui: UI) -> Run:
-    """The refresh for 2021-05, launched through the webserver and run to the end."""
+    """The refresh for August 2021 as of 2021-12-31, launched through the webserver with the
+    launchpad's vintage and run to the end."""
     started = time.monotonic()
     params = {
         "selector": {
@@ -284,7 +298,7 @@ def refresh_run(ui: UI) -> Run:
             "repositoryName": ui.repository,
             "jobName": JOB,
         },
-        "runConfigData": {},
+        "runConfigData": {"resources": {"vintage": {"config": {"as_of": AS_OF}}}},
         "executionMetadata": {
             "tags": [
                 {"key": "dagster/partition", "value": REPORTING_MONTH},
@@ -484,3 +498,116 @@ def test_run_published_the_marts(ui: UI, refresh_run: Run):
     assert (published / "marts.duckdb").stat().st_size > 0
     assert any((published / "parquet").glob("*.parquet"))
     assert list((published / "packs" / REPORTING_MONTH).iterdir())
+
+
+# --- the run built as of a date ---------------------------------------------------------------
+
+EARLIER_FILE = "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv"
+LATER_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
+CENSUS_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "population_census2021.csv"
+
+
+def overview(database: Path, month: date) -> dict[str, dict]:
+    with published(database) as con:
+        frame = con.execute(
+            "select * from kpi_crime_overview where borough_name = 'Barnet' "
+            "and reporting_month = ?",
+            [month],
+        ).df()
+    return {row["measure"]: row for row in frame.to_dict("records")}
+
+
+def test_the_sources_without_a_file_are_not_set_up_and_hold_nothing_back(
+    ui: UI, refresh_run: Run
+) -> None:
+    manifest = json.loads((ui.warehouse_dir / "published" / "manifest.json").read_text())
+    status = {key: unit["status"] for key, unit in manifest["sources"].items()}
+    landed = ("met_recorded_crime", "mopac_pas", "mopac_uss", "mopac_iom")
+    assert {key: status[key] for key in landed} == dict.fromkeys(landed, "published")
+    assert status["met_crime_dashboard"] == "not set up"
+    assert manifest["sources"]["met_crime_dashboard"]["reason"] == (
+        "no file has landed in raw/met/crime_dashboard/ yet"
+    )
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+def test_as_of_end_2021_barnet_august_2021_is_the_2021_08_releases_figures(
+    ui: UI, refresh_run: Run, measure: str
+) -> None:
+    warehouse_dir = ui.warehouse_dir
+    folder = SAMPLE_RAW / "met" / "recorded_crime"
+    expected = expected_overview(folder / EARLIER_FILE, CENSUS_SEED, "Barnet", "202108")[measure]
+    row = overview(warehouse_dir / "published" / "marts.duckdb", date(2021, 8, 1))[measure]
+    assert (row["ytd_volume"], row["r12_volume"], row["r12_volume_prev"]) == (
+        expected.ytd,
+        expected.r12,
+        expected.r12_prev,
+    )
+    assert row["rate_per_1000"] == pytest.approx(expected.rate, rel=1e-12)
+    assert (row["london_rank"], row["london_rank_of"]) == (expected.rank, expected.rank_of)
+
+
+def test_the_later_release_revised_august_2021_so_as_of_is_what_chose_the_figures(
+    ui: UI, refresh_run: Run
+) -> None:
+    """Violence with injury, Barnet, R12 to August 2021: the two releases disagree, and the
+    as-of copy has the earlier one's figure."""
+    warehouse_dir = ui.warehouse_dir
+    folder = SAMPLE_RAW / "met" / "recorded_crime"
+    earlier = expected_overview(folder / EARLIER_FILE, CENSUS_SEED, "Barnet", "202108")
+    later = expected_overview(folder / LATER_FILE, CENSUS_SEED, "Barnet", "202108")
+    assert earlier["violence_with_injury"].r12 != later["violence_with_injury"].r12
+    as_of = overview(warehouse_dir / "published" / "marts.duckdb", date(2021, 8, 1))
+    assert as_of["violence_with_injury"]["r12_volume"] == earlier["violence_with_injury"].r12
+
+
+def test_as_of_the_marts_hold_no_month_the_older_release_lacks(ui: UI, refresh_run: Run) -> None:
+    warehouse_dir = ui.warehouse_dir
+    with published(warehouse_dir / "published" / "marts.duckdb") as con:
+        first, last = con.execute(
+            "select min(month), max(month) from fct_recorded_crime_monthly "
+            "where category_scheme = 'mps_2019'"
+        ).fetchone()
+    assert (first, last) == (date(2019, 9, 1), date(2021, 8, 1))
+
+
+def test_the_manifest_and_the_pack_say_as_of_when_and_which_release(
+    ui: UI,
+    refresh_run: Run,
+) -> None:
+    warehouse_dir = ui.warehouse_dir
+    manifest = json.loads((warehouse_dir / "published" / "manifest.json").read_text())
+    assert manifest["as_of"] == AS_OF
+    crime = manifest["sources"]["met_recorded_crime"]
+    assert crime["release"] == "2021-08"
+    assert [f["file"] for f in crime["files"]] == [EARLIER_FILE]
+    html = warehouse_dir / "published" / "packs" / "2021-08" / "board_pack_barnet_2021-08.html"
+    text = html.read_text(encoding="utf-8")
+    assert f"As of {AS_OF}" in text
+    assert "release 2021-08" in text
+    assert "release 2022-01" not in text
+
+
+def test_as_of_end_2021_the_mopac_marts_hold_only_what_was_released_by_then(
+    ui: UI,
+    refresh_run: Run,
+) -> None:
+    """Released by 2021-12-31: the IOM return of the July 2021 pack (to 2021 Q2, released
+    2021-07-01). Not yet: the PAS exports (Jun-22, Sep-25), the USS and the April 2023 IOM
+    returns (2022/23 Q4)."""
+    warehouse_dir = ui.warehouse_dir
+    database = warehouse_dir / "published" / "marts.duckdb"
+    with published(database) as con:
+        iom = con.execute(
+            "select area, min(period_start), max(period_start), count(*) "
+            "from kpi_iom_cohort group by area"
+        ).fetchall()
+        pas = con.execute("select count(*) from kpi_public_confidence").fetchone()
+        uss = con.execute("select count(*) from kpi_victim_satisfaction").fetchone()
+    assert iom == [("Barnet", date(2020, 1, 1), date(2021, 4, 1), 6)]
+    assert (pas, uss) == ((0,), (0,))
+    html = warehouse_dir / "published" / "packs" / "2021-08" / "board_pack_barnet_2021-08.html"
+    text = html.read_text(encoding="utf-8")
+    assert "No Public Attitude Survey figures for Barnet are published." in text
+    assert "No IOM comparison with London is published for Barnet." in text
+    assert "2021/22 Q1" in text and "2022/23 Q4" not in text
