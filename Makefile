@@ -68,8 +68,10 @@ source: $(VENV)/.installed
 browser:
 	@bash scripts/install_chromium.sh
 
+# Both cores: the session's refresh and the tests that read it on one worker, each other scenario
+# with its own fixtures on whichever is free (xdist_group marks, tests/conftest.py).
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT, SAMPLE_RAW
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("adding_a_source")]
 
 KEY, FOLDER = "toy_counts", "toy/counts"
 COLUMNS = "month:date,borough_name:area,calls:count"

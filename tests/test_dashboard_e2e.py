@@ -24,7 +24,8 @@ from orchestration.publish.pack import build_pack
 from tests.conftest import PROJECT_ROOT, PipelineRun
 from tests.support.dashboard_reference import HATE, Dashboard, load, month_add
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 CENSUS_SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "population_census2021.csv"
 OTHER_FILE = "MPS_MonthlyCrimeDashboard_OtherCrimeData_202108-202507_refresh2025-08.csv"

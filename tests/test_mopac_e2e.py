@@ -28,7 +28,8 @@ from tests.support.mopac_reference import (
     previous_quarter_end,
 )
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 PAS_FOLDER = PROJECT_ROOT / "raw" / "mopac" / "pas"
 SERIES_2025 = "public-perception-data_MPS_Dec-14_to_Sep-25.csv"

@@ -36,7 +36,8 @@ from tests.test_pack_render import OVERFLOWING, PUBLISHED_TABLES, data_rows, she
 with (Path(__file__).parents[1] / "dbt_project" / "seeds" / "wards_2022.csv").open() as _seed:
     BARNET_WARDS = sum(row["borough_code"] == "E09000003" for row in csv.DictReader(_seed))
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 BOROUGH = "Barnet"
 BARNET = Borough("E09000003", BOROUGH)

@@ -23,7 +23,8 @@ import pytest
 from orchestration.lib.duck import published
 from tests.conftest import PROJECT_ROOT, REPORTING_MONTH, PipelineRun
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 PACK = Path("packs") / REPORTING_MONTH / f"board_pack_barnet_{REPORTING_MONTH}.html"

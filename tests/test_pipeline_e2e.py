@@ -23,7 +23,8 @@ from orchestration.sources import SOURCES
 from tests.conftest import PROJECT_ROOT, PipelineRun
 from tests.support.reference import MEASURES, expected_overview
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 SAMPLE_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
 # The earlier release in raw/: its last month is 2021-08, so it was published from 2021-09-01.

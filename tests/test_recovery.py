@@ -24,6 +24,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from orchestration.definitions import build_definitions
 from orchestration.landing.assets import build_ingest_asset
 from orchestration.lib.config import Settings
 from orchestration.lib.instance import write_dagster_yaml
@@ -31,10 +32,11 @@ from orchestration.lib.partitions import WAREHOUSE_POOL
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.publish.marts import PublishError, publish
 from orchestration.sources.met_recorded_crime import SOURCE
-from tests.conftest import FIXTURES, PROJECT_ROOT, SAMPLE_RAW, PipelineRun
+from tests.conftest import FIXTURES, PROJECT_ROOT, SAMPLE_RAW
 from tests.support.webserver import folder_env as cli_env
 
-pytestmark = pytest.mark.e2e
+# The three runs' fixture is this module's own: its tests stay on one worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("recovery")]
 
 SLICE = FIXTURES / "mps" / "mps_2019_historical_201004-202201_slice.csv"
 
@@ -208,16 +210,16 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path, pipeline: PipelineRun) -> Iterator[tuple[Path, Path]]:
-    """The session's working warehouse and published copy, the latter on a tmpfs just big
+def small_disk(tmp_path: Path, sequence: Sequence) -> Iterator[tuple[Path, Path]]:
+    """The sequence's working warehouse and published copy, the latter on a tmpfs just big
     enough to hold it: the next publication does not fit."""
+    source = sequence.root / "warehouse"
     warehouse_dir = tmp_path / "warehouse"
     published = warehouse_dir / "published"
     published.mkdir(parents=True)
-    shutil.copy(pipeline.warehouse, warehouse_dir / "warehouse.duckdb")
-    size = sum(
-        p.stat().st_size for p in (pipeline.warehouse_dir / "published").rglob("*") if p.is_file()
-    )
+    shutil.copy(source / "warehouse.duckdb", warehouse_dir / "warehouse.duckdb")
+    shutil.copytree(source / "catalogue", warehouse_dir / "catalogue")
+    size = sum(p.stat().st_size for p in (source / "published").rglob("*") if p.is_file())
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size + 256 * 1024}", "tmpfs", str(published)],
         capture_output=True,
@@ -226,21 +228,22 @@ def small_disk(tmp_path: Path, pipeline: PipelineRun) -> Iterator[tuple[Path, Pa
     if mounted.returncode:
         pytest.skip(f"this machine does not let tests mount a tmpfs: {mounted.stderr.strip()}")
     try:
-        shutil.copytree(pipeline.warehouse_dir / "published", published, dirs_exist_ok=True)
+        shutil.copytree(source / "published", published, dirs_exist_ok=True)
         yield warehouse_dir, published
     finally:
         subprocess.run(["umount", str(published)], check=True)
 
 
-def materialize_publish(pipeline: PipelineRun, warehouse_dir: Path) -> dg.ExecuteInProcessResult:
+def materialize_publish(sequence: Sequence, warehouse_dir: Path) -> dg.ExecuteInProcessResult:
     """The publish step alone, through Dagster, on another warehouse folder."""
-    published_marts = pipeline.definitions.get_assets_def(dg.AssetKey(["published", "marts"]))
-    settings = Settings.from_env()
     settings = Settings(
-        raw_dir=settings.raw_dir,
+        raw_dir=sequence.root / "raw",
         warehouse_dir=warehouse_dir,
-        borough=settings.borough,
-        dagster_home=settings.dagster_home,
+        borough="Barnet",
+        dagster_home=sequence.root / "dagster_home",
+    )
+    published_marts = build_definitions(settings).get_assets_def(
+        dg.AssetKey(["published", "marts"])
     )
     return dg.materialize(
         [published_marts],
@@ -258,11 +261,11 @@ def step_failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 def test_a_full_published_disk_fails_with_a_sentence_and_leaves_the_copy_whole(
-    pipeline: PipelineRun, small_disk: tuple[Path, Path]
+    sequence: Sequence, small_disk: tuple[Path, Path]
 ) -> None:
     warehouse_dir, published = small_disk
     before = digests(published)
-    result = materialize_publish(pipeline, warehouse_dir)
+    result = materialize_publish(sequence, warehouse_dir)
     assert not result.success
     message = step_failure(result)
     assert f"cannot write the published copy in {published}" in message
@@ -273,7 +276,7 @@ def test_a_full_published_disk_fails_with_a_sentence_and_leaves_the_copy_whole(
 
 
 def test_a_read_only_published_disk_fails_with_a_sentence_and_leaves_the_copy_whole(
-    pipeline: PipelineRun, small_disk: tuple[Path, Path]
+    small_disk: tuple[Path, Path],
 ) -> None:
     warehouse_dir, published = small_disk
     subprocess.run(["mount", "-o", "remount,ro", str(published)], check=True)

@@ -44,7 +44,8 @@ from tests.support.webserver import (
     wait_until,
 )
 
-pytestmark = pytest.mark.browser
+# The webserver and its run are this module's own fixtures: its tests stay on one worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("ui")]
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect

@@ -22,7 +22,8 @@ from orchestration.publish.pack import build_pack
 from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
 from tests.support.reference import MEASURE_ROWS, month_add
 
-pytestmark = pytest.mark.e2e
+# On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
 
 WARD_DIR = SAMPLE_RAW / "met" / "ward_crime"
 OLD_FILE = WARD_DIR / "MPS_Ward_Level_Crime_most_recent_24_months_202009-202208.csv"
