@@ -458,7 +458,7 @@ def _dashboard_row(measure: str, label: str, sort_order: int, rag: str) -> dict[
     return {
         "borough_code": BARNET.code, "borough_name": BARNET.name, "measure": measure,
         "reporting_month": MAY, "measure_label": label, "measure_note": f"What {label} counts",
-        "sort_order": sort_order, "rag": rag, "ytd_volume": 5, "ytd_volume_prev": 6,
+        "sort_order": sort_order, "direction": "decrease_is_positive", "rag": rag, "ytd_volume": 5, "ytd_volume_prev": 6,
         "ytd_change_pct": (5 - 6) * 100 / 6, "rate_per_1000": 0.25, "london_rank": 7,
         "london_rank_of": 32, "refreshed_on": dt.date(2021, 6, 7),
     }  # fmt: skip
@@ -468,7 +468,6 @@ def _knife_gun_rows() -> list[dict[str, Any]]:
     return [
         {
             **_dashboard_row(measure, label, order, rag),
-            "direction": "decrease_is_positive",
             "has_positive_outcomes": order == 2,
             "r12_volume": r12,
             "r12_volume_prev": prev,
@@ -801,18 +800,26 @@ def _da_incidents_rows() -> list[dict[str, Any]]:
     ]
 
 
+# The seed feed_measures: fewer calls, and fewer repeat calls, are good news.
+ASB_DIRECTIONS = {
+    "asb_calls_direction": "decrease_is_positive",
+    "repeat_asb_calls_direction": "decrease_is_positive",
+}
+
+
 def _asb_rows() -> list[dict[str, Any]]:
     """Barnet to May 2021 as the July 2021 pack printed it; June 2021 must not leak in."""
     return [
         {"borough_code": CODES["Barnet"], "borough_name": "Barnet", "reporting_month": MAY,
          "r12_asb_calls": 81619, "r12_asb_calls_prev": 67426, "asb_calls_change_pct": 21.05,
          "r12_repeat_asb_calls": 468, "r12_repeat_asb_calls_prev": 298,
-         "repeat_asb_calls_change_pct": 57.05, "rag": "red", "window_start": dt.date(2020, 6, 1)},
+         "repeat_asb_calls_change_pct": 57.05, "rag": "red", "window_start": dt.date(2020, 6, 1),
+         **ASB_DIRECTIONS},
         {"borough_code": CODES["Barnet"], "borough_name": "Barnet",
          "reporting_month": dt.date(2021, 6, 1), "r12_asb_calls": 77777,
          "r12_asb_calls_prev": 66666, "asb_calls_change_pct": 16.67, "r12_repeat_asb_calls": 444,
          "r12_repeat_asb_calls_prev": 333, "repeat_asb_calls_change_pct": 33.33, "rag": "red",
-         "window_start": dt.date(2020, 7, 1)},
+         "window_start": dt.date(2020, 7, 1), **ASB_DIRECTIONS},
     ]  # fmt: skip
 
 
@@ -1098,6 +1105,14 @@ def test_zero_and_missing_changes_are_neutral_and_say_so() -> None:
     assert factors[0].text == "No change in rolling 12 months"
     assert factors[1].text.startswith("No comparison for year to date")
     assert [f.assessment for f in factors] == ["neutral", "neutral"]
+
+
+@pytest.mark.parametrize("direction", [None, "", "lower_is_better"])
+def test_a_direction_the_pack_does_not_know_is_refused_not_read_as_either_way(
+    direction: Any,
+) -> None:
+    with pytest.raises(ValueError, match="is the measure missing from its seed"):
+        crime_factors(3.0, -1.0, direction)
 
 
 def test_month_labels_follow_the_july_2021_pack() -> None:

@@ -131,12 +131,20 @@ def movement(change_pct: float | None) -> Movement:
     return "no change"
 
 
+DIRECTIONS = ("decrease_is_positive", "increase_is_positive")
+
+
 def assess(move: Movement, direction: str) -> Assessment:
     """Says whether a movement is good news, given the measure's direction.
 
     For crime volumes a decrease is positive; for detection rates an increase is. Zero change
     and no comparison are neutral, matching the catalogue's RAG rule.
     """
+    if direction not in DIRECTIONS:
+        raise ValueError(
+            f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}: "
+            "is the measure missing from its seed?"
+        )
     if move in ("no change", "not comparable"):
         return "neutral"
     good = "decrease" if direction == "decrease_is_positive" else "increase"
