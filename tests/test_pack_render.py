@@ -458,9 +458,10 @@ def _dashboard_row(measure: str, label: str, sort_order: int, rag: str) -> dict[
     return {
         "borough_code": BARNET.code, "borough_name": BARNET.name, "measure": measure,
         "reporting_month": MAY, "measure_label": label, "measure_note": f"What {label} counts",
-        "sort_order": sort_order, "direction": "decrease_is_positive", "rag": rag, "ytd_volume": 5, "ytd_volume_prev": 6,
-        "ytd_change_pct": (5 - 6) * 100 / 6, "rate_per_1000": 0.25, "london_rank": 7,
-        "london_rank_of": 32, "refreshed_on": dt.date(2021, 6, 7),
+        "sort_order": sort_order, "direction": "decrease_is_positive", "rag": rag,
+        "ytd_volume": 5, "ytd_volume_prev": 6, "ytd_change_pct": (5 - 6) * 100 / 6,
+        "rate_per_1000": 0.25, "london_rank": 7, "london_rank_of": 32,
+        "refreshed_on": dt.date(2021, 6, 7),
     }  # fmt: skip
 
 
