@@ -104,6 +104,20 @@ def _what(evaluation: Any) -> str:
     return f"dbt test failed on {failed.value} row(s)" if failed else "failed"
 
 
+def _handovers(result: Any) -> list[tuple[str, str]]:
+    """(asset, line) for each period a landed file took over from another in this run."""
+    found = []
+    for event in result.all_events:
+        if not event.is_step_materialization:
+            continue
+        materialization = event.event_specific_data.materialization
+        said = materialization.metadata.get("periods_changed_hands")
+        if said is not None:
+            asset = materialization.asset_key.to_user_string()
+            found += [(asset, line.removeprefix("- ")) for line in str(said.value).splitlines()]
+    return found
+
+
 def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str) -> int:
     import dagster as dg
 
@@ -145,6 +159,11 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
         for evaluation in warned:
             asset = evaluation.asset_key.to_user_string()
             print(f"  {asset} check {evaluation.check_name}: {_what(evaluation)}")
+    handovers = _handovers(result)
+    if handovers:
+        print("\nPeriods whose figures now come from another file:")
+        for asset, line in handovers:
+            print(f"  {asset}: {line}")
     if not_set_up:
         print("\nNot set up (nothing is held back for them):")
         for key, unit in not_set_up.items():

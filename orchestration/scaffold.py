@@ -161,6 +161,9 @@ SOURCE = Source(
     file_types=(".csv", ".xlsx"),
     parser=PARSER,
     columns=PARSER.duckdb_columns,
+    percentages=PARSER.percentages,
+    figure_keys=("{new.area.name}",),
+    figure_columns=({figures},),
     grain=Grain.{new.grain.name},
     release_rule=(
         "A file's release is its last {new.grain.value}. Each area and {new.grain.value} comes "

@@ -116,6 +116,9 @@ class Case:
     # The check that refuses an unknown area, and its rule in words.
     area_check: str = "known_boroughs"
     area_rule: str = "every borough is one the reference knows"
+    # The column naming each row's period, and the separators the contract accepts, in words.
+    period_column: int = 0
+    separators: str = "commas"
 
     # --- the good file, read with the csv module ---
 
@@ -212,6 +215,58 @@ class Case:
             check=self.area_check,
         )
 
+    def period_label(self, text: str) -> str:
+        """How a refusal names the period a row's text names: `2020-11`, `2020 Q4 (Oct-Dec)`."""
+        text = text.strip()
+        if len(text) == 7 and text[4] == "-":  # 2020-11
+            return text
+        if " Q" in text:  # 2020 Q3
+            year, quarter = text.split(" Q")
+            return quarter_label(date(int(year), 3 * int(quarter) - 2, 1))
+        for form in ("%b-%y", "%B %Y"):  # a survey quarter by its last month: Dec-14
+            try:
+                last = datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+            return quarter_label(date(last.year, last.month - 2, 1))
+        raise AssertionError(f"no period in {text!r}")
+
+    def missing_period(self) -> Bad:
+        """Every row of a period in the middle of the file taken out: a re-sent extract with
+        a hole, which would lose every period after it."""
+        periods = list(dict.fromkeys(r[self.period_column] for r in self.body))
+        gone = periods[len(periods) // 2]
+        records = [self.header, *(r for r in self.body if r[self.period_column] != gone)]
+        first, last = periods[0], periods[-1]
+        return Bad(
+            self.data(records),
+            "file",
+            (
+                f"covers {self.period_label(first)} to {self.period_label(last)}",
+                f"has no rows for {self.period_label(gone)}:",
+            ),
+            check="whole periods",
+        )
+
+    def fractions(self) -> Bad:
+        """Every percentage written as a fraction (61 as 0.61): refused at the first."""
+        raise NotImplementedError
+
+    def semicolons(self) -> Bad:
+        """The same rows saved with semicolons between fields (a European list separator)."""
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";", lineterminator=self.newline).writerows(self.records)
+        return Bad(
+            self.encode(buffer.getvalue()),
+            "row 1",
+            ("separated by semicolons", f"the contract is {self.separators}"),
+        )
+
+
+def quarter_label(start: date) -> str:
+    end = date(start.year, start.month + 2, 1)
+    return f"{start.year} Q{(start.month - 1) // 3 + 1} ({start:%b}-{end:%b})"
+
 
 class WideMonthly(Case):
     """The MPS file: three key columns, then one count column per month (`YYYYMM`)."""
@@ -256,6 +311,17 @@ class WideMonthly(Case):
             ("has not ended", f"{today:%Y-%m-%d}"),
             check="future period",
             today=today,
+        )
+
+    def missing_period(self) -> Bad:
+        """A month column in the middle taken out: the parser's own rule on the header."""
+        gone = 3 + (len(self.header) - 3) // 2
+        records = [record[:gone] + record[gone + 1 :] for record in self.copy()]
+        before, after = self.header[gone - 1], self.header[gone + 1]
+        return Bad(
+            self.data(records),
+            f"header, column {gone + 1} ({after!r})",
+            ("must run consecutively", f"{before} is followed by {after}"),
         )
 
 
@@ -395,6 +461,30 @@ DECIMAL_COMMA = {"3.5": "3,5"}
 class Percentages(Case):
     """A layout whose values are percentages from 0 to 100 (PAS and USS)."""
 
+    def fraction_cells(self) -> list[tuple[int, int]]:
+        """(line, column) of every percentage, in file order."""
+        return [(line, self.count_column) for line in range(2, len(self.records) + 1)]
+
+    def fractions(self) -> Bad:
+        records = self.copy()
+        first = None
+        for line, column in self.fraction_cells():
+            text = records[line - 1][column].strip().rstrip("%").strip()
+            if not text:
+                continue
+            value = float(text) / 100
+            records[line - 1][column] = f"{value:g}"
+            if first is None and value > 0:
+                first = (line, column, f"{value:g}")
+        assert first is not None
+        line, column, shown = first
+        return Bad(
+            self.data(records),
+            f"row {line}",
+            (f"{shown} is a fraction where a percentage from 0 to 100 belongs", "all of the"),
+            check="percentage scale",
+        )
+
     def value_where(self) -> str:
         return f"row {self.line}, column {self.header[self.count_column]!r}"
 
@@ -434,6 +524,15 @@ class PasBoroughExport(PasLayout):
     def value_where(self) -> str:
         column = self.count_column
         return f"row {self.line}, column {column + 1} ({self.header[column]!r})"
+
+    def fraction_cells(self) -> list[tuple[int, int]]:
+        """The Proportion rows' figures (a Rank row holds ranks, not percentages)."""
+        return [
+            (line, column)
+            for line, record in enumerate(self.records, start=1)
+            if record[2].strip().lower() == "proportion"
+            for column in range(3, len(record))
+        ]
 
     def duplicated_period_column(self) -> Bad:
         """Adapted: the columns are areas, so the fault is an area given twice."""
@@ -588,6 +687,8 @@ PAS_BOROUGH_EXPORT = PasBoroughExport(
     truncate_line=2,
     area_check="known_areas",
     area_rule=PAS_AREA_RULE,
+    separators="commas or tabs",
+    impossible={"missing period": "a borough export holds one survey quarter"},
 )
 PAS_LONDON_SERIES = PasLong(
     id="mopac_pas:london_series",
@@ -602,6 +703,7 @@ PAS_LONDON_SERIES = PasLong(
         "duplicated period column": LONG_LAYOUT,
         "unknown borough": "the London series names no area: every row is the MPS area's",
     },
+    separators="commas or tabs",
 )
 PAS_BOROUGH_TREND = PasLong(
     id="mopac_pas:borough_trend",
@@ -615,6 +717,8 @@ PAS_BOROUGH_TREND = PasLong(
     impossible={"duplicated period column": LONG_LAYOUT},
     area_check="known_areas",
     area_rule=PAS_AREA_RULE,
+    separators="commas or tabs",
+    period_column=1,
 )
 USS = UssReturn(
     id="mopac_uss",
@@ -625,7 +729,10 @@ USS = UssReturn(
     key_column=1,
     borough_column=1,
     label_column=2,
-    impossible={"duplicated period column": LONG_LAYOUT},
+    impossible={
+        "duplicated period column": LONG_LAYOUT,
+        "missing period": "the sample holds two quarters and a baseline year, so no middle one",
+    },
     line=3,
     truncate_line=4,
     area_check="known_areas",
@@ -695,6 +802,7 @@ DASHBOARD = LongDashboard(
             "the dashboard's folder takes .xlsx as well (the Datastore publishes both); the same "
             "rows as a workbook load alike (tests/test_dashboard_parser.py)"
         ),
+        "missing period": "the fixture is one month of the dashboard",
     },
     area_check="known_areas",
     area_rule="every borough row's area is a London borough or an area the reference knows",
@@ -875,7 +983,12 @@ FAULTS: dict[str, Callable[[Case], Bad]] = {
     "unknown borough": _unknown_borough,
     "future period": lambda case: case.future_period(),
     "xlsx beside the csvs": _xlsx,
+    "semicolons for commas": lambda case: case.semicolons(),
+    "missing period": lambda case: case.missing_period(),
+    "percentages as fractions": lambda case: case.fractions(),
 }
+# The faults of percentages only.
+PERCENTAGE_FAULTS = ("percentages as fractions",)
 
 
 def _params() -> Iterator[object]:
@@ -884,6 +997,8 @@ def _params() -> Iterator[object]:
             marks = []
             if fault in case.impossible:
                 marks.append(pytest.mark.skip(reason=case.impossible[fault]))
+            elif fault in PERCENTAGE_FAULTS and not isinstance(case, Percentages):
+                continue
             yield pytest.param(case, fault, marks=marks, id=f"{case.id}:{fault}")
 
 

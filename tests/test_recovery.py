@@ -9,7 +9,9 @@ machine lets tests mount one), a real second process holding the DuckDB file.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -62,6 +64,26 @@ def slot_holder(instance: dg.DagsterInstance, step_key: str) -> str | None:
 
 def publish_slot_holder(instance: dg.DagsterInstance) -> str | None:
     return slot_holder(instance, "published__marts")
+
+
+LATEST = "MPS_Borough_Level_Crime_most_recent_24_months_202202-202401.csv"
+RESENT = "MPS_Borough_Level_Crime_202401-202402.csv"
+
+
+def _resend_the_last_month(folder: Path) -> tuple[int, int]:
+    """The next release: the latest file's last month again, with Barnet's arson one higher,
+    and a month after it (the same counts). It takes January 2024 over from the 24-month file.
+    Returns the count before and after."""
+    rows = list(csv.reader(io.StringIO((folder / LATEST).read_text(encoding="utf-8-sig"))))
+    month = [[*row[:3], row[-1], row[-1]] for row in rows]
+    month[0][-1] = "202402"
+    arson = next(row for row in month if row[1:3] == ["Arson", "Barnet"])
+    before = int(arson[3])
+    arson[3] = str(before + 1)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(month)
+    (folder / RESENT).write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    return before, before + 1
 
 
 @dataclass
@@ -118,6 +140,7 @@ def sequence(tmp_path_factory: pytest.TempPathFactory) -> Sequence:
             first.wait(timeout=30)
             dead_status = instance.get_run_by_id(dead_run).status
             slot_after_kill = publish_slot_holder(instance)
+            _resend_the_last_month(root / "raw" / "met" / "recorded_crime")
             recovered = cli_run(env, "--wait-minutes", "2")
             output, _ = recovered.communicate(timeout=600)
             return Sequence(
@@ -178,11 +201,25 @@ def test_a_refused_file_is_named_with_its_row_and_rule_in_the_terminal(
     assert "Traceback" not in out
 
 
+def test_a_month_taken_over_by_a_later_file_is_named_with_the_figure_it_changed(
+    sequence: Sequence,
+) -> None:
+    folder = sequence.root / "raw" / "met" / "recorded_crime"
+    rows = list(csv.reader(io.StringIO((folder / LATEST).read_text(encoding="utf-8-sig"))))
+    before = int(next(r for r in rows if r[1:3] == ["Arson", "Barnet"])[-1])
+    out = sequence.recovered
+    assert "Periods whose figures now come from another file:" in out
+    assert (
+        f"raw/met_recorded_crime: 2024-01: {RESENT} replaces {LATEST}; changed: "
+        f"Barnet Arson and Criminal Damage Arson {before} -> {before + 1}"
+    ) in out
+
+
 def test_the_other_releases_still_publish_and_the_overview_is_printed_for_the_borough(
     sequence: Sequence,
 ) -> None:
     out = sequence.recovered
-    assert "met_recorded_crime" in out and "release 2024-01" in out
+    assert "met_recorded_crime" in out and "release 2024-02" in out
     assert "met_crime_dashboard" in out and "release 2026-03-18" in out
     assert "Crime overview, Barnet (E09000003), reporting month 2021-05" in out
     assert "Burglary" in out and "20/32" in out

@@ -109,8 +109,12 @@ def _suite_result(source: Source, outcome: SuiteOutcome, report: SyncReport) -> 
     )
 
 
+# The refusals the contract check reports (the others are the suites').
+CONTRACT_FAMILIES = ("contract", "file type", "future period", "whole periods", "percentage scale")
+
+
 def _contract_result(report: SyncReport) -> dg.AssetCheckResult:
-    refused = [v for v in report.refused if v.check in ("contract", "file type", "future period")]
+    refused = [v for v in report.refused if v.check in CONTRACT_FAMILIES]
     return dg.AssetCheckResult(
         check_name=CONTRACT_CHECK,
         passed=not refused,
@@ -275,6 +279,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
             f"unchanged, {len(report.refused)} refused, {len(report.removed)} removed; "
             f"{report.total_rows:,} rows in {source.table}"
         )
+        for handover in report.handovers:
+            context.log.warning(f"{source.key}: {handover}")
         checks.append(_contract_result(report))
         checks += [_suite_result(source, outcome, report) for outcome in report.outcomes]
         checks.append(_fresh_result(source, report, delivery_day(source, pipeline)))
@@ -288,6 +294,10 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
             "releases": ", ".join(f.release for f in report.accepted),
             "landing_folder": dg.MetadataValue.path(str(folder)),
         }
+        if report.handovers:
+            metadata["periods_changed_hands"] = dg.MetadataValue.md(
+                "\n".join(f"- {handover}" for handover in report.handovers)
+            )
         if report.latest:
             metadata["source_file"] = dg.MetadataValue.path(str(folder / report.latest.name))
             metadata["source_sha256"] = report.latest.sha256

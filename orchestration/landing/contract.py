@@ -192,14 +192,96 @@ def percentage(path: Path, where: str, value: str) -> float:
     return number
 
 
+# A percentage's scale: "points" (0 to 100: 61 for 61%) or "fraction" (0 to 1: 0.61).
+POINTS, FRACTION = "points", "fraction"
+
+
+def percentage_scale_finding(
+    values: Iterable[tuple[str, float]], scale: str = POINTS
+) -> tuple[str, float, int, int] | None:
+    """Percentages on the other scale than the declared one: (the first place, its value, how
+    many are off, how many non-zero there are), or None.
+
+    On the points scale (0 to 100) a figure of at most 1 is a fraction typed for a percentage
+    (0.67 for 67%) when most of the non-zero percentages are at most 1: all of them, or all but
+    one among many. On the fraction scale (0 to 1), any figure above 1 is a percentage typed
+    for a fraction.
+    """
+    given = [(where, value) for where, value in values if value > 0]
+    off = (
+        [(where, value) for where, value in given if value > 1]
+        if scale == FRACTION
+        else [(where, value) for where, value in given if value <= 1]
+    )
+    if not off or (scale == POINTS and len(off) * 2 <= len(given)):
+        return None
+    return off[0][0], off[0][1], len(off), len(given)
+
+
+def percentage_scale_refusal(
+    path: Path, values: Iterable[tuple[str, float]], scale: str = POINTS
+) -> ContractError | None:
+    """A file whose percentages are on the other scale than its declared one, refused naming
+    the first such place, never guessed: a file's percentages are all on one scale."""
+    found = percentage_scale_finding(values, scale)
+    if found is None:
+        return None
+    where, value, off, given = found
+    share = "all" if off == given else f"{off}"
+    if scale == FRACTION:
+        return ContractError(
+            path,
+            where,
+            f"{value:g} is above 1, but this file's percentages are fractions from 0 to 1 "
+            f"(0.61 for 61%); {share} of its {given} non-zero percentages are above 1 "
+            "(rule: one percentage scale per file)",
+        )
+    return ContractError(
+        path,
+        where,
+        f"{value:g} is a fraction where a percentage from 0 to 100 belongs ({share} of the "
+        f"file's {given} non-zero percentages are at most 1): write 67 (or 67%) for 67%, "
+        "not 0.67 (rule: one percentage scale per file, 0 to 100)",
+    )
+
+
 def csv_reader(text: str, delimiter: str = ",") -> _csv._reader:
     """A strict csv reader over text with any line ending (Excel for Mac still writes bare CR):
     a quote left open (a file cut inside a quoted field) is an error, not a value."""
     return csv.reader(io.StringIO(text, newline=None), delimiter=delimiter, strict=True)
 
 
-def csv_header(path: Path, text: str, delimiter: str = ",") -> list[str]:
-    """The first line, fields stripped; an unreadable or blank first line is a ContractError."""
+# Delimiters a spreadsheet may save a "CSV" with, and their names in a message.
+DELIMITER_NAMES = {",": "commas", "\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def delimiter_refusal(path: Path, first_line: str, accepted: str = ",") -> ContractError | None:
+    """A file separated by another character than the contract's (Excel in a locale whose list
+    separator is ';' saves "CSV" with semicolons), or None. Read from the first line alone: a
+    header has several fields, so it holds the separator several times."""
+    if any(candidate in first_line for candidate in accepted):
+        return None
+    found = [d for d in DELIMITER_NAMES if d not in accepted and first_line.count(d) >= 1]
+    if not found:
+        return None
+    wanted = " or ".join(DELIMITER_NAMES[d] for d in accepted)
+    return ContractError(
+        path,
+        "row 1",
+        f"the fields are separated by {DELIMITER_NAMES[found[0]]}; the contract is {wanted}: "
+        "in Excel, Save As 'CSV UTF-8 (Comma delimited)' (a computer whose list separator is "
+        "';' saves semicolons), or export the file again",
+    )
+
+
+def csv_header(
+    path: Path, text: str, delimiter: str = ",", accepted: str | None = None
+) -> list[str]:
+    """The first line, fields stripped; an unreadable or blank first line, or one separated
+    by another character than `accepted` (default: `delimiter`), is a ContractError."""
+    refusal = delimiter_refusal(path, text.split("\n", 1)[0], accepted or delimiter)
+    if refusal:
+        raise refusal
     try:
         header = [field.strip() for field in next(csv_reader(text, delimiter), [])]
     except csv.Error as exc:

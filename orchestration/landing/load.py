@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing.contract import ContractError, sha256_of
+from orchestration.landing.contract import ContractError, percentage_scale_refusal, sha256_of
 from orchestration.landing.gate import SuiteOutcome, run_suites
 from orchestration.landing.source import ParsedFile, ParsesInWarehouse, Release, Source
 from orchestration.lib.duck import registered
@@ -40,6 +40,8 @@ def _sql(name: str, **names: str) -> str:
     return statement(STATEMENTS, name, **names)
 
 
+# Workbooks Excel (or another spreadsheet) saves that a source taking .xlsx does not read.
+OTHER_WORKBOOKS = (".xls", ".xlsm", ".xlsb", ".ods")
 # Hidden files are downloads in progress (`.x.part`) and Office lock files (`~$x.xlsx`).
 _HIDDEN_PREFIXES = (".", "~$")
 
@@ -50,6 +52,14 @@ class FileTypeRefused(ContractError):
 
 class FuturePeriod(ContractError):
     """A file holding a period that has not ended, or saying it was released after today."""
+
+
+class MissingPeriods(ContractError):
+    """A file whose periods have a hole: it covers a range but lacks a period inside it."""
+
+
+class PercentageScale(ContractError):
+    """A file whose percentages are on the other scale than the source declares."""
 
 
 class LandingFolderMissing(FileNotFoundError):
@@ -105,6 +115,37 @@ class AcceptedFile:
     rows: int
 
 
+@dataclass(frozen=True)
+class Handover:
+    """A period whose figures now come from another file than before this sync.
+
+    Attributes:
+        period: the period's label (`2021-05`, `2022 Q4 (Oct-Dec)`).
+        previous: the file that supplied it; current: the file that does now, or '' when no
+            file holds it any more (its file was taken out of the folder).
+        changes: the figures that differ, `Barnet asb_calls 1,204 -> 1,250`, at most
+            `_LISTED`, or None when the source declares no figures to compare; more: how
+            many others differ.
+    """
+
+    period: str
+    previous: str
+    current: str
+    changes: tuple[str, ...] | None = None
+    more: int = 0
+
+    def __str__(self) -> str:
+        if not self.current:
+            return f"{self.period}: no file holds it now ({self.previous} is gone)"
+        said = f"{self.period}: {self.current} replaces {self.previous}"
+        if self.changes is None:
+            return said
+        if not self.changes:
+            return f"{said} (the same figures)"
+        more = f" and {self.more} more" if self.more else ""
+        return f"{said}; changed: {', '.join(self.changes)}{more}"
+
+
 @dataclass
 class SyncReport:
     """What one sync of a source did."""
@@ -115,6 +156,7 @@ class SyncReport:
     outcomes: list[SuiteOutcome] = field(default_factory=list)
     accepted: list[AcceptedFile] = field(default_factory=list)
     total_rows: int = 0
+    handovers: list[Handover] = field(default_factory=list)
 
     def _with(self, status: str) -> list[FileVerdict]:
         return [v for v in self.verdicts if v.status == status]
@@ -186,12 +228,17 @@ def _check_file(
     if not path.is_file():
         raise ContractError(path, "file", "not a regular file")
     if not source.accepts(path):
+        resave = (
+            "; open it in Excel and Save As 'Excel Workbook (.xlsx)'"
+            if path.suffix.lower() in OTHER_WORKBOOKS and ".xlsx" in source.file_types
+            else ""
+        )
         raise FileTypeRefused(
             path,
             "file",
             f"the type {path.suffix or '(no extension)'} is not accepted in "
             f"{source.folder}/ (accepted: {', '.join(source.file_types)}); nothing in it is "
-            "loaded",
+            f"loaded{resave}",
         )
     parser = source.parser
     parsed = (
@@ -214,7 +261,74 @@ def _check_file(
             f"the file says it was released on {released:%Y-%m-%d}, after the day of loading "
             f"({today:%Y-%m-%d})",
         )
+    try:
+        _whole_periods(con, source, parsed)
+        _percentage_scale(con, source, parsed)
+    except ContractError:
+        parsed.discard(con)
+        raise
     return parsed
+
+
+# A refusal lists at most this many missing periods, then how many more.
+_LISTED = 6
+
+
+def _whole_periods(con: duckdb.DuckDBPyConnection, source: Source, parsed: ParsedFile) -> None:
+    """A file covering a range of periods holds every one of them, unless the source says gaps
+    are expected. Rows of a longer period (a survey's baseline year) are not counted."""
+    column = source.period_column
+    if column is None or source.gaps_expected:
+        return
+    one_period = (
+        f"where period_end = {column} + interval {source.grain.months} month - interval 1 day"
+        if "period_end" in source.columns
+        else ""
+    )
+    with registered(con, "incoming_periods", parsed.rows):
+        held = {
+            (value.date() if isinstance(value, datetime) else value)
+            for (value,) in con.execute(
+                f'select distinct cast("{column}" as date) from incoming_periods {one_period}'
+            ).fetchall()
+        }
+    if len(held) < 2:
+        return
+    first, last = min(held), max(held)
+    missing, period = [], first
+    while period < last:
+        if period not in held:
+            missing.append(period)
+        period = source.grain.next_period(period)
+    if not missing:
+        return
+    label = source.label
+    listed = ", ".join(label(p) for p in missing[:_LISTED])
+    if len(missing) > _LISTED:
+        listed += f" and {len(missing) - _LISTED} more"
+    raise MissingPeriods(
+        parsed.path,
+        "file",
+        f"the file covers {label(first)} to {label(last)} but has no rows for {listed}: a "
+        f"file's {source.grain.value}s run without gaps (rule: every {source.grain.value} "
+        "between a file's first and last), so the figures after a gap would be lost; export "
+        "the whole range again",
+    )
+
+
+def _percentage_scale(con: duckdb.DuckDBPyConnection, source: Source, parsed: ParsedFile) -> None:
+    """Every declared percentage column of the file is on its declared scale."""
+    for column, scale in source.percentages.items():
+        with registered(con, "incoming_percentages", parsed.rows):
+            rows = con.execute(
+                f'select source_row, "{column}" from incoming_percentages '
+                f'where "{column}" is not null order by source_row'
+            ).fetchall()
+        refusal = percentage_scale_refusal(
+            parsed.path, ((f"row {row}", float(value)) for row, value in rows), scale
+        )
+        if refusal:
+            raise PercentageScale(refusal.file, refusal.where, refusal.rule)
 
 
 def _refusal(
@@ -371,6 +485,101 @@ def _record(
         )
 
 
+# The rows of the files a sync replaces or removes, as they were before it: what a file that
+# takes their periods over is compared with.
+PREVIOUS = "scp_previous_versions"
+
+
+def _owners(con: duckdb.DuckDBPyConnection, source: Source) -> dict[date, tuple[str, str]]:
+    """For each period, the file that supplies it: the latest release, then the file landed
+    last, then the last by name (the rule the models apply)."""
+    column = source.period_column
+    if column is None:
+        return {}
+    rows = con.execute(
+        f'select cast("{column}" as date), source_file, source_sha256 from {source.table} '
+        f'qualify row_number() over (partition by cast("{column}" as date) '
+        "order by released_on desc, loaded_at desc, source_file desc) = 1"
+    ).fetchall()
+    return {period: (name, sha) for period, name, sha in rows}
+
+
+def _figure(value: object) -> str:
+    """A figure as a message shows it: 1,204, 17.82."""
+    if isinstance(value, float):
+        return f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _changes(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    period: date,
+    previous: tuple[str, str],
+    current: tuple[str, str],
+) -> tuple[tuple[str, ...] | None, int]:
+    """The figures of `period` that differ between two files, by the source's figure keys
+    (None when the source declares no figures)."""
+    if not source.figure_columns or source.period_column is None:
+        return None, 0
+    keys = [f'"{k}"' for k in source.figure_keys]
+    # The figures are compared as they would be shown, so 1 and 1.0 agree.
+    key_list = ", ".join(keys) or "1"
+    select = ", ".join([*keys, *(f'"{c}"' for c in source.figure_columns)])
+    query = (
+        f"select {select} from (select * from {source.table} union all by name "
+        f"select * from {PREVIOUS}) where source_file = ? and source_sha256 = ? "
+        f'and cast("{source.period_column}" as date) = ? order by {key_list}'
+    )
+    width = len(keys)
+
+    def figures(version: tuple[str, str]) -> dict[tuple, tuple]:
+        return {
+            tuple(row[:width]): tuple(row[width:])
+            for row in con.execute(query, [*version, period]).fetchall()
+        }
+
+    before, after = figures(previous), figures(current)
+    found = []
+    for key in sorted(set(before) | set(after), key=str):
+        old, new = before.get(key), after.get(key)
+        for index, column in enumerate(source.figure_columns):
+            was = None if old is None else old[index]
+            now = None if new is None else new[index]
+            if was != now:
+                # The figure's name only when the source has several figures a period.
+                named = [*key, column] if len(source.figure_columns) > 1 else list(key)
+                where = " ".join(str(part) for part in named if part is not None)
+                found.append(
+                    f"{where} "
+                    f"{'none' if was is None else _figure(was)} -> "
+                    f"{'none' if now is None else _figure(now)}"
+                )
+    return tuple(found[:_LISTED]), max(len(found) - _LISTED, 0)
+
+
+def _handovers(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    before: dict[date, tuple[str, str]],
+    after: dict[date, tuple[str, str]],
+) -> list[Handover]:
+    """The periods whose file (or file version) changed in this sync, and how their figures
+    changed."""
+    found = []
+    for period in sorted(before):
+        previous, current = before[period], after.get(period)
+        if current == previous:
+            continue
+        if current is None:
+            found.append(Handover(source.label(period), previous[0], ""))
+            continue
+        changes, more = _changes(con, source, period, previous, current)
+        was = previous[0] if previous[0] != current[0] else f"the earlier version of {current[0]}"
+        found.append(Handover(source.label(period), was, current[0], changes, more))
+    return found
+
+
 def has_history(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """Whether the ledger knows any file of the source: one that has ever landed."""
     row = con.execute(_sql("has_history"), [source.key]).fetchone()
@@ -424,6 +633,7 @@ def sync_source(
         con.execute(f"select distinct source_file, source_sha256 from {source.table}").fetchall()
     )
 
+    before = _owners(con, source)
     verdicts: list[FileVerdict] = []
     candidates: list[ParsedFile] = []
     present: set[str] = set()
@@ -449,10 +659,24 @@ def sync_source(
             verdicts.append(_refusal(path.name, sha, error, "file type"))
         except FuturePeriod as error:
             verdicts.append(_refusal(path.name, sha, error, "future period", _peek(source, path)))
+        except MissingPeriods as error:
+            verdicts.append(_refusal(path.name, sha, error, "whole periods", _peek(source, path)))
+        except PercentageScale as error:
+            verdicts.append(
+                _refusal(path.name, sha, error, "percentage scale", _peek(source, path))
+            )
         except ContractError as error:
             verdicts.append(_refusal(path.name, sha, error, "contract", _peek(source, path)))
 
     removed = sorted(name for name in known if name not in present)
+    replaced = [
+        name for name in known if name in removed or name in {c.path.name for c in candidates}
+    ]
+    con.execute(
+        f"create or replace temp table {PREVIOUS} as select * from {source.table} "
+        "where list_contains(?, source_file)",
+        [replaced],
+    )
     try:
         accepted, refused, outcomes = _gate(con, source, removed, candidates, loaded_at)
         verdicts += refused
@@ -482,4 +706,6 @@ def sync_source(
     report = SyncReport(source=source.key, folder=folder, verdicts=verdicts, outcomes=outcomes)
     report.accepted = accepted_files(con, source)
     report.total_rows = sum(file.rows for file in report.accepted)
+    report.handovers = _handovers(con, source, before, _owners(con, source))
+    con.execute(f"drop table if exists {PREVIOUS}")
     return report

@@ -8,7 +8,7 @@ at the gate, the dbt models that read the table, and when a delivery is due.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,6 +22,8 @@ import pyarrow.compute as pc
 from orchestration.lib.config import EXPECTATIONS_DIR
 from orchestration.lib.periods import Grain
 
+# The column a source's rows name their period by, in the order looked for.
+PERIOD_COLUMNS = ("month", "period_start")
 # Suites any source with the same columns can use (known boroughs, every borough every month).
 SHARED_SUITES_DIR = EXPECTATIONS_DIR / "shared"
 
@@ -176,6 +178,15 @@ class Source:
         expectations_dir: where the source's own suites are, when not `expectations/<key>/`.
         sets_pack_month: the latest month of this source's files is the pack's default
             reporting month (the Met's recorded crime: the crime overview is page one).
+        percentages: the columns holding percentages, with their scale (`points`: 0 to 100,
+            `fraction`: 0 to 1); a file whose figures are on the other scale is refused.
+        gaps_expected: a file may lack periods between its first and last (otherwise it is
+            refused, naming the missing periods).
+        figure_keys, figure_columns: what identifies a figure within a period (an area, a
+            measure) and the figures themselves, so a file that takes periods over from
+            another can say which figures changed.
+        period_label: how people name a period starting on a date, when not the grain's
+            (a financial quarter, `2022/23 Q4`).
     """
 
     key: str
@@ -194,10 +205,24 @@ class Source:
     download_name: str = ""
     expectations_dir: Path | None = None
     sets_pack_month: bool = False
+    percentages: Mapping[str, str] = field(default_factory=dict)
+    gaps_expected: bool = False
+    figure_keys: tuple[str, ...] = ()
+    figure_columns: tuple[str, ...] = ()
+    period_label: Callable[[date], str] | None = None
 
     @property
     def table(self) -> str:
         return f"raw.{self.key}"
+
+    @property
+    def period_column(self) -> str | None:
+        """The column holding the first day of each row's period: the one the parser names
+        (the tabular parser's date column), else `month` or `period_start`."""
+        named = getattr(getattr(self.parser, "period", None), "name", None)
+        if isinstance(named, str) and named in self.columns:
+            return named
+        return next((name for name in PERIOD_COLUMNS if name in self.columns), None)
 
     @property
     def suites_dir(self) -> Path:
@@ -206,6 +231,10 @@ class Source:
     def suite_dir(self, suite: Suite) -> Path:
         """Where a suite's JSON and SQL are: the shared folder, or the source's own."""
         return SHARED_SUITES_DIR if suite.shared else self.suites_dir
+
+    def label(self, period: date) -> str:
+        """A period as people name it: the source's own words, else its grain's."""
+        return self.period_label(period) if self.period_label else self.grain.label(period)
 
     def landing_folder(self, raw_dir: Path) -> Path:
         return raw_dir / self.folder

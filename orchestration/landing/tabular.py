@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from orchestration.landing.contract import (
+    POINTS,
     ContractError,
     csv_header,
     csv_records,
@@ -148,6 +149,11 @@ class TableParser:
     def duckdb_columns(self) -> dict[str, str]:
         """The source's declared columns and their warehouse types."""
         return {c.name: c.kind.duckdb_type for c in self.columns}
+
+    @property
+    def percentages(self) -> dict[str, str]:
+        """The percentage columns and their scale: 0 to 100, as `percentage` reads them."""
+        return {c.name: POINTS for c in self.columns if c.kind is Kind.PERCENT}
 
     # --- reading ----------------------------------------------------------------------------
 

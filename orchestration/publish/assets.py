@@ -71,6 +71,7 @@ def publication_units(
                 licence=source.licence,
                 folder=source.folder,
                 in_use=in_use is None or source.key in in_use,
+                period_column=source.period_column or "",
             )
             for source in sources
         ),

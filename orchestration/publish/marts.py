@@ -76,6 +76,8 @@ class PublicationUnit:
         folder: for a source, its landing folder under the raw landing zone, for the words
             that say it is not set up.
         in_use: False for a source the partnership does not use (`SCP_SOURCES`).
+        period_column: the raw table's period column, to tell which files a later one has
+            replaced in every period they hold.
     """
 
     key: str
@@ -86,6 +88,7 @@ class PublicationUnit:
     members: tuple[str, ...] = ()
     folder: str = ""
     in_use: bool = True
+    period_column: str = ""
 
 
 @dataclass
@@ -204,6 +207,15 @@ def _files(
         return []
     query = _sql("source_files", catalog=catalog, table=unit.source_table)
     frame = con.execute(query, [unit.key, as_of]).df()
+    superseded: dict[str, str] = {}
+    if unit.period_column:
+        replaced = _sql(
+            "superseded_files",
+            catalog=catalog,
+            table=unit.source_table,
+            period=unit.period_column,
+        )
+        superseded = dict(con.execute(replaced, [as_of]).fetchall())
     return [
         {
             "file": row.source_file,
@@ -214,6 +226,7 @@ def _files(
             "last_period": _iso(row.last_period.date()),
             "rows": int(row.row_count),
             "loaded_at": row.checked_at.isoformat(timespec="seconds"),
+            "superseded_by": superseded.get(row.source_file, ""),
         }
         for row in frame.itertuples()
     ]
@@ -521,6 +534,7 @@ def _write_meta(
             "last_period",
             "rows",
             "loaded_at",
+            "superseded_by",
         ],
     )
     for column in ("released_on", "first_period", "last_period"):

@@ -69,6 +69,41 @@ inner join {catalog}.audit.landing_files as ledger
     and ledger.source_sha256 = files.source_sha256
 order by ledger.released_on, ledger.source_file;
 
+-- name: superseded_files
+-- The files none of whose periods they supply any more: each period comes from the latest
+-- release that holds it (then the file landed last, then the last by name), and a file
+-- replaced in every one of its periods is superseded by the files that now supply them.
+with
+
+versions as (
+    select distinct
+        source_file,
+        released_on,
+        loaded_at,
+        cast({period} as date) as period
+    from {catalog}.{table}
+    where $1 is null or released_on <= $1
+),
+
+owners as (
+    select
+        period,
+        source_file as owner
+    from versions
+    qualify row_number() over (
+            partition by period
+            order by released_on desc, loaded_at desc, source_file desc
+        ) = 1
+)
+
+select
+    versions.source_file,
+    string_agg(distinct owners.owner, ', ' order by owners.owner) as superseded_by
+from versions
+inner join owners on versions.period = owners.period
+group by versions.source_file
+having bool_and(owners.owner != versions.source_file);
+
 -- name: refused_files
 select
     source_file,

@@ -23,6 +23,8 @@ SOURCE = Source(
     parser=PARSER,
     columns=PARSER.duckdb_columns,
     grain=Grain.MONTH,
+    figure_keys=("borough_name",),
+    figure_columns=("asb_calls", "repeat_asb_calls"),
     release_rule=(
         "A file's release is its last month. A re-sent month replaces the earlier figures for "
         "that month: each borough and month comes from the latest release that contains it "

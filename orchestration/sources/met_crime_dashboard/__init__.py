@@ -25,6 +25,8 @@ SOURCE = Source(
         "refresh_date": "date not null",
     },
     grain=Grain.MONTH,
+    figure_keys=("area_type", "area_name", "crime_subtype", "measure"),
+    figure_columns=("measure_count",),
     release_rule=(
         "A file's release is its latest Refresh Date. For each month and crime subtype, the "
         "file with the latest refresh that covers them gives the figures, for all boroughs at "

@@ -19,6 +19,8 @@ SOURCE = Source(
         "offence_count": "bigint not null",
     },
     grain=Grain.MONTH,
+    figure_keys=("borough_name", "major_text", "minor_text"),
+    figure_columns=("offence_count",),
     release_rule=(
         "A file's release is its last month column. Each month comes from the latest release "
         "that contains it, for all boroughs at once (int_recorded_crime__latest_release)."

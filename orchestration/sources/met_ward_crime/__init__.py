@@ -21,6 +21,8 @@ SOURCE = Source(
         "offence_count": "bigint not null",
     },
     grain=Grain.MONTH,
+    figure_keys=("ward_code", "major_text", "minor_text"),
+    figure_columns=("offence_count",),
     release_rule=(
         "A file's release is its last month column. Each month of each ward generation comes "
         "from the latest release that contains it (int_ward_crime__latest_release)."

@@ -1,5 +1,6 @@
 """MOPAC IOM data store: the Integrated Offender Management cohort, per borough and London."""
 
+from orchestration.landing.contract import POINTS
 from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_iom.parser import COUNTS, IomParser
@@ -22,6 +23,9 @@ SOURCE = Source(
         "note": "varchar",
     },
     grain=Grain.QUARTER,
+    figure_keys=("area_name",),
+    figure_columns=("offenders_in_cohort", "offenders_charged", "charged_offences"),
+    percentages={"reported_rate_pct": POINTS},
     release_rule=(
         "A return's release is the latest quarter it holds ('2022/23 Q4'). Each area and quarter "
         "comes from the latest release that holds it; within one release, from the file landed "

@@ -1,5 +1,6 @@
 """MOPAC Public Attitude Survey: public confidence in the police, by borough and for London."""
 
+from orchestration.landing.contract import POINTS
 from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_pas.parser import PasParser
@@ -20,6 +21,9 @@ SOURCE = Source(
         "published_rank": "integer",
     },
     grain=Grain.QUARTER,
+    figure_keys=("area_name", "measure_label"),
+    figure_columns=("percent",),
+    percentages={"percent": POINTS},
     release_rule=(
         "A file's release is the latest survey quarter it holds ('Jun-22' for a June 2022 "
         "borough export, 'Sep-25' for the London series to September 2025): the exports state "

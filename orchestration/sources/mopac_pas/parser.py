@@ -84,6 +84,10 @@ def survey_quarter(path: Path, where: str, value: str) -> date:
     )
 
 
+# The separators PAS exports come with: commas from one tool, tabs from another.
+DELIMITERS = ",\t"
+
+
 def _fields(header: list[str]) -> tuple[str, ...]:
     return tuple(field.strip().lower() for field in header)
 
@@ -278,8 +282,8 @@ class PasParser:
     def _read(self, path: Path) -> _Read:
         data = read_bytes(path)
         text = decode_text(path, data, ENCODINGS)
-        delimiter = sniff_delimiter(text)
-        header = csv_header(path, text, delimiter)
+        delimiter = sniff_delimiter(text, DELIMITERS)
+        header = csv_header(path, text, delimiter, accepted=DELIMITERS)
         layout = detect_layout(path, header, text)
         figures: list[Figure] = []
         seen: dict[tuple[str, str, date], int] = {}

@@ -1,5 +1,6 @@
 """MOPAC User Satisfaction Survey: victims' satisfaction, by BCU and for London."""
 
+from orchestration.landing.contract import POINTS
 from orchestration.landing.shared_suites import known_areas
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.sources.mopac_uss.parser import UssParser
@@ -19,6 +20,9 @@ SOURCE = Source(
         "percent": "double not null",
     },
     grain=Grain.QUARTER,
+    figure_keys=("area_name", "measure"),
+    figure_columns=("percent",),
+    percentages={"percent": POINTS},
     release_rule=(
         "A return's release is the latest quarter it holds ('2022/23 Q4'). Each area, measure "
         "and period comes from the latest release that holds it; within one release, from the "

@@ -8,8 +8,11 @@ its own tables. Nothing here names a provider: adding one is an edit to the cata
 
 from __future__ import annotations
 
+from datetime import date
+
 from orchestration.landing.source import Grain, Source, Suite
 from orchestration.lib.config import EXPECTATIONS_DIR
+from orchestration.lib.periods import FinancialQuarter
 from orchestration.lib.units import CombinedUnit
 from orchestration.sources.partner_returns.catalogue import Catalogue, Provider, load_catalogue
 from orchestration.sources.partner_returns.parser import COLUMNS, ReturnParser
@@ -36,6 +39,11 @@ PARTNERSHIP = "partnership"
 PARTNERSHIP_TITLE = "Partnership measures, every provider"
 
 
+def financial_quarter(start: date) -> str:
+    """`2022/23 Q4`: how a return's quarter is named."""
+    return FinancialQuarter.containing(start).label
+
+
 def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
     """The landing source of one provider's returns."""
     return Source(
@@ -46,6 +54,9 @@ def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
         parser=ReturnParser(provider, catalogue),
         columns=COLUMNS,
         grain=Grain.QUARTER,
+        figure_keys=("measure", "basis"),
+        figure_columns=("value",),
+        period_label=financial_quarter,
         release_rule=(
             "A return's release is its quarter and its 'submitted on' date. For each quarter "
             "the return submitted last wins (then the later file name); the returns it replaces "

@@ -1,0 +1,86 @@
+"""A release that takes periods over from an earlier one says so: which periods, from which
+file, and which figures changed. Run on the Met's ASB calls feed (its sample in raw/), against
+a real DuckDB file: a re-sent extract overlapping the sample, then taken away again.
+
+What is expected is worked out from the files' rows with the csv module, never from the loader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.landing.load import sync_source
+from orchestration.sources.met_asb_calls import SOURCE
+from tests.conftest import SAMPLE_RAW
+
+SAMPLE = next((SAMPLE_RAW / SOURCE.folder).glob("*.csv"))
+RESENT = "asb_calls_barnet_202009-202106.csv"
+TODAY = date(2026, 11, 27)
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+def test_a_resent_extract_names_the_periods_it_takes_over_and_the_figure_it_changed(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    raw = tmp_path / "raw"
+    folder = SOURCE.landing_folder(raw)
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / SAMPLE.name)
+    assert sync_source(con, SOURCE, raw, today=TODAY).handovers == []
+
+    header, *body = _rows(SAMPLE)
+    months = [row[0] for row in body]
+    kept = [row for row in body if row[0] >= "2020-09"]
+    changed = next(row for row in kept if row[0] == "2021-03")
+    was = changed[2]
+    changed[2] = str(int(was) + 98)
+    extra = list(kept[-1])
+    extra[0] = "2021-06"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([header, *kept, extra])
+    (folder / RESENT).write_text(buffer.getvalue(), encoding="utf-8")
+
+    report = sync_source(con, SOURCE, raw, today=TODAY)
+    taken = [m for m in months if m >= "2020-09"]
+    assert [str(h) for h in report.handovers] == [
+        f"{month}: {RESENT} replaces {SAMPLE.name}"
+        + (
+            f"; changed: Barnet asb_calls {int(was):,} -> {int(was) + 98:,}"
+            if month == "2021-03"
+            else " (the same figures)"
+        )
+        for month in taken
+    ]
+
+    (folder / RESENT).unlink()
+    report = sync_source(con, SOURCE, raw, today=TODAY)
+    assert [str(h) for h in report.handovers] == [
+        *(
+            f"{month}: {SAMPLE.name} replaces {RESENT}"
+            + (
+                f"; changed: Barnet asb_calls {int(was) + 98:,} -> {int(was):,}"
+                if month == "2021-03"
+                else " (the same figures)"
+            )
+            for month in taken
+        ),
+        f"2021-06: no file holds it now ({RESENT} is gone)",
+    ]
