@@ -18,7 +18,13 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from orchestration.landing.contract import ContractError, csv_reader, decode_text, read_bytes
+from orchestration.landing.contract import (
+    ContractError,
+    csv_reader,
+    decode_text,
+    delimiter_refusal,
+    read_bytes,
+)
 from orchestration.sources.partner_returns.template import RETURN_SHEET
 
 Cells = dict[tuple[int, int], Any]
@@ -37,6 +43,9 @@ class Grid:
     kind: str
     sheets: dict[str, Cells] = field(default_factory=dict)
     data: bytes = b""
+    # Cells holding a formula whose value was never saved (a workbook written by a tool that
+    # does not compute formulas), by sheet: they read as empty, so they are named instead.
+    unsaved_formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
 
     def get(self, sheet: str, row: int, column: int) -> Any:
         return self.sheets.get(sheet, {}).get((row, column))
@@ -51,7 +60,46 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+# An OLE compound file: an Excel 97-2003 workbook (.xls), or an .xlsx encrypted by a password.
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def _compound_file_refusal(path: Path, data: bytes) -> ContractError:
+    """What an OLE compound file is, and what the provider should do with it."""
+    if _ENCRYPTED_STREAM in data:
+        return ContractError(
+            path,
+            "file",
+            "the workbook is protected by a password, so it cannot be read: remove the password "
+            "(in Excel: File > Info > Protect Workbook > Encrypt with Password, clear it) and "
+            "save it again, then send it by a secure route if it must be protected in transit",
+        )
+    return ContractError(
+        path,
+        "file",
+        "the file is an Excel 97-2003 workbook (.xls), which cannot be read: open it in Excel "
+        "and Save As 'Excel Workbook (.xlsx)', or fill in a new template (make template)",
+    )
+
+
+def _unsaved_formulas(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Cells with a formula and no saved value, read from the formulas themselves."""
+    workbook = load_workbook(io.BytesIO(data), data_only=False)
+    cached = load_workbook(io.BytesIO(data), data_only=True)
+    found: dict[str, set[tuple[int, int]]] = {}
+    for ws in workbook.worksheets:
+        values = cached[ws.title]
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and values.cell(cell.row, cell.column).value is None:
+                    found.setdefault(ws.title, set()).add((cell.row, cell.column))
+    return found
+
+
 def _read_xlsx(path: Path, data: bytes) -> Grid:
+    if data.startswith(_COMPOUND_FILE):
+        raise _compound_file_refusal(path, data)
     if not data.startswith(b"PK\x03\x04"):
         start = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         what = (
@@ -78,6 +126,8 @@ def _read_xlsx(path: Path, data: bytes) -> Grid:
             "again from Excel, or fill in a new template",
         ) from exc
     grid = Grid(path=path, kind="xlsx", data=data)
+    if _has_formulas(data):
+        grid.unsaved_formulas = _unsaved_formulas(data)
     for ws in workbook.worksheets:
         cells: Cells = {}
         for row in ws.iter_rows():
@@ -89,9 +139,33 @@ def _read_xlsx(path: Path, data: bytes) -> Grid:
     return grid
 
 
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet of the (zipped) workbook holds a formula element."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/")
+            )
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+# Lines of a return saved as CSV looked at for its separator: the header block and a measure.
+_SEPARATOR_LINES = 8
+
+
 def _read_csv(path: Path, data: bytes) -> Grid:
     """The Return sheet saved as CSV (Excel: Save As 'CSV UTF-8'): the same cells, as text."""
+    if data.startswith(_COMPOUND_FILE):
+        raise _compound_file_refusal(path, data)
     text = decode_text(path, data)
+    lines = text.splitlines()[:_SEPARATOR_LINES]
+    if not any("," in line for line in lines) and any(";" in line for line in lines):
+        refusal = delimiter_refusal(path, ";", ",")
+        assert refusal is not None
+        raise refusal
     cells: Cells = {}
     reader = csv_reader(text)
     try:

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from openpyxl.utils import get_column_letter
 
-from orchestration.landing.contract import ContractError
+from orchestration.landing.contract import POINTS, ContractError, percentage_scale_finding
 from orchestration.lib.periods import (
     QUARTER_IN_NAME,
     FinancialQuarter,
@@ -98,6 +98,18 @@ ONE_OF = {
     "email addresses": "an email address",
     "postcodes": "a postcode",
     "long identifying numbers": "a long identifying number",
+}
+# Excel's formula errors, as a saved workbook (or its CSV) holds them, and what each means.
+FORMULA_ERRORS = {
+    "#REF!": "a reference to a cell that was deleted",
+    "#DIV/0!": "a division by zero",
+    "#VALUE!": "a formula given text where it needs a number",
+    "#NAME?": "a formula naming a function or range Excel does not know",
+    "#N/A": "a lookup that found nothing",
+    "#NUM!": "a number a formula cannot compute",
+    "#NULL!": "two ranges that do not meet",
+    "#SPILL!": "a result with no room to spill into",
+    "#CALC!": "a calculation Excel could not finish",
 }
 _KEYLIKE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _QUARTERISH = re.compile(r"^[0-9Qq /-]{1,12}$")
@@ -214,6 +226,7 @@ class _Check:
         self.report = report
         self.grid = grid
         self.cells = grid.sheets.get(RETURN_SHEET, {})
+        self.unsaved = grid.unsaved_formulas.get(RETURN_SHEET, set())
         # Cells whose content was read as part of the return (not added by the provider).
         self.read_cells: set[tuple[str, int, int]] = set()
 
@@ -368,6 +381,9 @@ def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figu
     basis: Basis = "quarter" if VALUE_COLUMNS[column] == "quarter" else "year_to_date"
     raw = check.at(row, column)
     figure = Figure(measure.key, basis, row, column, "blank")
+    if raw is None and (row, column) in check.unsaved:
+        figure.state = "invalid"
+        return figure
     if raw is None:
         return figure
     if isinstance(raw, str) and raw.strip().lower() in NOT_AVAILABLE_WORDS:
@@ -375,6 +391,18 @@ def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figu
         figure.state = "not_available"
         return figure
     label = measure.key if basis == "quarter" else f"{measure.key} year to date"
+    if isinstance(raw, str) and raw.strip().upper() in FORMULA_ERRORS:
+        error = raw.strip().upper()
+        check.read_cells.add((RETURN_SHEET, row, column))
+        figure.state = "invalid"
+        check.problem(
+            row,
+            column,
+            f"{label}: the cell shows the formula error {error} ({FORMULA_ERRORS[error]}): "
+            "correct the formula, or type the figure, and save the return again",
+            measure=measure.key,
+        )
+        return figure
     is_text = isinstance(raw, str)
     if measure.unit == "percent" and is_text and raw.rstrip().endswith("%"):
         number = _number(raw.rstrip()[:-1])
@@ -491,6 +519,56 @@ def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | Non
                     "if it is not available",
                     measure=key,
                 )
+
+
+def _unsaved_formulas(check: _Check) -> None:
+    """A formula whose value was never saved reads as an empty cell: named, never taken for a
+    missing figure."""
+    for sheet, cells in sorted(check.grid.unsaved_formulas.items()):
+        for row, column in sorted(cells):
+            check.problem(
+                None,
+                None,
+                "holds a formula whose value was never saved (the workbook was written by a "
+                "tool that does not calculate): open it in Excel and save it, so each formula's "
+                "figure is saved with it",
+                where=cell_name(sheet, row, column),
+            )
+
+
+def _percentage_scale(check: _Check) -> None:
+    """The return's typed percentages are on one scale, points from 0 to 100 (a workbook's
+    percentage cell stores the fraction, read as points): a return whose non-zero percentages
+    are mostly at most 1% was typed as fractions into percentage cells (0.67 for 67%)."""
+    report = check.report
+    if report.provider is None:
+        return
+    typed = [
+        (f.cell, f.typed)
+        for f in report.figures
+        if f.state == "value"
+        and f.typed is not None
+        and report.provider.measure(f.measure).unit == "percent"
+    ]
+    found = percentage_scale_finding(typed, POINTS)
+    if found is None:
+        return
+    cell, _value, off, given = found
+    figure = next(f for f in report.figures if f.cell == cell)
+    share = (
+        "it is the return's only one"
+        if given == 1
+        else (f"{'all' if off == given else off} of the return's {given} non-zero percentages are")
+    )
+    check.problem(
+        figure.row,
+        figure.column,
+        f"{figure.measure} = {fmt(figure.typed)}%, at most 1% ({share}"
+        f"{' at most 1%' if given > 1 else ''}): a fraction typed into a percentage cell? "
+        "Type 67% (or 67 in the template's percentage cell) for 67%, not 0.67 "
+        "(rule: one percentage scale per return, 0 to 100%)",
+        measure=figure.measure,
+    )
 
 
 def _values(report: ReturnReport, basis: Basis) -> dict[str, Figure]:
@@ -758,8 +836,10 @@ def validate_return(
         )
         _personal_data(check)
         return report
+    _unsaved_formulas(check)
     if _header(check, catalogue, expected_provider) and report.provider is not None:
         _measures(check, report.provider, report.quarter)
+        _percentage_scale(check)
         bases: tuple[Basis, ...] = ("quarter", "year_to_date")
         for basis in bases:
             for rule in report.provider.rules:
