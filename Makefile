@@ -24,6 +24,7 @@ help:
 	@echo "make lint   ruff, sqlfluff on every .sql file, mypy on orchestration/ (as pre-commit)"
 	@echo "make template PROVIDER=marac QUARTER=2022-23-Q4   a blank partner return"
 	@echo "make validate FILE=path.xlsx   check a partner return, naming every cell to correct"
+	@echo "            (any other source's file too: in its landing folder, or SOURCE=key)"
 	@echo "make source KEY=toy_counts GRAIN=month FOLDER=toy/counts \\"
 	@echo "            COLUMNS=month:date,borough_name:area,calls:count   a new source's files"
 	@echo "make lock   re-resolve requirements.lock from pyproject.toml"
@@ -55,7 +56,7 @@ template: $(VENV)/.installed
 	@$(BIN)/python -m orchestration.cli template --provider "$(PROVIDER)" --quarter "$(QUARTER)" $(if $(OUT),--out "$(OUT)")
 
 validate: $(VENV)/.installed
-	@$(BIN)/python -m orchestration.cli validate "$(FILE)"
+	@$(BIN)/python -m orchestration.cli validate "$(FILE)" $(if $(SOURCE),--source "$(SOURCE)")
 
 # A new source's starting files (docs/adding_a_source.md), then the project parsed and the new
 # unit's assets recorded in the definitions snapshot, for review.

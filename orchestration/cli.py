@@ -4,7 +4,7 @@ the partner returns' templates.
     python -m orchestration.cli init-home
     python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD]
     python -m orchestration.cli template --provider marac --quarter 2022-23-Q4 [--out DIR]
-    python -m orchestration.cli validate FILE
+    python -m orchestration.cli validate FILE [--source KEY]
     python -m orchestration.cli source --key toy_counts --grain month --folder toy/counts \\
         --columns month:date,borough_name:area,calls:count
 
@@ -295,8 +295,64 @@ def template(settings: Settings, provider_key: str, quarter_key: str, out: str |
     return 0
 
 
-def validate(settings: Settings, file: str) -> int:
-    """`make validate`: every problem of a return, with its sheet and cell; 1 if one blocks."""
+def _source_of(settings: Settings, path: Path, key: str) -> Any:
+    """The source a file is for: `SOURCE=key`, else the one whose landing folder holds it."""
+    from orchestration.sources import SOURCES
+
+    if key:
+        found = next((source for source in SOURCES if source.key == key), None)
+        if found is None:
+            raise UsageError(
+                f"SOURCE={key}: no such source (the sources: "
+                f"{', '.join(source.key for source in SOURCES)})"
+            )
+        return found
+    folder = path.resolve().parent
+    return next(
+        (s for s in SOURCES if s.landing_folder(settings.raw_dir).resolve() == folder), None
+    )
+
+
+def validate_file(source: Any, path: Path) -> int:
+    """`make validate` for a source other than the partner returns: the contract the gate
+    applies to the file alone (the sentence it would refuse it with), before it lands."""
+    import duckdb
+
+    from orchestration.landing.contract import ContractError
+    from orchestration.landing.load import check_file
+
+    with duckdb.connect() as con:
+        try:
+            parsed = check_file(con, source, path, date.today())
+        except ContractError as error:
+            print(f"Checked {path.name} as {source.title}")
+            print(f"\nBlocking (the file would be refused):\n  {error.where}: {error.rule}")
+            return 1
+        rows, release = parsed.row_count, parsed.release
+        parsed.discard(con)
+    print(f"Checked {path.name} as {source.title}: release {release.label}, {rows:,} rows")
+    print(
+        "  It meets the contract. At the gate the source's checks run on it too ("
+        + ", ".join(suite.name for suite in source.suites)
+        + "), against the reference data and the files already landed."
+    )
+    return 0
+
+
+def validate(settings: Settings, file: str, source_key: str = "") -> int:
+    """`make validate`: every problem of a return, with its sheet and cell, or the contract of
+    another source's file; 1 if one blocks."""
+    path = Path(file).expanduser()
+    if not path.is_file():
+        raise UsageError(f"FILE={file}: no such file")
+    source = _source_of(settings, path, source_key)
+    if source is not None and not source.key.startswith("partner_"):
+        return validate_file(source, path)
+    return validate_return_file(settings, path)
+
+
+def validate_return_file(settings: Settings, path: Path) -> int:
+    """A partner return: every problem with its sheet and cell; 1 if one blocks."""
     from orchestration.sources.partner_returns.catalogue import load_catalogue
     from orchestration.sources.partner_returns.validate import (
         load_history,
@@ -304,9 +360,6 @@ def validate(settings: Settings, file: str) -> int:
         validate_return,
     )
 
-    path = Path(file).expanduser()
-    if not path.is_file():
-        raise UsageError(f"FILE={file}: no such file")
     catalogue = load_catalogue()
     # A file in a provider's landing folder must be that provider's.
     folder_provider = path.resolve().parent.name
@@ -392,9 +445,14 @@ def main(argv: list[str] | None = None) -> int:
     template_parser.add_argument("--quarter", required=True, help="YYYY-YY-Qn, e.g. 2022-23-Q4")
     template_parser.add_argument("--out", help="the folder (default: warehouse/templates)")
     validate_parser = commands.add_parser(
-        "validate", help="check a partner return; exit 1 if anything in it blocks"
+        "validate", help="check a partner return or a source's file; exit 1 if it would be refused"
     )
-    validate_parser.add_argument("file", help="the return (.xlsx, or its Return sheet as .csv)")
+    validate_parser.add_argument(
+        "file", help="the return (.xlsx, or its Return sheet as .csv), or any source's file"
+    )
+    validate_parser.add_argument(
+        "--source", default="", help="the source the file is for (default: its landing folder's)"
+    )
     source_parser = commands.add_parser("source", help="write a new source's starting files")
     source_parser.add_argument("--key", required=True, help="the source's key, as toy_counts")
     source_parser.add_argument("--grain", required=True, help="month or quarter")
@@ -414,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "template":
             return template(settings, args.provider, args.quarter, args.out)
         if args.command == "validate":
-            return validate(settings, args.file)
+            return validate(settings, args.file, args.source)
         if args.command == "source":
             return source(args.key, args.grain, args.folder, args.columns, args.title)
         return run(settings, args.month or None, args.as_of or None, args.wait_minutes * 60)

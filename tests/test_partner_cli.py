@@ -71,3 +71,39 @@ def test_make_template_refuses_an_unknown_provider_or_quarter_in_a_sentence(
     )
     done = make("template", "PROVIDER=refuge", "QUARTER=2022-23-Q4", f"OUT={tmp_path}", env=env)
     assert "error: PROVIDER=refuge: unknown provider 'refuge'" in done.stderr
+
+
+def test_make_validate_gives_any_sources_file_the_gates_own_sentence(tmp_path: Path) -> None:
+    """A monthly feed with a month missing, checked in its landing folder before it lands,
+    then as the gate finds it: one sentence, word for word."""
+    import duckdb
+
+    from orchestration.landing.load import sync_source
+    from orchestration.sources.met_asb_calls import SOURCE
+
+    raw = tmp_path / "raw"
+    folder = SOURCE.landing_folder(raw)
+    folder.mkdir(parents=True)
+    sample = next((SAMPLE_RAW / SOURCE.folder).glob("*.csv"))
+    lines = sample.read_text(encoding="utf-8-sig").splitlines()
+    gone = lines[6].split(",")[0]
+    (folder / "asb_resent.csv").write_text(
+        "\n".join(line for line in lines if not line.startswith(gone)) + "\n", encoding="utf-8"
+    )
+    env = {**os.environ, "SCP_RAW_DIR": str(raw)}
+
+    checked = make("validate", f"FILE={folder / 'asb_resent.csv'}", env=env)
+    assert checked.returncode != 0
+    assert "Blocking (the file would be refused):" in checked.stdout
+    said = checked.stdout.split("Blocking (the file would be refused):\n  ", 1)[1].strip()
+    assert f"has no rows for {gone}:" in said
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        report = sync_source(con, SOURCE, raw)
+    verdict = report.refused[0]
+    assert f"{verdict.where}: {verdict.rule}" == said
+
+    good = make("validate", f"FILE={sample}", f"SOURCE={SOURCE.key}", env=env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert f"Checked {sample.name} as {SOURCE.title}: release " in good.stdout
+    assert "It meets the contract." in good.stdout

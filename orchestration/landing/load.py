@@ -217,10 +217,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     return rebuilt
 
 
-def _check_file(
+def check_file(
     con: duckdb.DuckDBPyConnection, source: Source, path: Path, today: date
 ) -> ParsedFile:
-    """The contract for one file: its type, the parser's rules, and no period still under way.
+    """The contract for one file: its type, the parser's rules, no period still under way, its
+    periods whole and its percentages on their declared scale (`make validate` runs it too).
 
     A parser that reads files inside DuckDB does so in the loading connection, so the rows go
     from the file to the table without leaving the engine.
@@ -654,7 +655,7 @@ def sync_source(
             verdicts.append(FileVerdict(path.name, "unchanged", sha256=sha))
             continue
         try:
-            candidates.append(_check_file(con, source, path, today))
+            candidates.append(check_file(con, source, path, today))
         except FileTypeRefused as error:
             verdicts.append(_refusal(path.name, sha, error, "file type"))
         except FuturePeriod as error:
