@@ -1071,3 +1071,62 @@ def test_repeat_asb_calls_above_the_months_calls_are_refused_by_the_gate(
     verdict = report.refused[0]
     assert (verdict.check, verdict.where) == ("repeats_within_calls", f"row {LINE}")
     assert "repeat calls never exceed calls" in verdict.rule
+
+
+# --- awkward good files: accepted --------------------------------------------------------------
+
+
+def _with_newline(case: Case, newline: str) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=case.delimiter, lineterminator=newline).writerows(case.records)
+    return case.encode(buffer.getvalue())
+
+
+AWKWARD: dict[str, Callable[[Case], bytes | None]] = {
+    # Excel's 'CSV UTF-8' starts with a byte order mark; other tools write none.
+    "byte order mark toggled": lambda case: (
+        None
+        if case.encoding != "utf-8"
+        else case.raw[3:]
+        if case.raw.startswith(codecs.BOM_UTF8)
+        else codecs.BOM_UTF8 + case.raw
+    ),
+    "crlf line ends": lambda case: _with_newline(case, "\r\n"),
+    "lf line ends": lambda case: _with_newline(case, "\n"),
+    "trailing blank rows": lambda case: (
+        case.raw
+        + case.encode(case.newline * 3)[
+            (2 if case.encoding == "utf-16" else 3 if case.raw.startswith(codecs.BOM_UTF8) else 0) :
+        ]
+    ),
+    "the same file again under another name": lambda case: case.raw,
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "variant"),
+    [
+        pytest.param(case, variant, id=f"{case.id}:{variant}")
+        for case in CASES
+        for variant in AWKWARD
+    ],
+)
+def test_an_awkward_good_file_is_accepted_whole_beside_the_good_one(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, case: Case, variant: str
+) -> None:
+    data = AWKWARD[variant](case)
+    if data is None:
+        pytest.skip("a UTF-16 export always starts with its byte order mark")
+    folder = case.source.landing_folder(tmp_path / "raw")
+    folder.mkdir(parents=True)
+    shutil.copyfile(case.good, folder / case.good.name)
+    other = "awkward_" + variant.replace(" ", "_") + ".csv"
+    (folder / other).write_bytes(data)
+
+    report = sync_source(con, case.source, tmp_path / "raw", today=TODAY, loaded_at=LOADED_AT)
+
+    assert report.refused == [], [v.message for v in report.refused]
+    assert sorted(v.name for v in report.loaded) == sorted([case.good.name, other])
+    assert con.execute(
+        f"select count(*) from {case.source.table} where source_file = ?", [other]
+    ).fetchone() == (case.good_rows(),)
