@@ -187,6 +187,8 @@ def _source_file(
         "last_period": last,
         "rows": rows,
         "loaded_at": dt.datetime.combine(released_on, dt.time(7, 5)) + dt.timedelta(days=19),
+        # The later file holds 2019-06 on; this one still supplies 2019-05.
+        "superseded_by": "",
     }
 
 
