@@ -450,6 +450,10 @@ def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | Non
         if key in seen:
             check.problem(row, KEY_COL, f"the key {key!r} appears again (first on row {seen[key]})")
             continue
+        if provider.text_cell(key) is not None:
+            # A text cell (notes, job title): its text is looked at with the personal data.
+            seen[key] = row
+            continue
         if key not in asked_keys:
             known = {m.key for m in provider.measures}
             if key in known and quarter:
