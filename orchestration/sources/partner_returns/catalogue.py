@@ -1,16 +1,19 @@
 """The measure catalogue (`catalogue.yml`), read and checked once.
 
 Everything about the partner returns is built from it: the landing sources, the templates,
-the validator, the dbt seeds and models, the pack's sections. A catalogue that contradicts
-itself (a rule naming a measure the provider does not have, a percent rule on a count) is
-refused when it is read, naming the provider and the entry.
+the validator, the dbt seeds and models, the pack's sections. It also declares the return's
+text cells (`text_cells`): the only cells a return may hold text in (a note for the
+partnership, the job title of who completed it), the same for every provider. A catalogue that
+contradicts itself (a rule naming a measure the provider does not have, a percent rule on a
+count, a text cell whose key is a measure's) is refused when it is read, naming the provider or
+the text cell and the entry.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +32,10 @@ Unit = Literal["count", "percent", "currency"]
 Direction = Literal["increase_is_positive", "decrease_is_positive", "neutral"]
 UNITS: tuple[str, ...] = ("count", "percent", "currency")
 DIRECTIONS: tuple[str, ...] = ("increase_is_positive", "decrease_is_positive", "neutral")
+TextHolds = Literal["note", "job_title"]
+TEXT_HOLDS: tuple[str, ...] = ("note", "job_title")
+# The most characters an Excel cell holds.
+CELL_CHARACTERS = 32767
 SOURCE_PREFIX = "partner_"
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _WITHIN = re.compile(r"^([a-z][a-z0-9_]*(?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*<=\s*([a-z][a-z0-9_]*)$")
@@ -85,6 +92,23 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class TextCell:
+    """A cell a return may hold text in, written by the template after the measures.
+
+    Attributes:
+        holds: `note`, a sentence about the figures; `job_title`, a job title or team (where a
+            first name alone is taken for a person's name).
+        max_length: the longest text accepted, in characters.
+    """
+
+    key: str
+    label: str
+    description: str
+    holds: TextHolds
+    max_length: int
+
+
+@dataclass(frozen=True)
 class Rule:
     """A rule that ties measures of one return together.
 
@@ -134,6 +158,8 @@ class Provider:
     section: str
     measures: tuple[Measure, ...]
     rules: tuple[Rule, ...] = ()
+    # The catalogue's text cells, which every provider's return carries after its measures.
+    text_cells: tuple[TextCell, ...] = ()
 
     @property
     def source_key(self) -> str:
@@ -155,12 +181,16 @@ class Provider:
         """The rule that computes a percent measure, if any."""
         return next((r for r in self.rules if r.kind == "ratio" and r.result == measure), None)
 
+    def text_cell(self, key: str) -> TextCell | None:
+        return next((t for t in self.text_cells if t.key == key), None)
+
 
 @dataclass(frozen=True)
 class Catalogue:
     providers: tuple[Provider, ...]
     delivery_day: int
     licence: str
+    text_cells: tuple[TextCell, ...] = ()
     path: Path = field(default=CATALOGUE_PATH, compare=False)
 
     def __iter__(self) -> Iterator[Provider]:
@@ -236,6 +266,55 @@ def _measure(raw: Mapping[str, Any], where: str) -> Measure:
     )
 
 
+def _text_cell(raw: Mapping[str, Any]) -> TextCell:
+    key = str(raw.get("key", ""))
+    if not _KEY.match(key):
+        raise CatalogueError(f"text cell key {key!r}; expected lower_case_with_underscores")
+    where = f"text cell {key}"
+    for name in ("label", "description"):
+        if not str(raw.get(name) or "").strip():
+            raise CatalogueError(f"{where}: {name} must not be empty")
+    holds = raw.get("holds", "note")
+    if holds not in TEXT_HOLDS:
+        raise CatalogueError(f"{where}: holds {holds!r}; expected one of {', '.join(TEXT_HOLDS)}")
+    length = raw.get("max_length")
+    if (
+        not isinstance(length, int)
+        or isinstance(length, bool)
+        or not 1 <= length <= CELL_CHARACTERS
+    ):
+        raise CatalogueError(
+            f"{where}: max_length {length!r}; expected a number of characters, 1-{CELL_CHARACTERS}"
+        )
+    return TextCell(
+        key=key,
+        label=" ".join(str(raw["label"]).split()),
+        description=" ".join(str(raw["description"]).split()),
+        holds=holds,
+        max_length=length,
+    )
+
+
+def _text_cells(
+    raw: Sequence[Mapping[str, Any]], providers: Sequence[Provider]
+) -> tuple[TextCell, ...]:
+    """The text cells, each checked against every provider's measures: the return finds both
+    by their key in column B."""
+    cells = tuple(_text_cell(t) for t in raw or ())
+    keys = [t.key for t in cells]
+    if duplicated := sorted({k for k in keys if keys.count(k) > 1}):
+        raise CatalogueError(f"text cell keys appear twice: {', '.join(duplicated)}")
+    for cell in cells:
+        clashes = [p.key for p in providers if any(m.key == cell.key for m in p.measures)]
+        if clashes:
+            raise CatalogueError(
+                f"text cell {cell.key}: the key is also a measure of provider "
+                f"{', '.join(clashes)}; a return finds both by the key in column B, so a text "
+                "cell needs a key of its own"
+            )
+    return cells
+
+
 def _provider(raw: Mapping[str, Any]) -> Provider:
     key = str(raw.get("key", ""))
     if not _KEY.match(key):
@@ -285,10 +364,12 @@ def parse_catalogue(raw: Mapping[str, Any], path: Path = CATALOGUE_PATH) -> Cata
     day = raw.get("delivery_day")
     if not isinstance(day, int) or not 1 <= day <= 31:
         raise CatalogueError(f"delivery_day {day!r}; expected a day of the month, 1-31")
+    text_cells = _text_cells(raw.get("text_cells") or (), providers)
     return Catalogue(
-        providers=providers,
+        providers=tuple(replace(p, text_cells=text_cells) for p in providers),
         delivery_day=day,
         licence=" ".join(str(raw.get("licence") or "").split()),
+        text_cells=text_cells,
         path=path,
     )
 

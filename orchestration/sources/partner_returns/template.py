@@ -2,11 +2,18 @@
 
 `make template PROVIDER=marac QUARTER=2022-23-Q4` writes it. The sheet `Return` holds the
 provider, the quarter and a "submitted on" date at the top, then one row per measure: label,
-key, the quarter's figure, the year to date and the unit. Labels and keys are locked (the sheet
-is protected, the cells to fill are not); the cells to fill carry Excel data validation (whole
-numbers >= 0, percentages 0-100%, or n/a) and a prompt. The sheet `Instructions` says what each
-measure means and which rules tie them. The reader (`workbook.py`) reads exactly these cells, so
-what the template writes is what the loader loads.
+key, the quarter's figure, the year to date and the unit. After the measures and one blank row
+come the catalogue's text cells, the only cells that take text: label, key, and the text in
+column C (a note for the partnership, the job title of who completed the return). Labels and
+keys are locked (the sheet is protected, the cells to fill are not); the cells to fill carry
+Excel data validation (whole numbers >= 0, percentages 0-100%, or n/a; a text's length) and a
+prompt. The sheet `Instructions` says what each measure and text cell means and which rules tie
+the measures. The validator (`validate.py`) reads exactly these cells, so what the template
+writes is what the loader loads.
+
+`template_cells` lists every cell the template writes, by edition: a return made from an
+earlier edition of the template (its instructions worded otherwise, no text cells) is still a
+template's return.
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.lib.periods import FinancialQuarter
 from orchestration.lib.xlsx import reproducible_bytes
-from orchestration.sources.partner_returns.catalogue import Measure, Provider
+from orchestration.sources.partner_returns.catalogue import Measure, Provider, TextCell
 
 RETURN_SHEET = "Return"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -44,6 +52,12 @@ HEADINGS = {
 }
 VALUE_COLUMNS = {QUARTER_COL: "quarter", YTD_COL: "year_to_date"}
 NOT_AVAILABLE = "n/a"
+# What column E says on a text cell's row.
+TEXT_UNIT = "text"
+# The template's editions, oldest first: 1 had no text cells and other instructions; 2 added
+# the text cells. A return of any edition is read; a new template is the last edition.
+EDITIONS = (1, 2)
+EDITION = EDITIONS[-1]
 UNIT_WORDS = {"count": "count", "percent": "percent", "currency": "£"}
 NUMBER_FORMATS = {"count": "0", "percent": "0.0%", "currency": "£#,##0.00"}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -71,6 +85,16 @@ def measure_row(index: int) -> int:
     return FIRST_MEASURE_ROW + index
 
 
+def text_row(provider: Provider, quarter: FinancialQuarter, index: int) -> int:
+    """The row of the `index`th text cell: after the quarter's measures and one blank row."""
+    return measure_row(len(provider.measures_for(quarter))) + 1 + index
+
+
+def text_rows(provider: Provider, quarter: FinancialQuarter) -> dict[str, int]:
+    """Each text cell's row in this quarter's template, by key."""
+    return {t.key: text_row(provider, quarter, i) for i, t in enumerate(provider.text_cells)}
+
+
 @dataclass(frozen=True)
 class TemplateCell:
     """A cell the template writes and the provider must leave as it is."""
@@ -96,8 +120,58 @@ def _target_text(measure: Measure, quarter: FinancialQuarter) -> str:
     return ", ".join(parts)
 
 
-def instruction_lines(provider: Provider, quarter: FinancialQuarter) -> list[str]:
-    """The paragraphs at the top of the Instructions sheet."""
+def _text_cells_line(provider: Provider, quarter: FinancialQuarter) -> str:
+    """The instruction on the text cells: where text goes, and that it goes nowhere else."""
+    rows = text_rows(provider, quarter)
+    where = [
+        f"{get_column_letter(QUARTER_COL)}{rows[t.key]} ({t.key}), "
+        + ("a note for the partnership about the figures" if t.holds == "note"
+           else "the job title or team of whoever completed the return, never a name")
+        + f", at most {t.max_length:,} characters"
+        for t in provider.text_cells
+    ]  # fmt: skip
+    if not where:
+        return "A return holds figures only: any text added to it, on any sheet, is refused."
+    return (
+        f"Text goes only in the yellow cells below the measures: {'; '.join(where)}. Never "
+        "write a name or any detail of a person there. Text in any other cell, on any sheet, "
+        "is refused: a return holds figures."
+    )
+
+
+def instruction_lines(
+    provider: Provider, quarter: FinancialQuarter, edition: int = EDITION
+) -> list[str]:
+    """The paragraphs at the top of the Instructions sheet (of the template's `edition`)."""
+    if edition == 1:
+        return _first_edition_lines(provider, quarter)
+    end = quarter.period_end
+    return [
+        f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
+        f"1. On the {RETURN_SHEET} sheet, fill in the yellow cells: the day you send the return "
+        f"(C{SUBMITTED_ROW}, on or after {end:%d %B %Y}), and for each measure the quarter's "
+        "figure (column C) and, if you have it, the figure for the year to date from April "
+        "(column D).",
+        "2. Counts are whole numbers of 0 or more. Percentages are typed as percentages "
+        "(17.8%). Where a figure is not available, type n/a: a required measure left blank "
+        "is a missing figure, and the return is refused.",
+        f"3. {_text_cells_line(provider, quarter)}",
+        "4. Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
+        "addresses or postcodes, email addresses or phone numbers, on any sheet or in a note "
+        "(not even a first name): a return holding anything like them is refused without "
+        "repeating it (UK GDPR).",
+        "5. Leave the labels, keys, provider and quarter as they are: the return is read by "
+        "its keys, and a workbook with other keys is refused.",
+        "6. Percentages are recomputed from their counts (the rules below). A typed percentage "
+        "that differs beyond rounding is reported to you, and the recomputed one is published.",
+        "7. A corrected return for the same quarter replaces the earlier one: give it the day "
+        "you send it. The partnership's data team can check a return before you send it "
+        "(make validate FILE=<this file>), and names every cell to correct.",
+    ]
+
+
+def _first_edition_lines(provider: Provider, quarter: FinancialQuarter) -> list[str]:
+    """The first edition's instructions, word for word: its returns are still read."""
     end = quarter.period_end
     return [
         f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
@@ -121,9 +195,12 @@ def instruction_lines(provider: Provider, quarter: FinancialQuarter) -> list[str
     ]
 
 
-def template_cells(provider: Provider, quarter: FinancialQuarter) -> Iterator[TemplateCell]:
-    """Every cell the template writes that the provider leaves alone (labels, keys, header,
-    instructions), with its value: the reader compares a return against them."""
+def template_cells(
+    provider: Provider, quarter: FinancialQuarter, edition: int = EDITION
+) -> Iterator[TemplateCell]:
+    """Every cell the template (of `edition`) writes that the provider leaves alone (labels,
+    keys, header, instructions), with its value: the validator compares a return against
+    them."""
     sheet = RETURN_SHEET
     yield TemplateCell(sheet, 1, 1, title(provider, quarter))
     for row, label in HEADER_LABELS.items():
@@ -141,8 +218,14 @@ def template_cells(provider: Provider, quarter: FinancialQuarter) -> Iterator[Te
         yield TemplateCell(sheet, row, LABEL_COL, measure.label)
         yield TemplateCell(sheet, row, KEY_COL, measure.key)
         yield TemplateCell(sheet, row, UNIT_COL, UNIT_WORDS[measure.unit])
+    texts = provider.text_cells if edition >= 2 else ()
+    for index, text in enumerate(texts):
+        row = text_row(provider, quarter, index)
+        yield TemplateCell(sheet, row, LABEL_COL, text.label)
+        yield TemplateCell(sheet, row, KEY_COL, text.key)
+        yield TemplateCell(sheet, row, UNIT_COL, TEXT_UNIT)
     sheet = INSTRUCTIONS_SHEET
-    lines = instruction_lines(provider, quarter)
+    lines = instruction_lines(provider, quarter, edition)
     for offset, line in enumerate(lines, start=1):
         yield TemplateCell(sheet, offset, 1, line)
     table = len(lines) + 2
@@ -162,6 +245,34 @@ def template_cells(provider: Provider, quarter: FinancialQuarter) -> Iterator[Te
         for column, value in enumerate(values, start=1):
             if value is not None:
                 yield TemplateCell(sheet, table + offset, column, value)
+    after = table + len(provider.measures_for(quarter))
+    for offset, text in enumerate(texts, start=1):
+        text_values = (
+            text.key,
+            text.label,
+            TEXT_UNIT,
+            f"{text.description} At most {text.max_length:,} characters.",
+            None,
+            None,
+            "no (may be left blank)",
+        )
+        for column, value in enumerate(text_values, start=1):
+            if value is not None:
+                yield TemplateCell(sheet, after + offset, column, value)
+
+
+def every_edition_cells(
+    provider: Provider, quarter: FinancialQuarter
+) -> dict[tuple[str, int, int], set[str]]:
+    """The cells any edition of the template writes, with the texts each may hold: a return
+    made from an earlier template leaves its own edition's cells as they are."""
+    cells: dict[tuple[str, int, int], set[str]] = {}
+    for edition in EDITIONS:
+        for cell in template_cells(provider, quarter, edition):
+            cells.setdefault((cell.sheet, cell.row, cell.column), set()).add(
+                str(cell.value).strip()
+            )
+    return cells
 
 
 def _validation(measure: Measure, cell: str) -> DataValidation:
@@ -186,6 +297,33 @@ def _validation(measure: Measure, cell: str) -> DataValidation:
         error=f"{measure.label}: {words}.",
         promptTitle=measure.key,
         prompt=f"{words[0].upper()}{words[1:]}."[:255],
+    )
+    validation.add(cell)
+    return validation
+
+
+def _text_validation(text: TextCell, cell: str) -> DataValidation:
+    """Excel's own check on a text cell: its length, and a prompt that it takes no names."""
+    prompt = (
+        "A note about the figures, for the partnership."
+        if text.holds == "note"
+        else "A job title or team, never a name."
+    )
+    validation = DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1=str(text.max_length),
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Too long",
+        error=f"{text.label}: at most {text.max_length:,} characters.",
+        promptTitle=text.key[:32],
+        prompt=(
+            f"{prompt} No names (not even a first name) or personal details: no dates of "
+            "birth, addresses, postcodes, phone or NHS numbers, email addresses. At most "
+            f"{text.max_length:,} characters."
+        )[:255],
     )
     validation.add(cell)
     return validation
@@ -233,6 +371,18 @@ def _return_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) 
             cell.protection = _OPEN
             cell.border = _BOX
             ws.add_data_validation(_validation(measure, cell.coordinate))
+    for index, text in enumerate(provider.text_cells):
+        row = text_row(provider, quarter, index)
+        ws.cell(row=row, column=LABEL_COL).alignment = _WRAP
+        cell = ws.cell(row=row, column=QUARTER_COL)
+        cell.number_format = "@"
+        cell.fill = _FILL
+        cell.protection = _OPEN
+        cell.border = _BOX
+        cell.alignment = _WRAP
+        ws.add_data_validation(_text_validation(text, cell.coordinate))
+        if text.holds == "note":
+            ws.row_dimensions[row].height = 60
     for letter, width in zip("ABCDE", (52, 28, 14, 16, 10), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=FIRST_MEASURE_ROW, column=QUARTER_COL)
@@ -295,9 +445,11 @@ def filled_workbook(
     submitted_on: dt.date | None,
     quarter_figures: Filled,
     ytd_figures: Filled | None = None,
+    texts: dict[str, str] | None = None,
 ) -> Workbook:
     """The template, filled in as a provider would: figures by measure key (a percentage as a
-    fraction, as Excel stores 17.8%; "n/a" where not available), and the day it is sent."""
+    fraction, as Excel stores 17.8%; "n/a" where not available), the day it is sent, and any
+    text cells by key."""
     from io import BytesIO
 
     from openpyxl import load_workbook
@@ -309,6 +461,8 @@ def filled_workbook(
     for column, figures in ((QUARTER_COL, quarter_figures), (YTD_COL, ytd_figures or {})):
         for key, value in figures.items():
             ws.cell(row=rows[key], column=column, value=value)
+    for key, text in (texts or {}).items():
+        ws.cell(row=text_rows(provider, quarter)[key], column=QUARTER_COL, value=text)
     return workbook
 
 

@@ -12,8 +12,10 @@ missing "submitted on" date or one before the quarter ended, a missing required 
 that is negative or not whole, a percentage outside 0-100%, text where a figure belongs, a
 broken rule of the catalogue (on the quarter and on the year to date), a year to date that is
 not the sum of the year's quarters, anything that looks like personal data (never repeated in
-the message), and, when `today` is given, a quarter not yet ended or a "submitted on" in the
-future (the landing gate applies those two itself, to the same cells).
+the message), text in a cell the template has no place for (a return holds figures; notes go in
+the catalogue's text cells), a text cell longer than the catalogue allows, and, when `today` is
+given, a quarter not yet ended or a "submitted on" in the future (the landing gate applies those
+two itself, to the same cells).
 
 Not blocking, reported: a percentage typed by the provider that disagrees with its numerator
 and denominator beyond rounding (the recomputed one is published, with a note), a quarter's
@@ -51,12 +53,15 @@ from orchestration.sources.partner_returns.catalogue import (
     Measure,
     Provider,
     Rule,
+    TextCell,
     load_catalogue,
 )
 from orchestration.sources.partner_returns.personal_data import (
+    FREE,
     Finding,
     Looked,
     find_personal_data,
+    is_date,
 )
 from orchestration.sources.partner_returns.reading import Grid, cell_name, read_grid
 from orchestration.sources.partner_returns.template import (
@@ -71,7 +76,7 @@ from orchestration.sources.partner_returns.template import (
     RETURN_SHEET,
     SUBMITTED_ROW,
     VALUE_COLUMNS,
-    template_cells,
+    every_edition_cells,
 )
 
 Basis = Literal["quarter", "year_to_date"]
@@ -478,6 +483,10 @@ def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | Non
         if key in seen:
             check.problem(row, KEY_COL, f"the key {key!r} appears again (first on row {seen[key]})")
             continue
+        if provider.text_cell(key) is not None:
+            # A text cell (notes, job title): its text is looked at with the personal data.
+            seen[key] = row
+            continue
         if key not in asked_keys:
             known = {m.key for m in provider.measures}
             if key in known and quarter:
@@ -735,37 +744,142 @@ def _range(sheet: str, cells: Sequence[tuple[int, int]]) -> str:
     return f"{first} and {len(cells) - 1} more cells"
 
 
-def _personal_data(check: _Check) -> None:
-    """Every cell the template did not write and the return did not read is looked at."""
-    report, grid = check.report, check.grid
-    expected: dict[tuple[str, int, int], str] = {}
-    if report.provider is not None:
-        quarter = report.quarter or FinancialQuarter.containing(dt.date.today())
-        expected = {
-            (cell.sheet, cell.row, cell.column): str(cell.value).strip()
-            for cell in template_cells(report.provider, quarter)
-        }
-    looked = [
-        Looked(sheet, row, column, value)
-        for sheet, cells in grid.sheets.items()
-        for (row, column), value in cells.items()
-        if (sheet, row, column) not in check.read_cells
-        and expected.get((sheet, row, column)) != str(value).strip()
-    ]
-    findings: list[Finding] = find_personal_data(looked)
-    for finding in findings:
-        count = len(finding.cells)
-        what = (
-            f"{count} cells look like {finding.kind}"
-            if count > 1
-            else f"a cell looks like {ONE_OF[finding.kind]}"
+def _text_cells(check: _Check) -> dict[tuple[int, int], TextCell]:
+    """The return's text cells by the place of their text: found by their key in column B
+    (the first row of each), the text beside it in column C. A return made from an earlier
+    template has none, and is read as before."""
+    provider = check.report.provider
+    found: dict[tuple[int, int], TextCell] = {}
+    if provider is None:
+        return found
+    keys: set[str] = set()
+    for (row, column), value in sorted(check.cells.items()):
+        if column != KEY_COL or row < FIRST_MEASURE_ROW:
+            continue
+        text = provider.text_cell(str(value).strip())
+        if text is not None and text.key not in keys:
+            keys.add(text.key)
+            found[(row, QUARTER_COL)] = text
+    return found
+
+
+def _is_text(value: Any) -> bool:
+    """Text, not a figure or a date typed as text (a CSV's cells are all text)."""
+    if not isinstance(value, str):
+        return False
+    return (
+        _number(value.strip().rstrip("%")) is None and _date(value) is None and not is_date(value)
+    )
+
+
+def _where_notes_go(provider: Provider, texts: dict[tuple[int, int], TextCell]) -> str:
+    """Where the provider's note belongs, for a message refusing text elsewhere."""
+    for (row, column), text in texts.items():
+        if text.holds == "note":
+            place = cell_name(RETURN_SHEET, row, column)
+            return f"a return holds figures, and notes go in {place} ({text.key})"
+    note = next((t for t in provider.text_cells if t.holds == "note"), None)
+    if note is not None:
+        return (
+            f"a return holds figures, and notes go in the {note.key} cell of a new template "
+            "(make template)"
         )
+    return "a return holds figures only"
+
+
+def _personal_data(check: _Check) -> None:
+    """Every cell the template did not write and the return did not read is looked at, and the
+    text cells (a note, a job title) with them: anything that looks like personal data is
+    refused without being repeated, a text cell longer than the catalogue allows is refused,
+    and, in a return read as its provider's template for its quarter, any other text is refused
+    (a return holds figures)."""
+    report, grid = check.report, check.grid
+    provider, quarter = report.provider, report.quarter
+    written: dict[tuple[str, int, int], set[str]] = {}
+    if provider is not None:
+        written = every_edition_cells(
+            provider, quarter or FinancialQuarter.containing(dt.date.today())
+        )
+    texts = _text_cells(check)
+    looked = []
+    for sheet, cells in grid.sheets.items():
+        for (row, column), value in cells.items():
+            place = (sheet, row, column)
+            if place in check.read_cells or str(value).strip() in written.get(place, ()):
+                continue
+            text = texts.get((row, column)) if sheet == RETURN_SHEET else None
+            looked.append(Looked(sheet, row, column, value, text.holds if text else FREE))
+    for (row, column), text in texts.items():
+        value = check.at(row, column)
+        if isinstance(value, str) and len(value) > text.max_length:
+            check.problem(
+                row,
+                column,
+                f"({text.key}) is {len(value):,} characters long, more than the "
+                f"{text.max_length:,} it may hold: shorten it and send the return again (the "
+                "text is not repeated here)",
+            )
+    findings: list[Finding] = find_personal_data(looked, quarter.period_end if quarter else None)
+    reported: set[tuple[str, int, int]] = set()
+    singles: dict[tuple[str, int, int], tuple[list[str], set[tuple[int, int]]]] = {}
+    for finding in findings:
+        reported |= {(finding.sheet, *place) for place in (*finding.cells, *finding.labels)}
+        if len(finding.cells) > 1:
+            check.problem(
+                None,
+                None,
+                f"{len(finding.cells)} cells look like {finding.kind}: a return carries "
+                "aggregate figures only, so it is refused (UK GDPR); remove them and send the "
+                "return again (their contents are not repeated here)",
+                where=_range(finding.sheet, finding.cells),
+            )
+            continue
+        kinds, labels = singles.setdefault((finding.sheet, *finding.cells[0]), ([], set()))
+        kinds.append(ONE_OF[finding.kind])
+        labels |= set(finding.labels)
+    for (sheet, row, column), (kinds, labels) in sorted(singles.items()):
+        what = " and ".join(kinds)
+        if labels:
+            what += " (labelled in " + ", ".join(cell_name(sheet, *p) for p in sorted(labels)) + ")"
+        text = texts.get((row, column)) if sheet == RETURN_SHEET else None
+        if text is None:
+            message = (
+                f"a cell looks like {what}: a return carries aggregate figures only, so it is "
+                "refused (UK GDPR); remove it and send the return again (its contents are not "
+                "repeated here)"
+            )
+        else:
+            rule = (
+                "a note is about the figures, never about a person"
+                if text.holds == "note"
+                else "it takes a job title or team, never a name"
+            )
+            message = (
+                f"({text.key}) looks like it holds {what}: {rule}, so the return is refused "
+                "(UK GDPR); write it again without it and send the return again (its contents "
+                "are not repeated here)"
+            )
+        check.problem(None, None, message, where=cell_name(sheet, row, column))
+    if provider is None or quarter is None:
+        # Not read as a template's return: its cells have no places to compare against.
+        return
+    places = (
+        set(written)
+        | check.read_cells
+        | {(RETURN_SHEET, f.row, f.column) for f in report.figures}
+        | {(RETURN_SHEET, row, column) for row, column in texts}
+    )
+    for cell in looked:
+        place = (cell.sheet, cell.row, cell.column)
+        if place in places or place in reported or not _is_text(cell.value):
+            continue
         check.problem(
             None,
             None,
-            f"{what}: a return carries aggregate figures only, so it is refused (UK GDPR); "
-            "remove them and send the return again (their contents are not repeated here)",
-            where=_range(finding.sheet, finding.cells),
+            "text in a cell the template has no place for: "
+            f"{_where_notes_go(provider, texts)}; remove it and send the return again (the "
+            "text is not repeated here)",
+            where=cell_name(*place),
         )
 
 
