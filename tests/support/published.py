@@ -22,7 +22,7 @@ META_TABLES: Layout = {
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("licence", "VARCHAR"),
         ("file", "VARCHAR"), ("sha256", "VARCHAR"), ("release", "VARCHAR"),
         ("released_on", "DATE"), ("first_period", "DATE"), ("last_period", "DATE"),
-        ("rows", "BIGINT"), ("loaded_at", "TIMESTAMP"),
+        ("rows", "BIGINT"), ("loaded_at", "TIMESTAMP"), ("superseded_by", "VARCHAR"),
     ),
     "meta_publication": (
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("status", "VARCHAR"),
