@@ -452,3 +452,11 @@ def test_nothing_the_template_writes_looks_like_personal_data() -> None:
                 cells = template_cells(provider, quarter, edition)
                 looked = [Looked(c.sheet, c.row, c.column, c.value) for c in cells]
                 assert find_personal_data(looked, quarter.period_end) == []
+
+
+def test_a_first_name_typed_as_a_key_is_not_repeated_in_the_message(tmp_path: Path) -> None:
+    """A key cell is repeated when it looks like a key, but never when it is a first name."""
+    report = validate_return(filled(tmp_path, {**MARAC_Q4, "B7": "alice"}))
+    said = " ".join(str(p) for p in report.blocking)
+    assert "Return!B7 the key a text that is not shown here is not a measure" in said
+    assert "alice" not in said.lower()
