@@ -44,20 +44,11 @@ from orchestration.sources.partner_returns.template import (
 )
 from orchestration.sources.partner_returns.validate import ReturnReport, validate_return
 from tests.conftest import SAMPLE_RAW
+from tests.test_partner_returns import MARAC_Q4, SENT
 
 CATALOGUE = load_catalogue()
 MARAC = CATALOGUE.provider("marac")
 Q4 = FinancialQuarter.parse("2022-23-Q4")
-SENT = dt.date(2023, 4, 14)
-# The MARAC's Q4 2022/23 from the April 2023 report: the quarter in C, the year to date in D.
-MARAC_Q4 = {
-    "C4": SENT,
-    "C6": 145, "D6": 477,
-    "C7": 111, "D7": 294,
-    "C8": 64, "D8": 187,
-    "C9": 35, "D9": 85,
-    "C10": 0.24, "D10": 0.178,
-}  # fmt: skip
 NOTES, ROLE = "C12", "C13"
 PERSONAL = "UK GDPR); remove it and send the return again (its contents are not repeated here)"
 

@@ -142,56 +142,45 @@ def _text_cells_line(provider: Provider, quarter: FinancialQuarter) -> str:
 def instruction_lines(
     provider: Provider, quarter: FinancialQuarter, edition: int = EDITION
 ) -> list[str]:
-    """The paragraphs at the top of the Instructions sheet (of the template's `edition`)."""
-    if edition == 1:
-        return _first_edition_lines(provider, quarter)
+    """The paragraphs at the top of the Instructions sheet (of the template's `edition`; the
+    first edition's, word for word, since its returns are still read)."""
     end = quarter.period_end
-    return [
-        f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
-        f"1. On the {RETURN_SHEET} sheet, fill in the yellow cells: the day you send the return "
+    filling = [
+        f"On the {RETURN_SHEET} sheet, fill in the yellow cells: the day you send the return "
         f"(C{SUBMITTED_ROW}, on or after {end:%d %B %Y}), and for each measure the quarter's "
         "figure (column C) and, if you have it, the figure for the year to date from April "
         "(column D).",
-        "2. Counts are whole numbers of 0 or more. Percentages are typed as percentages "
+        "Counts are whole numbers of 0 or more. Percentages are typed as percentages "
         "(17.8%). Where a figure is not available, type n/a: a required measure left blank "
         "is a missing figure, and the return is refused.",
-        f"3. {_text_cells_line(provider, quarter)}",
-        "4. Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
-        "addresses or postcodes, email addresses or phone numbers, on any sheet or in a note "
-        "(not even a first name): a return holding anything like them is refused without "
-        "repeating it (UK GDPR).",
-        "5. Leave the labels, keys, provider and quarter as they are: the return is read by "
+    ]
+    if edition == 1:
+        people = [
+            "Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
+            "addresses or postcodes, email addresses or phone numbers, on any sheet: a return "
+            "holding anything like them is refused without repeating it (UK GDPR)."
+        ]
+    else:
+        people = [
+            _text_cells_line(provider, quarter),
+            "Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
+            "addresses or postcodes, email addresses or phone numbers, on any sheet or in a note "
+            "(not even a first name): a return holding anything like them is refused without "
+            "repeating it (UK GDPR).",
+        ]
+    rest = [
+        "Leave the labels, keys, provider and quarter as they are: the return is read by "
         "its keys, and a workbook with other keys is refused.",
-        "6. Percentages are recomputed from their counts (the rules below). A typed percentage "
+        "Percentages are recomputed from their counts (the rules below). A typed percentage "
         "that differs beyond rounding is reported to you, and the recomputed one is published.",
-        "7. A corrected return for the same quarter replaces the earlier one: give it the day "
+        "A corrected return for the same quarter replaces the earlier one: give it the day "
         "you send it. The partnership's data team can check a return before you send it "
         "(make validate FILE=<this file>), and names every cell to correct.",
     ]
-
-
-def _first_edition_lines(provider: Provider, quarter: FinancialQuarter) -> list[str]:
-    """The first edition's instructions, word for word: its returns are still read."""
-    end = quarter.period_end
+    steps = [*filling, *people, *rest]
     return [
         f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
-        f"1. On the {RETURN_SHEET} sheet, fill in the yellow cells: the day you send the return "
-        f"(C{SUBMITTED_ROW}, on or after {end:%d %B %Y}), and for each measure the quarter's "
-        "figure (column C) and, if you have it, the figure for the year to date from April "
-        "(column D).",
-        "2. Counts are whole numbers of 0 or more. Percentages are typed as percentages "
-        "(17.8%). Where a figure is not available, type n/a: a required measure left blank "
-        "is a missing figure, and the return is refused.",
-        "3. Send aggregate figures only. Never add names, dates of birth, NHS numbers, "
-        "addresses or postcodes, email addresses or phone numbers, on any sheet: a return "
-        "holding anything like them is refused without repeating it (UK GDPR).",
-        "4. Leave the labels, keys, provider and quarter as they are: the return is read by "
-        "its keys, and a workbook with other keys is refused.",
-        "5. Percentages are recomputed from their counts (the rules below). A typed percentage "
-        "that differs beyond rounding is reported to you, and the recomputed one is published.",
-        "6. A corrected return for the same quarter replaces the earlier one: give it the day "
-        "you send it. The partnership's data team can check a return before you send it "
-        "(make validate FILE=<this file>), and names every cell to correct.",
+        *(f"{number}. {text}" for number, text in enumerate(steps, start=1)),
     ]
 
 
