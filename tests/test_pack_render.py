@@ -439,10 +439,12 @@ DOMESTIC_ABUSE = [
 HATE_PERIODS = [
     # period_kind, period_label, heading, start, end
     ("month", "2021-05", "2021 May", MAY, dt.date(2021, 5, 31)),
-    ("ytd_before", "2021 Jan-Apr", "2021 Jan-Apr", dt.date(2021, 1, 1), dt.date(2021, 4, 30)),
-    *[("calendar_year", str(y), str(y), dt.date(y, 1, 1), dt.date(y, 12, 31))
+    ("ytd_before", "2021 Jan-Apr", "2021 (Jan-Apr)", dt.date(2021, 1, 1), dt.date(2021, 4, 30)),
+    *[("calendar_year", str(y), f"{y} Full Year", dt.date(y, 1, 1), dt.date(y, 12, 31))
       for y in (2020, 2019, 2018, 2017)],
 ]  # fmt: skip
+# The first month of the fixture's dashboard data: every year of Table 1 is covered in full.
+HATE_DATA_FROM = dt.date(2016, 1, 1)
 TABLE_1 = [
     # measure, line, is_of_which, 2021 May, 2021 Jan-Apr, 2020, 2019, 2018, 2017
     ("racist_religious_hate", "Race and Religion", False, 137, 233, 794, 824, 738, 702),
@@ -458,7 +460,8 @@ def _dashboard_row(measure: str, label: str, sort_order: int, rag: str) -> dict[
     return {
         "borough_code": BARNET.code, "borough_name": BARNET.name, "measure": measure,
         "reporting_month": MAY, "measure_label": label, "measure_note": f"What {label} counts",
-        "sort_order": sort_order, "direction": "decrease_is_positive", "rag": rag,
+        "sort_order": sort_order, "direction": "decrease_is_positive",
+        "outcome_direction": "increase_is_positive", "rag": rag,
         "ytd_volume": 5, "ytd_volume_prev": 6, "ytd_change_pct": (5 - 6) * 100 / 6,
         "rate_per_1000": 0.25, "london_rank": 7, "london_rank_of": 32,
         "refreshed_on": dt.date(2021, 6, 7),
@@ -474,7 +477,9 @@ def _knife_gun_rows() -> list[dict[str, Any]]:
             "r12_volume_prev": prev,
             "r12_change_pct": change,
             "r12_outcome_rate_pct": 40.0 if order == 2 else None,
-            "r12_outcome_rate_pct_prev": 20.0 if order == 2 else None,
+            "r12_outcome_rate_pct_prev": 60.0 if order == 2 else None,
+            # Lethal barrel discharges: every indicator negative, as its red says.
+            **({"ytd_volume": 7, "ytd_change_pct": (7 - 6) * 100 / 6} if order == 2 else {}),
         }  # fmt: skip
         for measure, label, r12, prev, change, rag, order in KNIFE_GUN
     ]
@@ -492,6 +497,8 @@ def _domestic_abuse_rows() -> list[dict[str, Any]]:
             "r12_outcome_rate_pct_prev": rate_prev,
             "outcome_rate_change_points": rate - rate_prev,
             "outcome_rate_london_rank": rank,
+            # Violence with injury: every indicator negative, as its red says.
+            **({"ytd_volume": 7, "ytd_change_pct": (7 - 6) * 100 / 6} if order == 2 else {}),
         }  # fmt: skip
         for measure, label, r12, prev, rate, rate_prev, rank, rag, order in DOMESTIC_ABUSE
     ]
@@ -513,6 +520,7 @@ def _hate_rows() -> list[dict[str, Any]]:
             "period_end": end,
             "period_order": {"month": 1, "ytd_before": 2}.get(kind, 3),
             "volume": volume,
+            "data_from": HATE_DATA_FROM,
             "refreshed_on": dt.date(2021, 6, 7),
         }  # fmt: skip
         for order, (measure, line, of_which, *volumes) in enumerate(TABLE_1, start=1)
@@ -1534,7 +1542,11 @@ def table_cells(fragment: str) -> list[list[str]]:
 def test_the_hate_crime_section_prints_table_1_of_the_july_2021_pack(html: str) -> None:
     rows = table_cells(section_html(html, "hate_crime"))
     assert rows[0] == ["Category", *[heading for _, _, heading, _, _ in HATE_PERIODS]]
-    assert rows[0][1:] == ["2021 May", "2021 Jan-Apr", "2020", "2019", "2018", "2017"]
+    # The paper's headings, word for word.
+    assert rows[0][1:] == [
+        "2021 May", "2021 (Jan-Apr)", "2020 Full Year", "2019 Full Year", "2018 Full Year",
+        "2017 Full Year",
+    ]  # fmt: skip
     expected = [
         [("of which – " if of_which else "") + line, *(f"{v:,}" for v in volumes)]
         for _, line, of_which, *volumes in TABLE_1
@@ -1547,11 +1559,11 @@ def test_the_knife_and_gun_section_prints_the_july_2021_packs_figures_with_rag_l
 ) -> None:
     fragment = section_html(html, "knife_gun")
     rows = table_cells(fragment)
-    # Measure, RAG (its letter, then its word for screen readers), R12, previous R12, change,
-    # YTD, change, outcome rate, rate, rank.
-    assert rows[1][:5] == [KNIFE_GUN[0][1], "GGreen", "23", "59", "-61%"]
-    assert rows[2][:5] == [KNIFE_GUN[1][1], "RRed", "10", "5", "100%"]
-    assert rows[1][7] == "n/a" and rows[2][7] == "40.0%"
+    # Measure, RAG (its letter, then its word for screen readers), what it was rated from, the
+    # good direction, R12, previous R12, change, YTD, change, outcome rate, rate, rank.
+    assert rows[1][:2] + rows[1][4:7] == [KNIFE_GUN[0][1], "GGreen", "23", "59", "-61%"]
+    assert rows[2][:2] + rows[2][4:7] == [KNIFE_GUN[1][1], "RRed", "10", "5", "100%"]
+    assert rows[1][9] == "n/a" and rows[2][9] == "40.0%"
     assert "knife_gun_measures" in fragment
     assert "The Met gives no positive outcomes for it." in plain(fragment)
     assert "refreshed 2021-06-07" in plain(fragment)
@@ -1562,9 +1574,9 @@ def test_the_domestic_abuse_section_prints_outcome_rates_and_ranks(
 ) -> None:
     rows = table_cells(section_html(html, "domestic_abuse"))
     # The July 2021 pack: DA violence with injury 729, +7%; SD rate 11% (was 16%).
-    vwi = rows[2]
+    vwi = rows[2][:2] + rows[2][4:]
     assert vwi[:8] == [DOMESTIC_ABUSE[1][1], "RRed", "729", "681", "7%", "11.0%", "16.0%", "4/32"]
-    assert rows[1][:8] == [
+    assert rows[1][:2] + rows[1][4:10] == [
         DOMESTIC_ABUSE[0][1],
         "AAmber",
         "3,262",
@@ -2265,3 +2277,89 @@ def test_the_partnership_sheets_hold_the_figures_as_numbers(workbook: openpyxl.W
     assert sheet_notes(ws) == [
         "Source: MARAC coordinator quarterly return, release 2022/23 Q4 (submitted 2023-04-14)."
     ]
+
+
+# --- Every rating explained ---------------------------------------------------------------------
+
+
+def factor_items(cell_html: str) -> list[tuple[str, str]]:
+    """(assessment, words) of each factor listed in a fragment, without the screen-reader prefix."""
+    return [
+        (assessment, plain(re.sub(r'<span class="visually-hidden">[^<]*</span>', "", text)))
+        for assessment, text in re.findall(
+            r'<li class="factor factor-(\w+)">(.*?)</li>', cell_html, re.DOTALL
+        )
+    ]
+
+
+def row_html(fragment: str, measure: str) -> str:
+    start = fragment.index(f'<tr data-measure="{measure}">')
+    return fragment[start : fragment.index("</tr>", start)]
+
+
+def test_every_rated_dashboard_row_lists_the_indicators_it_was_rated_from_and_its_direction(
+    html: str,
+) -> None:
+    knife = section_html(html, "knife_gun")
+    # Knife injury victims: 23 against 59 in the 12 months, 5 against 6 in the year to date,
+    # both down, and the Met gives no outcomes for it: green from two positives.
+    assert factor_items(row_html(knife, KNIFE_GUN[0][0])) == [
+        ("positive", "Decrease in rolling 12 months"),
+        ("positive", "Decrease in year to date vs one year ago"),
+    ]
+    # Lethal barrel discharges: 10 against 5, 7 against 6, outcome rate 40% against 60%: all
+    # three indicators negative, as its red says.
+    assert factor_items(row_html(knife, KNIFE_GUN[1][0])) == [
+        ("negative", "Increase in rolling 12 months"),
+        ("negative", "Increase in year to date vs one year ago"),
+        ("negative", "Decrease in the outcome rate over 12 months"),
+    ]
+    assert table_cells(knife)[1][3] == "Offences: lower is better"
+    assert table_cells(knife)[2][3] == "Offences: lower is better; outcome rate: higher is better"
+    # Domestic abuse offences: 3,262 against 3,100 (up), 5 against 6 (down), outcome rate
+    # 13.5% against 12.0% (up): one negative, two positives, amber.
+    abuse = section_html(html, "domestic_abuse")
+    assert factor_items(row_html(abuse, DOMESTIC_ABUSE[0][0])) == [
+        ("negative", "Increase in rolling 12 months"),
+        ("positive", "Decrease in year to date vs one year ago"),
+        ("positive", "Increase in the outcome rate over 12 months"),
+    ]
+    assert table_cells(abuse)[1][3] == "Offences: lower is better; outcome rate: higher is better"
+
+
+def test_a_dashboard_sheet_carries_what_each_rating_came_from(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Knife and gun"]
+    header = [c.value for c in ws[1]]
+    rated_from = [row[header.index("Rated from")].value for row in data_rows(ws)]
+    assert rated_from[0] == (
+        "Decrease in rolling 12 months (positive); Decrease in year to date vs one year ago "
+        "(positive)"
+    )
+    assert [row[header.index("Good direction")].value for row in data_rows(ws)][0] == (
+        "Offences: lower is better"
+    )
+
+
+def test_hate_crime_table_1_says_why_it_has_fewer_full_years_than_the_paper(
+    published_db: Path, tmp_path_factory: pytest.TempPathFactory, html: str
+) -> None:
+    """Data from January 2019 covers 2019 and 2020 in full, not 2017 or 2018."""
+    folder = tmp_path_factory.mktemp("hate_two_years")
+    database = _variant(
+        published_db,
+        folder,
+        "delete from rpt_hate_crime where period_label in ('2017', '2018');"
+        "update rpt_hate_crime set data_from = date '2019-01-01'",
+        [],
+    )
+    page = _build(database, folder / "pack").html_path.read_text(encoding="utf-8")
+    fragment = section_html(page, "hate_crime")
+    assert table_cells(fragment)[0] == [
+        "Category", "2021 May", "2021 (Jan-Apr)", "2020 Full Year", "2019 Full Year",
+    ]  # fmt: skip
+    assert (
+        "The dashboard data starts in January 2019, so it covers 2 of the paper's 4 full "
+        "calendar years (2020, 2019)."
+    ) in plain(fragment)
+    # With all four years, as in Table 1 itself, there is nothing to explain.
+    assert "full calendar years (" not in plain(section_html(html, "hate_crime"))
