@@ -34,7 +34,7 @@ from orchestration.publish.pack import PackOutput, build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.pack.sections import pack_sections
 from orchestration.sections import PackContext
-from orchestration.sections.charts import month_ticks
+from orchestration.sections.charts import month_ticks, sparkline
 from orchestration.sections.formatting import (
     EXCEPTION_SYMBOLS,
     borough_slug,
@@ -678,19 +678,31 @@ def _marac_rows() -> list[dict[str, Any]]:
         **{f"q{q}_submitted_on": day for q, day in enumerate(sent, start=1)},
     }  # fmt: skip
     rows = [
-        # measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag
+        # measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag,
+        # the same quarter a year before (Q4 21/22), the three indicators the RAG came from
+        # Neutral: never rated, though Q4 21/22 had 120.
         ("referrals", "Number of MARAC referrals", "count", "neutral", 1,
-         (87, 123, 122, 145), 477, "sum of quarters", None, None, None),
+         (87, 123, 122, 145), 477, "sum of quarters", None, None, None, 120,
+         ("neutral", "neutral", "neutral")),
         ("children_in_household", "Number of children in the household", "count",
-         "increase_is_positive", 2, (51, 64, 68, 111), 294, "sum of quarters", 100, 111, "green"),
+         "increase_is_positive", 2, (51, 64, 68, 111), 294, "sum of quarters", 100, 111, "green",
+         None, ("positive", "neutral", "neutral")),
+        # Not neutral, but no target and no Q4 21/22: nothing to judge against.
+        ("families", "Number of families", "count", "increase_is_positive", 3,
+         (38, 48, 37, 64), 187, "sum of quarters", None, None, None, None,
+         ("neutral", "neutral", "neutral")),
+        # Missed its target (35 > 30), down on Q4 21/22's 40: one of each, amber.
         ("repeat_referrals", "Number of repeat MARAC referrals", "count",
-         "decrease_is_positive", 4, (9, 22, 19, 35), 85, "sum of quarters", 30, 116.67, "amber"),
+         "decrease_is_positive", 4, (9, 22, 19, 35), 85, "sum of quarters", 30, 116.67, "amber",
+         40, ("negative", "neutral", "positive")),
+        # No target, up on Q4 21/22's 20.0%: red.
         ("repeat_rate", "Percentage of repeat MARAC referrals", "percent",
          "decrease_is_positive", 5, (10.3448, 17.8862, 15.5738, 24.1379), 17.8197,
-         "sum of quarters", None, None, "red"),
+         "sum of quarters", None, None, "red", 20.0, ("neutral", "neutral", "negative")),
     ]  # fmt: skip
     out = []
-    for measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag in rows:
+    for (measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag,
+         before, indicators) in rows:  # fmt: skip
         out.append(
             {
                 **common,
@@ -698,9 +710,16 @@ def _marac_rows() -> list[dict[str, Any]]:
                 "sort_order": order, "value": quarters[3], "ytd_value": ytd, "ytd_basis": basis,
                 "target_quarter": target, "pct_of_quarter_target": pct, "rag": rag,
                 **{f"q{q}_value": v for q, v in enumerate(quarters, start=1)},
+                "value_year_earlier": before,
+                "change_pct": None if before is None else (quarters[3] - before) * 100 / before,
+                "quarter_target_indicator": indicators[0],
+                "year_target_indicator": indicators[1],
+                "year_on_year_indicator": indicators[2],
+                # 2021/22 Q1-Q3 have no return; Q4 21/22 is the year before's figure.
+                "recent_values": [None, None, None, before, *quarters],
             }
         )  # fmt: skip
-    out[3] |= {"provider_ytd_value": 17.0, "note": MARAC_NOTE}
+    out[4] |= {"provider_ytd_value": 17.0, "note": MARAC_NOTE}
     return out
 
 
@@ -998,7 +1017,7 @@ class ParsedPack(HTMLParser):
                 self.ids.append(value)
         if tag in ("style", "script"):
             self._skip_depth += 1
-        if tag == "svg":
+        if tag == "svg" and "chart" in (attributes.get("class") or "").split():
             self.svg_count += 1
         if tag == "table" and "overview" in (attributes.get("class") or ""):
             self._in_overview = True
@@ -2185,9 +2204,7 @@ def marac_stale_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory)
 def test_a_providers_section_prints_its_quarters_year_target_and_rag_letters(html: str) -> None:
     text = plain(section_html(html, "partner_marac"))
     assert "Q1 22/23 Q2 22/23 Q3 22/23 Q4 22/23 Year to date Target % of target RAG" in text
-    assert (
-        "Number of MARAC referrals 87 123 122 145 477 – – –No RAG: nothing to judge against" in text
-    )
+    assert "Number of MARAC referrals 87 123 122 145 477 – – –No RAG" in text
     assert "Number of children in the household 51 64 68 111 294 100 a quarter 111% GGreen" in (
         text
     )
@@ -2337,6 +2354,88 @@ def test_a_dashboard_sheet_carries_what_each_rating_came_from(workbook: openpyxl
     )
     assert [row[header.index("Good direction")].value for row in data_rows(ws)][0] == (
         "Offences: lower is better"
+    )
+
+
+def test_each_partner_rating_lists_its_indicators_with_their_figures(html: str) -> None:
+    fragment = section_html(html, "partner_marac")
+    # 111 children against a quarter's target of 100; no Q4 21/22 return to compare with.
+    assert factor_items(row_html(fragment, "children_in_household")) == [
+        ("positive", "Met the quarter's target: 111 against 100"),
+        ("neutral", "No comparison with Q4 21/22 (no figure for it)"),
+    ]
+    # 35 repeat referrals against a target of 30 (fewer is better): missed; 40 a year before.
+    assert factor_items(row_html(fragment, "repeat_referrals")) == [
+        ("negative", "Missed the quarter's target: 35 against 30"),
+        ("positive", "Decrease on Q4 21/22: 35 from 40"),
+    ]
+    assert factor_items(row_html(fragment, "repeat_rate")) == [
+        ("negative", "Increase on Q4 21/22: 24.1% from 20.0%"),
+    ]
+
+
+def test_a_partner_row_without_a_rating_says_why_in_its_own_words(html: str) -> None:
+    fragment = section_html(html, "partner_marac")
+    # The label, without the mark of a note under the table.
+    rows = {cells[0].rstrip("*"): cells for cells in table_cells(fragment)[1:]}
+    # Columns: measure, Q1-Q4, year to date, target, % of target, RAG, rated from, direction,
+    # same quarter a year before, last 8 quarters.
+    assert rows["Number of MARAC referrals"][9] == (
+        "Not rated: neither way is better (145 against 120 in Q4 21/22)"
+    )
+    assert rows["Number of families"][9] == (
+        "Not rated: no target, and no figure for Q4 21/22 to compare with"
+    )
+    assert "nothing to judge against" not in fragment
+    assert [rows[label][10] for label in rows] == [
+        "Neither higher nor lower is better", "Higher is better", "Higher is better",
+        "Lower is better", "Lower is better",
+    ]  # fmt: skip
+    assert table_cells(fragment)[0][11] == "A year before (Q4 21/22)"
+    assert rows["Number of repeat MARAC referrals"][11] == "40"
+    assert rows["Percentage of repeat MARAC referrals"][11] == "20.0%"
+    assert rows["Number of families"][11] == "n/a"
+
+
+def test_each_partner_measure_shows_its_last_eight_quarters_as_a_sparkline(html: str) -> None:
+    fragment = row_html(section_html(html, "partner_marac"), "repeat_referrals")
+    svg = re.search(r"<svg class=\"sparkline\".*?</svg>", fragment, re.DOTALL)
+    assert svg, "a sparkline in the row"
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg.group(0)).group(1)  # type: ignore[union-attr]
+    assert title == (
+        "Number of repeat MARAC referrals, the last 8 quarters: Q1 21/22 no figure, Q2 21/22 no "
+        "figure, Q3 21/22 no figure, Q4 21/22 40, Q1 22/23 9, Q2 22/23 22, Q3 22/23 19, "
+        "Q4 22/23 35"
+    )
+    # One line through the five quarters with figures; the three without are left out, not 0.
+    (points,) = re.findall(r'<polyline points="([^"]*)"', svg.group(0))
+    assert len(points.split()) == 5
+
+
+def test_a_sparkline_leaves_a_gap_for_a_missing_period_and_marks_the_latest() -> None:
+    svg = sparkline("s", "t", [4.0, None, 2.0, 3.0, None, 6.0])
+    # 4 stands alone (a dot), 2-3 is a line, 6 stands alone (a dot) and is the latest (a larger
+    # dot): no point is drawn for the two gaps.
+    assert len(re.findall(r"<polyline", svg)) == 1
+    assert len(re.findall(r'<polyline points="([^"]*)"', svg)[0].split()) == 2
+    radii = re.findall(r'<circle [^>]*r="([\d.]+)"', svg)
+    assert len(radii) == 3 and radii[-1] > radii[0]
+    assert 'role="img"' in svg and '<title id="s-title">t</title>' in svg
+
+
+def test_the_partnership_sheet_holds_the_year_before_and_why_a_row_is_not_rated(
+    workbook: openpyxl.Workbook,
+) -> None:
+    ws = workbook["Domestic abuse MARAC"]
+    header = [c.value for c in ws[1]]
+    rows = {row[0].value: {h: c.value for h, c in zip(header, row, strict=True)}
+            for row in data_rows(ws)}  # fmt: skip
+    assert rows["Number of repeat MARAC referrals"]["Same quarter a year before"] == 40
+    assert rows["Number of families"]["Rated from (or why not rated)"] == (
+        "Not rated: no target, and no figure for Q4 21/22 to compare with"
+    )
+    assert rows["Number of MARAC referrals"]["Last 8 quarters"].endswith(
+        "Q1 22/23 87, Q2 22/23 123, Q3 22/23 122, Q4 22/23 145"
     )
 
 
