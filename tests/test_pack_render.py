@@ -45,6 +45,7 @@ from orchestration.sections.formatting import (
     format_count,
     format_rank,
     format_rate,
+    good_direction,
     month_label,
     round_half_away_from_zero,
     ytd_span,
@@ -2462,3 +2463,13 @@ def test_hate_crime_table_1_says_why_it_has_fewer_full_years_than_the_paper(
     ) in plain(fragment)
     # With all four years, as in Table 1 itself, there is nothing to explain.
     assert "full calendar years (" not in plain(section_html(html, "hate_crime"))
+
+
+def test_a_good_direction_is_worded_from_the_declared_direction_and_an_unknown_one_refused() -> (
+    None
+):
+    assert good_direction("decrease_is_positive") == "lower is better"
+    assert good_direction("increase_is_positive") == "higher is better"
+    assert good_direction("neutral") == "neither higher nor lower is better"
+    with pytest.raises(ValueError, match="'upward'"):
+        good_direction("upward")
