@@ -601,3 +601,51 @@ def test_two_builds_from_the_same_marts_and_time_are_byte_identical(
         return re.sub(r'<time datetime="[^"]*">[^<]*</time>', "<time/>", text)
 
     assert undated(first.html_path.read_text(encoding="utf-8")) == undated(html)
+
+
+# --- 8. Hate crime Table 1 as the paper lays it out, on the sample's latest month -------------
+
+
+def test_the_latest_packs_hate_crime_table_1_has_the_month_and_the_full_years_the_data_covers(
+    pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    """January 2024 (the sample's latest pack): the month, no January-to-the-month-before (it is
+    January), and each full calendar year the dashboard file covers, up to the paper's four,
+    with Race and Religion's 2023 summed here from the raw file's rows."""
+    month = dt.date(2024, 1, 1)
+    dashboard = SAMPLE_RAW / "met" / "crime_dashboard"
+    (other_crime,) = dashboard.glob("MPS_MonthlyCrimeDashboard_OtherCrimeData_*.csv")
+    with other_crime.open(encoding="utf-8-sig", newline="") as handle:
+        barnet = [
+            row
+            for row in csv.DictReader(handle)
+            if row["Area code"] == BARNET.code
+            and row["Crime Subtype"] == "Racist and Religious Crime"
+            and row["Measure"] == "Offences"
+        ]
+    months = {dt.date.fromisoformat(row["Month_Year"]) for row in barnet}
+    full_years = sorted(
+        (y for y in {m.year for m in months} if y < month.year
+         and all(dt.date(y, m, 1) in months for m in range(1, 13))),
+        reverse=True,
+    )[:4]  # fmt: skip
+    race_2023 = sum(int(row["Count"]) for row in barnet if row["Month_Year"].startswith("2023-"))
+
+    out = build_pack(pipeline.published_db, tmp_path, BARNET, month, generated_at=GENERATED_AT)
+    page = out.html_path.read_text(encoding="utf-8")
+    start = page.index('<section id="hate_crime"')
+    fragment = page[start : page.index("</section>", start)]
+    table = fragment[fragment.index("<table") : fragment.index("</table>")]
+    rows = [
+        [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in re.findall(
+            r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.DOTALL)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.DOTALL)
+    ]  # fmt: skip
+    assert full_years == [2023, 2022]  # the file starts in August 2021
+    assert rows[0] == ["Category", "2024 Jan", *[f"{y} Full Year" for y in full_years]]
+    race = next(row for row in rows if row[0] == "Race and Religion")
+    assert race[rows[0].index("2023 Full Year")] == f"{race_2023:,}"
+    # Why the paper's other columns are missing, from where the file starts.
+    text = " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+    assert f"the dashboard data starts in {min(months):%B %Y}" in text
+    assert "there is no January to the month before" in text

@@ -34,7 +34,7 @@ from orchestration.publish.pack import PackOutput, build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.pack.sections import pack_sections
 from orchestration.sections import PackContext
-from orchestration.sections.charts import month_ticks
+from orchestration.sections.charts import month_ticks, sparkline
 from orchestration.sections.formatting import (
     EXCEPTION_SYMBOLS,
     borough_slug,
@@ -45,6 +45,7 @@ from orchestration.sections.formatting import (
     format_count,
     format_rank,
     format_rate,
+    good_direction,
     month_label,
     round_half_away_from_zero,
     ytd_span,
@@ -441,10 +442,12 @@ DOMESTIC_ABUSE = [
 HATE_PERIODS = [
     # period_kind, period_label, heading, start, end
     ("month", "2021-05", "2021 May", MAY, dt.date(2021, 5, 31)),
-    ("ytd_before", "2021 Jan-Apr", "2021 Jan-Apr", dt.date(2021, 1, 1), dt.date(2021, 4, 30)),
-    *[("calendar_year", str(y), str(y), dt.date(y, 1, 1), dt.date(y, 12, 31))
+    ("ytd_before", "2021 Jan-Apr", "2021 (Jan-Apr)", dt.date(2021, 1, 1), dt.date(2021, 4, 30)),
+    *[("calendar_year", str(y), f"{y} Full Year", dt.date(y, 1, 1), dt.date(y, 12, 31))
       for y in (2020, 2019, 2018, 2017)],
 ]  # fmt: skip
+# The first month of the fixture's dashboard data: every year of Table 1 is covered in full.
+HATE_DATA_FROM = dt.date(2016, 1, 1)
 TABLE_1 = [
     # measure, line, is_of_which, 2021 May, 2021 Jan-Apr, 2020, 2019, 2018, 2017
     ("racist_religious_hate", "Race and Religion", False, 137, 233, 794, 824, 738, 702),
@@ -460,7 +463,8 @@ def _dashboard_row(measure: str, label: str, sort_order: int, rag: str) -> dict[
     return {
         "borough_code": BARNET.code, "borough_name": BARNET.name, "measure": measure,
         "reporting_month": MAY, "measure_label": label, "measure_note": f"What {label} counts",
-        "sort_order": sort_order, "direction": "decrease_is_positive", "rag": rag,
+        "sort_order": sort_order, "direction": "decrease_is_positive",
+        "outcome_direction": "increase_is_positive", "rag": rag,
         "ytd_volume": 5, "ytd_volume_prev": 6, "ytd_change_pct": (5 - 6) * 100 / 6,
         "rate_per_1000": 0.25, "london_rank": 7, "london_rank_of": 32,
         "refreshed_on": dt.date(2021, 6, 7),
@@ -476,7 +480,9 @@ def _knife_gun_rows() -> list[dict[str, Any]]:
             "r12_volume_prev": prev,
             "r12_change_pct": change,
             "r12_outcome_rate_pct": 40.0 if order == 2 else None,
-            "r12_outcome_rate_pct_prev": 20.0 if order == 2 else None,
+            "r12_outcome_rate_pct_prev": 60.0 if order == 2 else None,
+            # Lethal barrel discharges: every indicator negative, as its red says.
+            **({"ytd_volume": 7, "ytd_change_pct": (7 - 6) * 100 / 6} if order == 2 else {}),
         }  # fmt: skip
         for measure, label, r12, prev, change, rag, order in KNIFE_GUN
     ]
@@ -494,6 +500,8 @@ def _domestic_abuse_rows() -> list[dict[str, Any]]:
             "r12_outcome_rate_pct_prev": rate_prev,
             "outcome_rate_change_points": rate - rate_prev,
             "outcome_rate_london_rank": rank,
+            # Violence with injury: every indicator negative, as its red says.
+            **({"ytd_volume": 7, "ytd_change_pct": (7 - 6) * 100 / 6} if order == 2 else {}),
         }  # fmt: skip
         for measure, label, r12, prev, rate, rate_prev, rank, rag, order in DOMESTIC_ABUSE
     ]
@@ -515,6 +523,7 @@ def _hate_rows() -> list[dict[str, Any]]:
             "period_end": end,
             "period_order": {"month": 1, "ytd_before": 2}.get(kind, 3),
             "volume": volume,
+            "data_from": HATE_DATA_FROM,
             "refreshed_on": dt.date(2021, 6, 7),
         }  # fmt: skip
         for order, (measure, line, of_which, *volumes) in enumerate(TABLE_1, start=1)
@@ -672,19 +681,31 @@ def _marac_rows() -> list[dict[str, Any]]:
         **{f"q{q}_submitted_on": day for q, day in enumerate(sent, start=1)},
     }  # fmt: skip
     rows = [
-        # measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag
+        # measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag,
+        # the same quarter a year before (Q4 21/22), the three indicators the RAG came from
+        # Neutral: never rated, though Q4 21/22 had 120.
         ("referrals", "Number of MARAC referrals", "count", "neutral", 1,
-         (87, 123, 122, 145), 477, "sum of quarters", None, None, None),
+         (87, 123, 122, 145), 477, "sum of quarters", None, None, None, 120,
+         ("neutral", "neutral", "neutral")),
         ("children_in_household", "Number of children in the household", "count",
-         "increase_is_positive", 2, (51, 64, 68, 111), 294, "sum of quarters", 100, 111, "green"),
+         "increase_is_positive", 2, (51, 64, 68, 111), 294, "sum of quarters", 100, 111, "green",
+         None, ("positive", "neutral", "neutral")),
+        # Not neutral, but no target and no Q4 21/22: nothing to judge against.
+        ("families", "Number of families", "count", "increase_is_positive", 3,
+         (38, 48, 37, 64), 187, "sum of quarters", None, None, None, None,
+         ("neutral", "neutral", "neutral")),
+        # Missed its target (35 > 30), down on Q4 21/22's 40: one of each, amber.
         ("repeat_referrals", "Number of repeat MARAC referrals", "count",
-         "decrease_is_positive", 4, (9, 22, 19, 35), 85, "sum of quarters", 30, 116.67, "amber"),
+         "decrease_is_positive", 4, (9, 22, 19, 35), 85, "sum of quarters", 30, 116.67, "amber",
+         40, ("negative", "neutral", "positive")),
+        # No target, up on Q4 21/22's 20.0%: red.
         ("repeat_rate", "Percentage of repeat MARAC referrals", "percent",
          "decrease_is_positive", 5, (10.3448, 17.8862, 15.5738, 24.1379), 17.8197,
-         "sum of quarters", None, None, "red"),
+         "sum of quarters", None, None, "red", 20.0, ("neutral", "neutral", "negative")),
     ]  # fmt: skip
     out = []
-    for measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag in rows:
+    for (measure, label, unit, direction, order, quarters, ytd, basis, target, pct, rag,
+         before, indicators) in rows:  # fmt: skip
         out.append(
             {
                 **common,
@@ -692,9 +713,16 @@ def _marac_rows() -> list[dict[str, Any]]:
                 "sort_order": order, "value": quarters[3], "ytd_value": ytd, "ytd_basis": basis,
                 "target_quarter": target, "pct_of_quarter_target": pct, "rag": rag,
                 **{f"q{q}_value": v for q, v in enumerate(quarters, start=1)},
+                "value_year_earlier": before,
+                "change_pct": None if before is None else (quarters[3] - before) * 100 / before,
+                "quarter_target_indicator": indicators[0],
+                "year_target_indicator": indicators[1],
+                "year_on_year_indicator": indicators[2],
+                # 2021/22 Q1-Q3 have no return; Q4 21/22 is the year before's figure.
+                "recent_values": [None, None, None, before, *quarters],
             }
         )  # fmt: skip
-    out[3] |= {"provider_ytd_value": 17.0, "note": MARAC_NOTE}
+    out[4] |= {"provider_ytd_value": 17.0, "note": MARAC_NOTE}
     return out
 
 
@@ -992,7 +1020,7 @@ class ParsedPack(HTMLParser):
                 self.ids.append(value)
         if tag in ("style", "script"):
             self._skip_depth += 1
-        if tag == "svg":
+        if tag == "svg" and "chart" in (attributes.get("class") or "").split():
             self.svg_count += 1
         if tag == "table" and "overview" in (attributes.get("class") or ""):
             self._in_overview = True
@@ -1536,7 +1564,11 @@ def table_cells(fragment: str) -> list[list[str]]:
 def test_the_hate_crime_section_prints_table_1_of_the_july_2021_pack(html: str) -> None:
     rows = table_cells(section_html(html, "hate_crime"))
     assert rows[0] == ["Category", *[heading for _, _, heading, _, _ in HATE_PERIODS]]
-    assert rows[0][1:] == ["2021 May", "2021 Jan-Apr", "2020", "2019", "2018", "2017"]
+    # The paper's headings, word for word.
+    assert rows[0][1:] == [
+        "2021 May", "2021 (Jan-Apr)", "2020 Full Year", "2019 Full Year", "2018 Full Year",
+        "2017 Full Year",
+    ]  # fmt: skip
     expected = [
         [("of which – " if of_which else "") + line, *(f"{v:,}" for v in volumes)]
         for _, line, of_which, *volumes in TABLE_1
@@ -1549,11 +1581,11 @@ def test_the_knife_and_gun_section_prints_the_july_2021_packs_figures_with_rag_l
 ) -> None:
     fragment = section_html(html, "knife_gun")
     rows = table_cells(fragment)
-    # Measure, RAG (its letter, then its word for screen readers), R12, previous R12, change,
-    # YTD, change, outcome rate, rate, rank.
-    assert rows[1][:5] == [KNIFE_GUN[0][1], "GGreen", "23", "59", "-61%"]
-    assert rows[2][:5] == [KNIFE_GUN[1][1], "RRed", "10", "5", "100%"]
-    assert rows[1][7] == "n/a" and rows[2][7] == "40.0%"
+    # Measure, RAG (its letter, then its word for screen readers), what it was rated from, the
+    # good direction, R12, previous R12, change, YTD, change, outcome rate, rate, rank.
+    assert rows[1][:2] + rows[1][4:7] == [KNIFE_GUN[0][1], "GGreen", "23", "59", "-61%"]
+    assert rows[2][:2] + rows[2][4:7] == [KNIFE_GUN[1][1], "RRed", "10", "5", "100%"]
+    assert rows[1][9] == "n/a" and rows[2][9] == "40.0%"
     assert "knife_gun_measures" in fragment
     assert "The Met gives no positive outcomes for it." in plain(fragment)
     assert "refreshed 2021-06-07" in plain(fragment)
@@ -1564,9 +1596,9 @@ def test_the_domestic_abuse_section_prints_outcome_rates_and_ranks(
 ) -> None:
     rows = table_cells(section_html(html, "domestic_abuse"))
     # The July 2021 pack: DA violence with injury 729, +7%; SD rate 11% (was 16%).
-    vwi = rows[2]
+    vwi = rows[2][:2] + rows[2][4:]
     assert vwi[:8] == [DOMESTIC_ABUSE[1][1], "RRed", "729", "681", "7%", "11.0%", "16.0%", "4/32"]
-    assert rows[1][:8] == [
+    assert rows[1][:2] + rows[1][4:10] == [
         DOMESTIC_ABUSE[0][1],
         "AAmber",
         "3,262",
@@ -2175,9 +2207,7 @@ def marac_stale_db(published_db: Path, tmp_path_factory: pytest.TempPathFactory)
 def test_a_providers_section_prints_its_quarters_year_target_and_rag_letters(html: str) -> None:
     text = plain(section_html(html, "partner_marac"))
     assert "Q1 22/23 Q2 22/23 Q3 22/23 Q4 22/23 Year to date Target % of target RAG" in text
-    assert (
-        "Number of MARAC referrals 87 123 122 145 477 – – –No RAG: nothing to judge against" in text
-    )
+    assert "Number of MARAC referrals 87 123 122 145 477 – – –No RAG" in text
     assert "Number of children in the household 51 64 68 111 294 100 a quarter 111% GGreen" in (
         text
     )
@@ -2267,3 +2297,181 @@ def test_the_partnership_sheets_hold_the_figures_as_numbers(workbook: openpyxl.W
     assert sheet_notes(ws) == [
         "Source: MARAC coordinator quarterly return, release 2022/23 Q4 (submitted 2023-04-14)."
     ]
+
+
+# --- Every rating explained ---------------------------------------------------------------------
+
+
+def factor_items(cell_html: str) -> list[tuple[str, str]]:
+    """(assessment, words) of each factor listed in a fragment, without the screen-reader prefix."""
+    return [
+        (assessment, plain(re.sub(r'<span class="visually-hidden">[^<]*</span>', "", text)))
+        for assessment, text in re.findall(
+            r'<li class="factor factor-(\w+)">(.*?)</li>', cell_html, re.DOTALL
+        )
+    ]
+
+
+def row_html(fragment: str, measure: str) -> str:
+    start = fragment.index(f'<tr data-measure="{measure}">')
+    return fragment[start : fragment.index("</tr>", start)]
+
+
+def test_every_rated_dashboard_row_lists_the_indicators_it_was_rated_from_and_its_direction(
+    html: str,
+) -> None:
+    knife = section_html(html, "knife_gun")
+    # Knife injury victims: 23 against 59 in the 12 months, 5 against 6 in the year to date,
+    # both down, and the Met gives no outcomes for it: green from two positives.
+    assert factor_items(row_html(knife, KNIFE_GUN[0][0])) == [
+        ("positive", "Decrease in rolling 12 months"),
+        ("positive", "Decrease in year to date vs one year ago"),
+    ]
+    # Lethal barrel discharges: 10 against 5, 7 against 6, outcome rate 40% against 60%: all
+    # three indicators negative, as its red says.
+    assert factor_items(row_html(knife, KNIFE_GUN[1][0])) == [
+        ("negative", "Increase in rolling 12 months"),
+        ("negative", "Increase in year to date vs one year ago"),
+        ("negative", "Decrease in the outcome rate over 12 months"),
+    ]
+    assert table_cells(knife)[1][3] == "Offences: lower is better"
+    assert table_cells(knife)[2][3] == "Offences: lower is better; outcome rate: higher is better"
+    # Domestic abuse offences: 3,262 against 3,100 (up), 5 against 6 (down), outcome rate
+    # 13.5% against 12.0% (up): one negative, two positives, amber.
+    abuse = section_html(html, "domestic_abuse")
+    assert factor_items(row_html(abuse, DOMESTIC_ABUSE[0][0])) == [
+        ("negative", "Increase in rolling 12 months"),
+        ("positive", "Decrease in year to date vs one year ago"),
+        ("positive", "Increase in the outcome rate over 12 months"),
+    ]
+    assert table_cells(abuse)[1][3] == "Offences: lower is better; outcome rate: higher is better"
+
+
+def test_a_dashboard_sheet_carries_what_each_rating_came_from(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Knife and gun"]
+    header = [c.value for c in ws[1]]
+    rated_from = [row[header.index("Rated from")].value for row in data_rows(ws)]
+    assert rated_from[0] == (
+        "Decrease in rolling 12 months (positive); Decrease in year to date vs one year ago "
+        "(positive)"
+    )
+    assert [row[header.index("Good direction")].value for row in data_rows(ws)][0] == (
+        "Offences: lower is better"
+    )
+
+
+def test_each_partner_rating_lists_its_indicators_with_their_figures(html: str) -> None:
+    fragment = section_html(html, "partner_marac")
+    # 111 children against a quarter's target of 100; no Q4 21/22 return to compare with.
+    assert factor_items(row_html(fragment, "children_in_household")) == [
+        ("positive", "Met the quarter's target: 111 against 100"),
+        ("neutral", "No comparison with Q4 21/22 (no figure for it)"),
+    ]
+    # 35 repeat referrals against a target of 30 (fewer is better): missed; 40 a year before.
+    assert factor_items(row_html(fragment, "repeat_referrals")) == [
+        ("negative", "Missed the quarter's target: 35 against 30"),
+        ("positive", "Decrease on Q4 21/22: 35 from 40"),
+    ]
+    assert factor_items(row_html(fragment, "repeat_rate")) == [
+        ("negative", "Increase on Q4 21/22: 24.1% from 20.0%"),
+    ]
+
+
+def test_a_partner_row_without_a_rating_says_why_in_its_own_words(html: str) -> None:
+    fragment = section_html(html, "partner_marac")
+    # The label, without the mark of a note under the table.
+    rows = {cells[0].rstrip("*"): cells for cells in table_cells(fragment)[1:]}
+    # Columns: measure, Q1-Q4, year to date, target, % of target, RAG, rated from, direction,
+    # same quarter a year before, last 8 quarters.
+    assert rows["Number of MARAC referrals"][9] == (
+        "Not rated: neither way is better (145 against 120 in Q4 21/22)"
+    )
+    assert rows["Number of families"][9] == (
+        "Not rated: no target, and no figure for Q4 21/22 to compare with"
+    )
+    assert "nothing to judge against" not in fragment
+    assert [rows[label][10] for label in rows] == [
+        "Neither higher nor lower is better", "Higher is better", "Higher is better",
+        "Lower is better", "Lower is better",
+    ]  # fmt: skip
+    assert table_cells(fragment)[0][11] == "A year before (Q4 21/22)"
+    assert rows["Number of repeat MARAC referrals"][11] == "40"
+    assert rows["Percentage of repeat MARAC referrals"][11] == "20.0%"
+    assert rows["Number of families"][11] == "n/a"
+
+
+def test_each_partner_measure_shows_its_last_eight_quarters_as_a_sparkline(html: str) -> None:
+    fragment = row_html(section_html(html, "partner_marac"), "repeat_referrals")
+    svg = re.search(r"<svg class=\"sparkline\".*?</svg>", fragment, re.DOTALL)
+    assert svg, "a sparkline in the row"
+    title = re.search(r"<title[^>]*>(.*?)</title>", svg.group(0)).group(1)  # type: ignore[union-attr]
+    assert title == (
+        "Number of repeat MARAC referrals, the last 8 quarters: Q1 21/22 no figure, Q2 21/22 no "
+        "figure, Q3 21/22 no figure, Q4 21/22 40, Q1 22/23 9, Q2 22/23 22, Q3 22/23 19, "
+        "Q4 22/23 35"
+    )
+    # One line through the five quarters with figures; the three without are left out, not 0.
+    (points,) = re.findall(r'<polyline points="([^"]*)"', svg.group(0))
+    assert len(points.split()) == 5
+
+
+def test_a_sparkline_leaves_a_gap_for_a_missing_period_and_marks_the_latest() -> None:
+    svg = sparkline("s", "t", [4.0, None, 2.0, 3.0, None, 6.0])
+    # 4 stands alone (a dot), 2-3 is a line, 6 stands alone (a dot) and is the latest (a larger
+    # dot): no point is drawn for the two gaps.
+    assert len(re.findall(r"<polyline", svg)) == 1
+    assert len(re.findall(r'<polyline points="([^"]*)"', svg)[0].split()) == 2
+    radii = re.findall(r'<circle [^>]*r="([\d.]+)"', svg)
+    assert len(radii) == 3 and radii[-1] > radii[0]
+    assert 'role="img"' in svg and '<title id="s-title">t</title>' in svg
+
+
+def test_the_partnership_sheet_holds_the_year_before_and_why_a_row_is_not_rated(
+    workbook: openpyxl.Workbook,
+) -> None:
+    ws = workbook["Domestic abuse MARAC"]
+    header = [c.value for c in ws[1]]
+    rows = {row[0].value: {h: c.value for h, c in zip(header, row, strict=True)}
+            for row in data_rows(ws)}  # fmt: skip
+    assert rows["Number of repeat MARAC referrals"]["Same quarter a year before"] == 40
+    assert rows["Number of families"]["Rated from (or why not rated)"] == (
+        "Not rated: no target, and no figure for Q4 21/22 to compare with"
+    )
+    assert rows["Number of MARAC referrals"]["Last 8 quarters"].endswith(
+        "Q1 22/23 87, Q2 22/23 123, Q3 22/23 122, Q4 22/23 145"
+    )
+
+
+def test_hate_crime_table_1_says_why_it_has_fewer_full_years_than_the_paper(
+    published_db: Path, tmp_path_factory: pytest.TempPathFactory, html: str
+) -> None:
+    """Data from January 2019 covers 2019 and 2020 in full, not 2017 or 2018."""
+    folder = tmp_path_factory.mktemp("hate_two_years")
+    database = _variant(
+        published_db,
+        folder,
+        "delete from rpt_hate_crime where period_label in ('2017', '2018');"
+        "update rpt_hate_crime set data_from = date '2019-01-01'",
+        [],
+    )
+    page = _build(database, folder / "pack").html_path.read_text(encoding="utf-8")
+    fragment = section_html(page, "hate_crime")
+    assert table_cells(fragment)[0] == [
+        "Category", "2021 May", "2021 (Jan-Apr)", "2020 Full Year", "2019 Full Year",
+    ]  # fmt: skip
+    assert (
+        "The dashboard data starts in January 2019, so it covers 2 of the paper's 4 full "
+        "calendar years (2020, 2019)."
+    ) in plain(fragment)
+    # With all four years, as in Table 1 itself, there is nothing to explain.
+    assert "full calendar years (" not in plain(section_html(html, "hate_crime"))
+
+
+def test_a_good_direction_is_worded_from_the_declared_direction_and_an_unknown_one_refused() -> (
+    None
+):
+    assert good_direction("decrease_is_positive") == "lower is better"
+    assert good_direction("increase_is_positive") == "higher is better"
+    assert good_direction("neutral") == "neither higher nor lower is better"
+    with pytest.raises(ValueError, match="'upward'"):
+        good_direction("upward")

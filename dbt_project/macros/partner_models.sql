@@ -384,6 +384,10 @@ final as (
                              'year_on_year_indicator']) }}
             end as varchar
         ) as rag,
+        -- The indicators the RAG is judged from, so the pack words the same ones.
+        cast(quarter_target_indicator as varchar) as quarter_target_indicator,
+        cast(year_target_indicator as varchar) as year_target_indicator,
+        cast(year_on_year_indicator as varchar) as year_on_year_indicator,
         cast(provider_value as double) as provider_value,
         cast(provider_ytd_value as double) as provider_ytd_value,
         cast(note as varchar) as note,
@@ -452,6 +456,33 @@ pivoted as (
 
 ),
 
+-- The last eight quarters up to the latest, oldest first, whether or not each has a row: a
+-- quarter without a return (or returned n/a) is a NULL in its place.
+recent_slots as (
+
+    select
+        measures.measure,
+        slots.slot,
+        cast(latest.period_start - to_months(3 * (7 - slots.slot)) as date) as period_start
+    from (select distinct measure from year_rows) as measures
+    cross join latest
+    cross join range(8) as slots (slot)
+
+),
+
+recent as (
+
+    select
+        recent_slots.measure,
+        list(kpi.value order by recent_slots.slot) as recent_values
+    from recent_slots
+    left join kpi
+        on kpi.measure = recent_slots.measure
+        and kpi.period_start = recent_slots.period_start
+    group by recent_slots.measure
+
+),
+
 final as (
 
     select
@@ -485,6 +516,10 @@ final as (
         year_rows.target_year,
         year_rows.ytd_pct_of_year_target,
         year_rows.rag,
+        year_rows.quarter_target_indicator,
+        year_rows.year_target_indicator,
+        year_rows.year_on_year_indicator,
+        recent.recent_values,
         year_rows.provider_value,
         year_rows.provider_ytd_value,
         year_rows.note,
@@ -495,6 +530,8 @@ final as (
         on latest.period_start = year_rows.period_start
     inner join pivoted
         on pivoted.measure = year_rows.measure
+    inner join recent
+        on recent.measure = year_rows.measure
 
 )
 

@@ -310,3 +310,76 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
         ax.tick_params(axis="x", labelsize=text)
         ax.tick_params(axis="y", length=0)
         return _svg(fig, chart_id, title)
+
+
+# --- Sparklines --------------------------------------------------------------------------------
+
+SPARK_WIDTH = 96
+SPARK_HEIGHT = 24
+SPARK_PAD = 3.0
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def sparkline(chart_id: str, title: str, values: Sequence[float | None]) -> str:
+    """A small line of a few periods' figures (a partner measure's last eight quarters), inline
+    SVG written by hand: no text inside it, so it reads at any size; its title names the figures.
+
+    A period without a figure is a gap in the line (never drawn as zero); a figure whose
+    neighbours are both missing is a dot, and the latest figure is a larger dot. The scale runs
+    from 0 (or the lowest figure, if negative) to the highest, so two sparklines are read by
+    their shape, not compared with each other.
+
+    Args:
+        chart_id: unique within the pack; the id of the SVG's title.
+        title: the accessible name, with every period's figure in words.
+        values: the periods' figures, oldest first.
+    """
+    present = [v for v in values if v is not None]
+    low = min([0.0, *present])
+    high = max([low + 1.0, *present]) if present else 1.0
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        y = SPARK_HEIGHT - SPARK_PAD - (value - low) / (high - low) * (SPARK_HEIGHT - 2 * SPARK_PAD)
+        return round(SPARK_PAD + index * step, 2), round(y, 2)
+
+    runs: list[list[tuple[float, float]]] = []
+    previous_present = False
+    for index, value in enumerate(values):
+        if value is None:
+            previous_present = False
+            continue
+        if not previous_present:
+            runs.append([])
+        runs[-1].append(point(index, value))
+        previous_present = True
+    shapes = []
+    for run in runs:
+        if len(run) > 1:
+            coords = " ".join(f"{x},{y}" for x, y in run)
+            shapes.append(
+                f'<polyline points="{coords}" fill="none" stroke="{PRIMARY}" '
+                'stroke-width="1.5" stroke-linejoin="round"/>'
+            )
+        else:
+            x, y = run[0]
+            shapes.append(f'<circle cx="{x}" cy="{y}" r="1.6" fill="{PRIMARY}"/>')
+    if values and values[-1] is not None:
+        x, y = point(len(values) - 1, values[-1])
+        shapes.append(f'<circle cx="{x}" cy="{y}" r="2.4" fill="{PRIMARY}"/>')
+    baseline = SPARK_HEIGHT - SPARK_PAD
+    title_id = f"{chart_id}-title"
+    return (
+        f'<svg class="sparkline" role="img" aria-labelledby="{title_id}" '
+        f'width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" '
+        f'viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}">'
+        f'<title id="{title_id}">{_escape(title)}</title>'
+        f'<line x1="{SPARK_PAD}" y1="{baseline}" x2="{SPARK_WIDTH - SPARK_PAD}" y2="{baseline}" '
+        f'stroke="{GRID}" stroke-width="1"/>'
+        f"{''.join(shapes)}</svg>"
+    )

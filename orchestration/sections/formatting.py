@@ -151,6 +151,29 @@ def assess(move: Movement, direction: str) -> Assessment:
     return "positive" if move == good else "negative"
 
 
+# What a measure's direction (the seeds' and the partner catalogue's `direction`) means for a
+# reader: which way its figure should move. "neutral" is the catalogue's word for a measure of
+# demand (referrals to a service), which is not rated.
+GOOD_DIRECTION_WORDS: dict[str, str] = {
+    "decrease_is_positive": "lower is better",
+    "increase_is_positive": "higher is better",
+    "neutral": "neither higher nor lower is better",
+}
+
+
+def good_direction(direction: str) -> str:
+    """Says which way is good for a measure, from its declared direction: "lower is better".
+
+    An unknown direction is refused, as `assess` refuses it, rather than printed as either way.
+    """
+    if direction not in GOOD_DIRECTION_WORDS:
+        raise ValueError(
+            f"direction {direction!r} is not one of {', '.join(GOOD_DIRECTION_WORDS)}: "
+            "is the measure missing from its seed or catalogue?"
+        )
+    return GOOD_DIRECTION_WORDS[direction]
+
+
 @dataclass(frozen=True)
 class Factor:
     """One plain-words indicator beside a RAG dot, e.g. "Decrease in rolling 12 months"."""
@@ -183,6 +206,25 @@ def crime_factors(
         factor(r12_change_pct, "rolling 12 months", direction),
         factor(ytd_change_pct, "year to date vs one year ago", direction),
     ]
+
+
+def dashboard_factors(
+    r12_change_pct: float | None,
+    ytd_change_pct: float | None,
+    direction: str,
+    outcome_rate_change: float | None,
+    outcome_direction: str,
+    has_outcome_rate: bool,
+) -> list[Factor]:
+    """The dashboard measures' indicators, as `kpi_flagged_crime_overview` rates them: the R12
+    and YTD changes in offences and, where the measure has an outcome rate, its change on the
+    12 months a year before (in percentage points)."""
+    factors = crime_factors(r12_change_pct, ytd_change_pct, direction)
+    if has_outcome_rate:
+        factors.append(
+            factor(outcome_rate_change, "the outcome rate over 12 months", outcome_direction)
+        )
+    return factors
 
 
 def month_label(month: dt.date) -> str:

@@ -20,7 +20,8 @@ from orchestration.sections import (
     SheetColumn,
 )
 from orchestration.sections.formatting import (
-    crime_factors,
+    dashboard_factors,
+    good_direction,
     rag_letter,
 )
 from orchestration.sources.met_crime_dashboard import SOURCE
@@ -29,17 +30,34 @@ from orchestration.sources.met_crime_dashboard import SOURCE
 
 
 def derive_dashboard(rows: list[Row], ctx: PackContext) -> list[Row]:
-    """Adds the RAG letter and the R12 and YTD factors in words, as on the overview."""
-    return [
-        {
-            **row,
-            "rag_letter": rag_letter(row["rag"]),
-            "factors": crime_factors(
-                row["r12_change_pct"], row["ytd_change_pct"], row["direction"]
-            ),
-        }
-        for row in rows
-    ]
+    """Adds the RAG letter, the indicators it was judged from in words (the R12 and YTD changes
+    in offences and, where the measure has an outcome rate, its change), and the good direction
+    of the offences and of the outcome rate, read from the seed's directions the mart used."""
+    derived = []
+    for row in rows:
+        has_outcome_rate = row["r12_outcome_rate_pct"] is not None
+        now, before = row["r12_outcome_rate_pct"], row["r12_outcome_rate_pct_prev"]
+        factors = dashboard_factors(
+            row["r12_change_pct"],
+            row["ytd_change_pct"],
+            row["direction"],
+            None if now is None or before is None else now - before,
+            row["outcome_direction"],
+            has_outcome_rate,
+        )
+        directions = [f"offences: {good_direction(row['direction'])}"]
+        if has_outcome_rate:
+            directions.append(f"outcome rate: {good_direction(row['outcome_direction'])}")
+        derived.append(
+            {
+                **row,
+                "rag_letter": rag_letter(row["rag"]),
+                "factors": factors,
+                "factors_text": "; ".join(f"{f.text} ({f.assessment})" for f in factors),
+                "good_direction": "; ".join(directions).capitalize(),
+            }
+        )
+    return derived
 
 
 def refreshed_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
@@ -64,6 +82,8 @@ KNIFE_GUN = Section(
         columns=[
             SheetColumn("Measure", "measure_label", width=34),
             SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
+            SheetColumn("Rated from", "factors_text", width=70),
+            SheetColumn("Good direction", "good_direction", width=40),
             SheetColumn("Recent 12 months (to {month_long})", "r12_volume", VOLUME, width=18),
             SheetColumn("Previous 12 months", "r12_volume_prev", VOLUME),
             SheetColumn("R12 change vs. previous yr.", "r12_change_pct", PERCENT, divide_by=100),
@@ -94,6 +114,8 @@ DOMESTIC_ABUSE = Section(
         columns=[
             SheetColumn("Measure", "measure_label", width=34),
             SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
+            SheetColumn("Rated from", "factors_text", width=70),
+            SheetColumn("Good direction", "good_direction", width=40),
             SheetColumn("Recent 12 months (to {month_long})", "r12_volume", VOLUME, width=18),
             SheetColumn("Previous 12 months", "r12_volume_prev", VOLUME),
             SheetColumn("R12 change vs. previous yr.", "r12_change_pct", PERCENT, divide_by=100),
@@ -117,15 +139,60 @@ DOMESTIC_ABUSE = Section(
 )
 
 
+# How many full calendar years Table 1 prints (rpt_hate_crime keeps as many).
+HATE_FULL_YEARS = 4
+
+
+def _hate_heading(row: Row) -> str:
+    """A period's column heading as Table 1 prints it: "2021 May", "2021 (Jan-Apr)", "2020 Full
+    Year"."""
+    start = row["period_start"]
+    if row["period_kind"] == "month":
+        return f"{start:%Y %b}"
+    if row["period_kind"] == "ytd_before":
+        end = row["period_end"]
+        months = f"{start:%b}" if start.month == end.month else f"{start:%b}-{end:%b}"
+        return f"{start:%Y} ({months})"
+    return f"{start:%Y} Full Year"
+
+
+def hate_coverage_note(rows: list[Row], ctx: PackContext) -> str | None:
+    """Why Table 1 has fewer columns than the paper's six, in words: January has no months
+    before it in the year, and a year the data does not cover in full is not shown."""
+    if not rows:
+        return None
+    month = ctx.reporting_month
+    parts = []
+    if month.month == 1:
+        parts.append(
+            f"{month:%B %Y} is the first month of its year, so there is no January "
+            "to the month before"
+        )
+    years = sorted(
+        {row["period_start"].year for row in rows if row["period_kind"] == "calendar_year"}
+    )
+    if len(years) < HATE_FULL_YEARS:
+        starts = [row["data_from"] for row in rows if row.get("data_from") is not None]
+        shown = ", ".join(str(y) for y in reversed(years)) if years else "none"
+        start = f" starts in {min(starts):%B %Y}" if starts else " does not reach further back"
+        parts.append(
+            f"the dashboard data{start}, so it covers {len(years)} of the paper's "
+            f"{HATE_FULL_YEARS} full calendar years ({shown})"
+        )
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 def hate_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     """Table 1 as the July 2021 pack prints it: a line per category, a column per period
-    (the month, January to the month before, then each full calendar year, latest first)."""
+    (the month, January to the month before, then up to four full calendar years, latest
+    first), and why any of the paper's columns is missing."""
     periods: dict[str, str] = {}
     for row in rows:
         if row["period_label"] not in periods:
-            start = row["period_start"]
-            heading = f"{start:%Y %b}" if row["period_kind"] == "month" else row["period_label"]
-            periods[row["period_label"]] = heading
+            periods[row["period_label"]] = _hate_heading(row)
     lines: dict[str, dict[str, Any]] = {}
     for row in rows:
         line = lines.setdefault(
@@ -136,6 +203,7 @@ def hate_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     return {
         "periods": [{"label": label, "heading": heading} for label, heading in periods.items()],
         "lines": list(lines.values()),
+        "coverage_note": hate_coverage_note(rows, ctx),
         **refreshed_extras(rows, ctx),
     }
 

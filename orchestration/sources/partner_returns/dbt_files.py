@@ -124,6 +124,12 @@ KPI_COLUMNS: list[Column] = [
     ("target_year", "double", "The financial year's target, from the catalogue."),
     ("ytd_pct_of_year_target", "double", "ytd_value / target_year x 100."),
     ("rag", "varchar", '{{ doc("partner_rag") }}'),
+    ("quarter_target_indicator", "varchar", "positive, negative or neutral: the quarter's "
+     "figure against its target (neutral without one)."),
+    ("year_target_indicator", "varchar", "positive, negative or neutral: the year to date against "
+     "the year's target pro rata, a quarter at a time (neutral without one)."),
+    ("year_on_year_indicator", "varchar", "positive, negative or neutral: the change on the same "
+     "quarter a year earlier, read by the direction (neutral without that quarter's figure)."),
     ("provider_value", "double", "For a recomputed percent: the quarter's figure as typed."),
     ("provider_ytd_value", "double", "For a recomputed percent: the year to date as typed."),
     ("note", "varchar", "The validator's note on the figure."),
@@ -162,6 +168,14 @@ REPORT_COLUMNS: list[Column] = [
     ("target_year", "double", "The financial year's target."),
     ("ytd_pct_of_year_target", "double", "ytd_value / target_year x 100."),
     ("rag", "varchar", "red, amber, green, or NULL with nothing to judge against."),
+    ("quarter_target_indicator", "varchar", "positive, negative or neutral: the quarter's "
+     "figure against its target (neutral without one)."),
+    ("year_target_indicator", "varchar", "positive, negative or neutral: the year to date against "
+     "the year's target pro rata, a quarter at a time (neutral without one)."),
+    ("year_on_year_indicator", "varchar", "positive, negative or neutral: the change on the same "
+     "quarter a year earlier, read by the direction (neutral without that quarter's figure)."),
+    ("recent_values", "double[]", "The last eight quarters' figures up to the latest, oldest "
+     "first; NULL for a quarter without a figure."),
     ("provider_value", "double", "For a recomputed percent: as typed."),
     ("provider_ytd_value", "double", "For a recomputed percent: the year to date as typed."),
     ("note", "varchar", "The validator's note on the figure."),

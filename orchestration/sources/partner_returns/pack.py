@@ -17,10 +17,14 @@ from orchestration.sections import (
     Sheet,
     SheetColumn,
 )
+from orchestration.sections.charts import sparkline
 from orchestration.sections.formatting import (
+    Factor,
     day_long,
     format_figure,
     format_whole_percent,
+    good_direction,
+    movement,
     rag_letter,
 )
 from orchestration.sources.partner_returns import CATALOGUE
@@ -45,11 +49,102 @@ def _quarter_columns(rows: list[Row]) -> list[dict[str, Any]]:
     ]
 
 
+# How many quarters a measure's trend shows, up to its latest (the macro partner_report's
+# recent_values holds as many).
+TREND_QUARTERS = 8
+
+
+def _quarters_up_to(latest: FinancialQuarter, count: int) -> list[FinancialQuarter]:
+    """`count` quarters ending with `latest`, oldest first."""
+    quarters = [latest]
+    while len(quarters) < count:
+        quarters.append(quarters[-1].previous())
+    return quarters[::-1]
+
+
+def _short(quarter: FinancialQuarter) -> str:
+    """ "Q4 22/23", as the table's columns head a quarter."""
+    return f"Q{quarter.quarter} {quarter.short_year}"
+
+
+def partner_factors(row: Row, year_before: str) -> list[Factor]:
+    """The indicators the mart judged the RAG from (`kpi_partner_<provider>`'s), in words with
+    their figures: the quarter against its target, the year to date against the year's target
+    pro rata, and the change on the same quarter a year before. A target the measure does not
+    have is left out; a comparison without a figure is said to be neutral."""
+    unit = row["unit"]
+    factors = []
+    if row["target_quarter"] is not None:
+        met = row["quarter_target_indicator"] == "positive"
+        figure = format_figure(row["value"], unit)
+        target = format_figure(row["target_quarter"], unit)
+        text = (
+            f"No figure this quarter against its target of {target}"
+            if row["value"] is None
+            else f"{'Met' if met else 'Missed'} the quarter's target: {figure} against {target}"
+        )
+        factors.append(Factor(text, row["quarter_target_indicator"]))
+    if row["target_year"] is not None:
+        on_track = row["year_target_indicator"] == "positive"
+        share = row["target_year"] * int(row["latest_quarter"]) / 4
+        text = (
+            "No year to date to set against the year's target"
+            if row["ytd_value"] is None
+            else f"{'On track for' if on_track else 'Behind'} the year's target: "
+            f"{format_figure(row['ytd_value'], unit)} so far against "
+            f"{format_figure(share, unit)} by this quarter "
+            f"({format_figure(row['target_year'], unit)} in the year)"
+        )
+        factors.append(Factor(text, row["year_target_indicator"]))
+    earlier = row["value_year_earlier"]
+    if earlier is None or row["value"] is None:
+        text = f"No comparison with {year_before} (no figure for it)"
+        if row["value"] is None and earlier is not None:
+            text = "No comparison with a year before (no figure this quarter)"
+    else:
+        move = movement(row["value"] - earlier)
+        text = (
+            f"{move.capitalize()} on {year_before}: {format_figure(row['value'], unit)} from "
+            f"{format_figure(earlier, unit)}"
+        )
+    factors.append(Factor(text, row["year_on_year_indicator"]))
+    return factors
+
+
+def no_rag_reason(row: Row, year_before: str) -> str:
+    """Why a measure has no RAG, in a few words from its own row: the mart rates nothing that
+    is neither better higher nor lower, nor a measure with no target and no figure a year
+    before."""
+    if row["direction"] == "neutral":
+        reason = "Not rated: neither way is better"
+        earlier = row["value_year_earlier"]
+        if earlier is not None and row["value"] is not None:
+            unit = row["unit"]
+            reason += (
+                f" ({format_figure(row['value'], unit)} against {format_figure(earlier, unit)} "
+                f"in {year_before})"
+            )
+        return reason
+    return f"Not rated: no target, and no figure for {year_before} to compare with"
+
+
 def derive_partner(rows: list[Row], ctx: PackContext) -> list[Row]:
-    """Adds what each row prints: its figures in its unit, its target, its RAG letter."""
+    """Adds what each row prints: its figures in its unit, its target, its RAG letter with the
+    indicators it was judged from (or why it has none), its good direction, the same quarter a
+    year before, and its last eight quarters as a sparkline."""
     derived = []
     for row in rows:
         unit = row["unit"]
+        latest = FinancialQuarter(
+            parse_financial_year(str(row["financial_year"])), int(row["latest_quarter"])
+        )
+        trend_quarters = _quarters_up_to(latest, TREND_QUARTERS)
+        year_before = _short(trend_quarters[-5])
+        values = list(row["recent_values"] or [None] * TREND_QUARTERS)
+        trend_text = ", ".join(
+            f"{_short(q)} {'no figure' if v is None else format_figure(v, unit)}"
+            for q, v in zip(trend_quarters, values, strict=True)
+        )
         targets = []
         if row["target_quarter"] is not None:
             targets.append(
@@ -65,6 +160,8 @@ def derive_partner(rows: list[Row], ctx: PackContext) -> list[Row]:
                     f"{format_whole_percent(row['ytd_pct_of_year_target'])} of the year's",
                 )
             )
+        factors = partner_factors(row, year_before) if row["rag"] else []
+        reason = None if row["rag"] else no_rag_reason(row, year_before)
         # The workbook keeps the figures as numbers, percentages to the place the pack prints.
         places = 1 if unit == "percent" else 0
         derived.append(
@@ -78,6 +175,23 @@ def derive_partner(rows: list[Row], ctx: PackContext) -> list[Row]:
                 "target_text": "; ".join(text for text, _ in targets),
                 "target_pct_text": "; ".join(pct for _, pct in targets),
                 "rag_letter": rag_letter(row["rag"]),
+                "factors": factors,
+                "no_rag_reason": reason,
+                "rated_from": reason or "; ".join(f"{f.text} ({f.assessment})" for f in factors),
+                "good_direction": good_direction(row["direction"]).capitalize(),
+                "year_before_label": year_before,
+                "year_before_shown": format_figure(row["value_year_earlier"], unit),
+                "value_year_earlier_rounded": (
+                    round(row["value_year_earlier"], places)
+                    if row["value_year_earlier"] is not None
+                    else None
+                ),
+                "trend_text": trend_text,
+                "trend_svg": sparkline(
+                    f"{row['provider']}-{row['measure']}-trend",
+                    f"{row['label']}, the last {TREND_QUARTERS} quarters: {trend_text}",
+                    values,
+                ),
                 **{
                     f"{field}_rounded": round(row[field], places)
                     if row[field] is not None
@@ -107,6 +221,8 @@ def partner_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     )
     return {
         "quarters": quarters,
+        # The same quarter a year before the latest, as its column's heading says it.
+        "year_before": first.get("year_before_label"),
         "shown_quarter": {
             "label": quarter.label,
             "months": quarter.months,
@@ -148,6 +264,12 @@ def partner_section(provider: Provider, order: int) -> Section:
                 SheetColumn("Target", "target_text", width=22),
                 SheetColumn("% of target", "target_pct_text", width=18),
                 SheetColumn("RAG", "rag_letter", width=8, fills=RAG_FILLS),
+                SheetColumn("Rated from (or why not rated)", "rated_from", width=70),
+                SheetColumn("Good direction", "good_direction", width=24),
+                SheetColumn(
+                    "Same quarter a year before", "value_year_earlier_rounded", "#,##0.#", width=14
+                ),
+                SheetColumn("Last 8 quarters", "trend_text", width=70),
                 SheetColumn("Note", "note", width=60),
                 SheetColumn("Latest quarter", "latest_quarter_label", width=14),
                 SheetColumn("Submitted on", "submitted_on", "yyyy-mm-dd", width=12),

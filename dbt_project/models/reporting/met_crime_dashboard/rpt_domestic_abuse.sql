@@ -35,6 +35,7 @@ final as (
         measures.description as measure_note,
         cast(measures.sort_order as integer) as sort_order,
         measures.direction,
+        measures.outcome_direction,
         overview.rag,
         overview.r12_volume,
         overview.r12_volume_prev,

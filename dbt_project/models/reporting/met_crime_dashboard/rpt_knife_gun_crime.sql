@@ -40,6 +40,7 @@ final as (
         measures.measure_label,
         measures.description as measure_note,
         measures.direction,
+        measures.outcome_direction,
         measures.has_positive_outcomes,
         cast(chosen.pack_order as integer) as sort_order,
         overview.rag,
