@@ -22,6 +22,9 @@ from orchestration.publish.pack.build import TEMPLATES_DIR
 from orchestration.publish.pack.pdf import ExternalReference, pdf_bytes
 from tests.test_pack_render import BARNET, GENERATED_AT, MAY, _write_published_db
 
+# One worker builds the published file and the pack once for the whole module (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("pack_pdf")
+
 # A4 is 210 x 297 mm: 595.28 x 841.89 points of 1/72 inch.
 A4_POINTS = (210 / 25.4 * 72, 297 / 25.4 * 72)
 HEADER_LEFT = "Barnet \u2014 Performance Dashboard"
