@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pypdf
 import pytest
 
 from orchestration.lib.boroughs import Borough
@@ -284,9 +285,9 @@ def overview_rows(table: Element) -> dict[str, list[Element]]:
 # --- 1. The files ------------------------------------------------------------------------------
 
 
-def test_the_pack_directory_holds_exactly_the_html_and_the_workbook(pack_dir: Path) -> None:
+def test_the_pack_directory_holds_exactly_the_html_the_pdf_and_the_workbook(pack_dir: Path) -> None:
     entries = sorted(p.name for p in pack_dir.iterdir())
-    assert entries == [f"{PACK_STEM}.html", f"{PACK_STEM}.xlsx"]
+    assert entries == [f"{PACK_STEM}.html", f"{PACK_STEM}.pdf", f"{PACK_STEM}.xlsx"]
     for name in entries:
         assert (pack_dir / name).is_file()
         assert (pack_dir / name).stat().st_size > 0, name
@@ -595,6 +596,7 @@ def test_two_builds_from_the_same_marts_and_time_are_byte_identical(
     )
     assert first.html_path.read_bytes() == second.html_path.read_bytes()
     assert first.xlsx_path.read_bytes() == second.xlsx_path.read_bytes()
+    assert first.pdf_path and first.pdf_path.read_bytes() == second.pdf_path.read_bytes()
 
     # And the asset's pack is that same page, bar the time it was generated.
     def undated(text: str) -> str:
@@ -649,3 +651,14 @@ def test_the_latest_packs_hate_crime_table_1_has_the_month_and_the_full_years_th
     text = " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
     assert f"the dashboard data starts in {min(months):%B %Y}" in text
     assert "there is no January to the month before" in text
+
+
+def test_the_board_paper_pdf_beside_the_html_carries_the_running_header(html_path: Path) -> None:
+    reader = pypdf.PdfReader(html_path.with_suffix(".pdf"))
+    pages = len(reader.pages)
+    assert pages > 1
+    for number in (1, pages):
+        text = reader.pages[number - 1].extract_text()
+        assert f"{BOROUGH} \u2014 Performance Dashboard" in text, number
+        assert "Crime figures to May 2021" in text, number
+        assert f"Page {number} of {pages}" in text, number

@@ -1,4 +1,5 @@
-"""Builds the board pack (one HTML file and one workbook) from the published marts.
+"""Builds the board pack (one HTML file, the same laid out as an A4 PDF, and one workbook) from
+the published marts.
 
 The pipeline calls `build_pack` from its publish asset once every blocking check has passed.
 The renderer only reads the published DuckDB file, read-only, so analysts' connections and a
@@ -24,6 +25,7 @@ from markupsafe import Markup
 from orchestration.landing.discovery import Registry
 from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
+from orchestration.publish.pack.pdf import pdf_bytes
 from orchestration.publish.pack.sections import pack_sections
 from orchestration.publish.pack.workbook import SheetData, workbook_bytes
 from orchestration.sections import OGL_ATTRIBUTION, PackContext, Row, Section
@@ -60,12 +62,14 @@ class PackOutput:
         html_path: the self-contained HTML pack.
         xlsx_path: the workbook with the same tables.
         overview_rows: rows in the overview table on page one (one per measure).
+        pdf_path: the board paper, the HTML laid out on A4 (None when not asked for).
     """
 
     html_path: Path
     xlsx_path: Path
     overview_rows: int
     stale_sections: list[str] = field(default_factory=list)  # section keys
+    pdf_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,7 @@ def build_pack(
     reporting_month: dt.date,
     generated_at: dt.datetime | None = None,
     registry: Registry = REGISTRY,
+    pdf: bool = True,
 ) -> PackOutput:
     """Renders the board pack for one borough and month from the published marts.
 
@@ -280,6 +285,8 @@ def build_pack(
         generated_at: shown in the footer and stamped on the workbook; defaults to now (UTC).
             Equal inputs and an equal `generated_at` give byte-identical files.
         registry: the units whose sections the pack shows.
+        pdf: also write the PDF board paper (about 4 s of CPU); tests that read only the HTML
+            and the workbook skip it.
 
     Returns:
         The paths written and the number of rows on page one.
@@ -321,8 +328,13 @@ def build_pack(
     stem = f"board_pack_{borough_slug(borough.name)}_{reporting_month:%Y-%m}"
     html_path = out_dir / f"{stem}.html"
     xlsx_path = out_dir / f"{stem}.xlsx"
+    # Laid out before anything is written, so a PDF that cannot be made leaves the last pack.
+    pdf_path = out_dir / f"{stem}.pdf" if pdf else None
+    paper = pdf_bytes(html, ctx.generated_at) if pdf else b""
     _write_atomically(html_path, html.encode("utf-8"))
     _write_atomically(xlsx_path, xlsx)
+    if pdf_path:
+        _write_atomically(pdf_path, paper)
     first = rendered[0]
     return PackOutput(
         html_path=html_path,
@@ -331,4 +343,5 @@ def build_pack(
         stale_sections=[
             r.section.key for r in rendered if r.provenance and r.provenance.get("is_stale")
         ],
+        pdf_path=pdf_path,
     )
