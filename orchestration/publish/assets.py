@@ -251,6 +251,11 @@ def build_publish_assets(
             metadata={
                 "html": dg.MetadataValue.path(str(last.html_path)),
                 "xlsx": dg.MetadataValue.path(str(last.xlsx_path)),
+                **(
+                    {"pdf": dg.MetadataValue.path(str(last.pdf_path))}
+                    if last.pdf_path is not None
+                    else {}
+                ),
                 "borough": f"{borough.name} ({borough.code})",
                 "months": ", ".join(keys),
                 "stale_sections": ", ".join(last.stale_sections) or "none",
