@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 
-from orchestration.publish.pack import PackOutput
 from tests.conftest import PROJECT_ROOT, REPORTING_MONTH, PipelineRun
 from tests.support.published import published_layout
 from tests.test_pack_render import (
@@ -69,8 +68,9 @@ AXE_RUN = """async (tags) => {
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PackOutput]:
-    """The hand-built pack (Barnet, May 2021), and the same with Met recorded crime stale."""
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The hand-built pack (Barnet, May 2021), the same with Met recorded crime stale, and the
+    published file they come from."""
     db = tmp_path_factory.mktemp("a11y_published") / "marts.duckdb"
     _write_published_db(db)
     stale_db = _variant(
@@ -80,6 +80,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PackOutput]:
         [STALE_REASON, CRIME],
     )
     return {
+        "db": db,
         "pack": _build(db, tmp_path_factory.mktemp("a11y_packs") / "2021-05"),
         "stale_pack": _build(stale_db, tmp_path_factory.mktemp("a11y_stale_packs")),
     }
@@ -124,7 +125,7 @@ def blocking(violations: list[dict[str, Any]]) -> list[str]:
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("which", ["pack", "stale_pack"])
 def test_axe_finds_no_serious_or_critical_wcag_22_aa_violation(
-    rendered: dict[str, PackOutput], which: str, viewport: str
+    rendered: dict[str, Any], which: str, viewport: str
 ) -> None:
     found = blocking(axe_violations(rendered[which].html_path, *VIEWPORTS[viewport]))
     assert found == [], "\n".join(found)
@@ -185,7 +186,7 @@ LOW_CONTRAST = """() => {
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("which", ["pack", "stale_pack"])
 def test_every_text_the_page_shows_has_enough_contrast(
-    rendered: dict[str, PackOutput], which: str, viewport: str
+    rendered: dict[str, Any], which: str, viewport: str
 ) -> None:
     from tests.support.browser import chromium
 
@@ -316,7 +317,7 @@ def structure(html_path: Path) -> Structure:
 
 
 @pytest.fixture(scope="module")
-def page(rendered: dict[str, PackOutput]) -> Structure:
+def page(rendered: dict[str, Any]) -> Structure:
     return structure(rendered["pack"].html_path)
 
 
@@ -361,7 +362,7 @@ def chart_texts(html: str) -> dict[str, tuple[str, str]]:
 
 
 def test_every_chart_is_an_image_named_and_described_with_its_figures(
-    page: Structure, rendered: dict[str, PackOutput]
+    page: Structure, rendered: dict[str, Any]
 ) -> None:
     html = rendered["pack"].html_path.read_text(encoding="utf-8")
     texts = chart_texts(html)
@@ -372,7 +373,7 @@ def test_every_chart_is_an_image_named_and_described_with_its_figures(
 
 
 def test_a_trend_charts_description_gives_each_months_figure_and_the_year_before(
-    rendered: dict[str, PackOutput],
+    rendered: dict[str, Any],
 ) -> None:
     """Against the fixture's rows: Barnet's burglary, June 2019 to May 2021."""
     html = rendered["pack"].html_path.read_text(encoding="utf-8")
@@ -395,7 +396,7 @@ def test_a_trend_charts_description_gives_each_months_figure_and_the_year_before
 
 
 def test_a_rates_charts_description_gives_every_boroughs_rate_in_order(
-    rendered: dict[str, PackOutput],
+    rendered: dict[str, Any],
 ) -> None:
     html = rendered["pack"].html_path.read_text(encoding="utf-8")
     _, description = chart_texts(html)["rates-robbery"]
@@ -412,7 +413,7 @@ def test_a_rates_charts_description_gives_every_boroughs_rate_in_order(
     assert "; ".join(entries) in description
 
 
-def test_every_rating_shows_its_letter_not_only_its_colour(rendered: dict[str, PackOutput]) -> None:
+def test_every_rating_shows_its_letter_not_only_its_colour(rendered: dict[str, Any]) -> None:
     html = rendered["pack"].html_path.read_text(encoding="utf-8")
     discs = re.findall(
         r'<span class="rag rag-(\w+)"[^>]*>(?:<span aria-hidden="true">)?([^<]*)<', html
@@ -450,6 +451,22 @@ def test_the_packs_text_outside_the_sources_holds_no_identifier(page: Structure)
     assert SOURCE_FILES[0]["sha256"][:12] not in page.text
     assert "Burglary" in page.text
     assert identifiers(page.text) == []
+
+
+def test_a_section_without_figures_says_why_without_naming_a_table(
+    rendered: dict[str, Any], tmp_path: Path
+) -> None:
+    """Hate crime's source has never published (no table); knife and gun crime's table is
+    published empty."""
+    db = _variant(
+        rendered["db"],
+        tmp_path,
+        "drop table rpt_hate_crime; delete from rpt_knife_gun_crime",
+        [],
+    )
+    out = structure(_build(db, tmp_path / "pack").html_path)
+    assert out.text.count("nothing is published for this section yet") == 2
+    assert identifiers(out.text) == []
 
 
 @pytest.mark.e2e

@@ -1617,9 +1617,9 @@ def test_a_source_that_has_never_published_leaves_its_sections_saying_so(
     folder = tmp_path_factory.mktemp("never_published")
     database = _variant(published_db, folder, "drop table rpt_hate_crime", [])
     page = _build(database, folder / "pack").html_path.read_text(encoding="utf-8")
-    assert "the published data has no rpt_hate_crime table yet" in plain(
-        section_html(page, "hate_crime")
-    )
+    text = plain(section_html(page, "hate_crime"))
+    assert "nothing is published for this section yet (its source has not published)" in text
+    assert "rpt_hate_crime" not in text
     assert "Race and Religion" not in page
     assert "729" in plain(section_html(page, "domestic_abuse"))
 
