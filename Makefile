@@ -13,7 +13,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui lint lock browser bench clean template validate source
+.PHONY: help setup run test ui lint lock browser axe bench clean template validate source
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
@@ -69,9 +69,19 @@ source: $(VENV)/.installed
 browser:
 	@bash scripts/install_chromium.sh
 
+# axe-core, pinned in tests/browser/package-lock.json, for the pack's accessibility test; `npm ci`
+# runs again only when the lock file changes. Node comes from Debian's packages if it is missing.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq nodejs npm >/dev/null; }
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Both cores: the session's refresh and the tests that read it on one worker, each other scenario
 # with its own fixtures on whichever is free (xdist_group marks, tests/conftest.py).
-test: setup browser
+test: setup browser axe
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: setup

@@ -25,8 +25,9 @@ INK = "#1b1f24"
 MUTED = "#5f6b76"
 GRID = "#e3e7eb"
 PRIMARY = "#1d4f91"
-PREVIOUS = "#9aa5b1"
-OTHERS = "#c9d1da"
+# The lines and bars that carry figures stand out from white at 3:1 or more (WCAG 2.2, 1.4.11).
+PREVIOUS = "#7b8794"
+OTHERS = "#87939f"
 
 # Layout is measured with the first of these that matplotlib finds; the browser then draws the
 # text with the same stack. Liberation Sans is metrically identical to Arial, the councils'
@@ -110,11 +111,28 @@ class RateBar:
     highlighted: bool
 
 
-def _svg(fig: Figure, chart_id: str, title: str) -> str:
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _count(value: float | None) -> str:
+    """A volume in words for a chart's description: thousands separated, an apportioned
+    (fractional) volume to one decimal place, a missing one said."""
+    if value is None or value != value:
+        return "no figure"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _svg(fig: Figure, chart_id: str, title: str, description: str) -> str:
     """Serialises a figure to an inline <svg> element that can sit beside others in one page.
 
     matplotlib writes structural ids ("figure_1", "axes_1") that would repeat in every chart of
     the document, so every id, and every reference to one, is prefixed with the chart's id.
+
+    The chart is an image to assistive technology (`role="img"`): its <title> names it and its
+    <desc> gives every figure it draws in words, so nothing is shown only as a picture.
     """
     buffer = io.StringIO()
     with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
@@ -127,14 +145,48 @@ def _svg(fig: Figure, chart_id: str, title: str) -> str:
     # Drop the fixed size so CSS can make the chart as wide as its column; keep the viewBox.
     text = re.sub(r'^<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", text, count=1)
     title_id = f"{chart_id}-title"
+    desc_id = f"{chart_id}-desc"
     text = text.replace(
         "<svg ",
-        f'<svg class="chart" role="img" aria-labelledby="{title_id}" ',
+        f'<svg class="chart" role="img" aria-labelledby="{title_id}" aria-describedby="{desc_id}" ',
         1,
     )
     head_end = text.index(">") + 1
-    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'{text[:head_end]}\n <title id="{title_id}">{safe_title}</title>{text[head_end:]}'
+    return (
+        f'{text[:head_end]}\n <title id="{title_id}">{_escape(title)}</title>'
+        f'\n <desc id="{desc_id}">{_escape(description)}</desc>{text[head_end:]}'
+    )
+
+
+def trend_description(points: Sequence[TrendPoint]) -> str:
+    """Every month's volume, the same month a year before in brackets."""
+    months = "; ".join(
+        f"{month_label(p.month)} {_count(p.volume)} ({_count(p.volume_year_before)})"
+        for p in points
+    )
+    return f"Offences each month, with the same month a year before in brackets: {months}."
+
+
+def ward_description(points: Sequence[WardPoint]) -> str:
+    """Every month's volume, the months apportioned from the old wards said."""
+    months = "; ".join(f"{month_label(p.month)} {_count(p.volume)}" for p in points)
+    apportioned = [p for p in points if p.apportioned]
+    note = (
+        f" {month_label(apportioned[0].month)} to {month_label(apportioned[-1].month)} are "
+        "apportioned from the old wards."
+        if apportioned
+        else ""
+    )
+    return f"Offences each month: {months}.{note}"
+
+
+def rates_description(bars: Sequence[RateBar]) -> str:
+    """Every borough's rate in rank order, the highlighted borough marked."""
+    entries = "; ".join(
+        f"{rank} {b.borough} {b.rate:.2f}{' (this borough)' if b.highlighted else ''}"
+        for rank, b in enumerate(bars, start=1)
+    )
+    return f"Rate per 1,000 by borough, from the lowest: {entries}."
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -218,7 +270,7 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint]) -> str:
             handlelength=2.0,
             columnspacing=1.2,
         )
-        return _svg(fig, chart_id, title)
+        return _svg(fig, chart_id, title, trend_description(points))
 
 
 WARD_WIDTH_IN = 2.6
@@ -262,7 +314,7 @@ def ward_chart(chart_id: str, title: str, points: Sequence[WardPoint], top: floa
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         _style_axes(ax)
-        return _svg(fig, chart_id, title)
+        return _svg(fig, chart_id, title, ward_description(points))
 
 
 def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
@@ -309,7 +361,7 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
         _style_axes(ax)
         ax.tick_params(axis="x", labelsize=text)
         ax.tick_params(axis="y", length=0)
-        return _svg(fig, chart_id, title)
+        return _svg(fig, chart_id, title, rates_description(bars))
 
 
 # --- Sparklines --------------------------------------------------------------------------------

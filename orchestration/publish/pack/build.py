@@ -146,7 +146,7 @@ def _empty_note(
     if unit and unit.get("status") == "not set up":
         return f"no data yet ({unit['reason']})"
     if section.table not in tables:
-        return f"the published data has no {section.table} table yet (its source has not published)"
+        return "nothing is published for this section yet (its source has not published)"
     columns = {
         name
         for (name,) in con.execute(
@@ -160,7 +160,7 @@ def _empty_note(
         f"select min(reporting_month), max(reporting_month) from {section.table}"
     ).fetchall()[0]
     if first is None:
-        return f"the published {section.table} is empty"
+        return "nothing is published for this section yet"
     return (
         f"the published data gives this section for {first:%B %Y} to {last:%B %Y}, not for "
         f"{ctx.labels['month_long']}"
