@@ -22,13 +22,15 @@ META_TABLES: Layout = {
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("licence", "VARCHAR"),
         ("file", "VARCHAR"), ("sha256", "VARCHAR"), ("release", "VARCHAR"),
         ("released_on", "DATE"), ("first_period", "DATE"), ("last_period", "DATE"),
-        ("rows", "BIGINT"), ("loaded_at", "TIMESTAMP"),
+        ("rows", "BIGINT"), ("loaded_at", "TIMESTAMP"), ("superseded_by", "VARCHAR"),
     ),
     "meta_publication": (
         ("source", "VARCHAR"), ("title", "VARCHAR"), ("status", "VARCHAR"),
         ("is_stale", "BOOLEAN"), ("reason", "VARCHAR"), ("release", "VARCHAR"),
         ("released_on", "TIMESTAMP"), ("published_at", "TIMESTAMP WITH TIME ZONE"),
         ("as_of", "TIMESTAMP_S"), ("file_count", "BIGINT"), ("licence", "VARCHAR"),
+        ("last_month", "DATE"), ("pack_month", "DATE"), ("is_out_of_date", "BOOLEAN"),
+        ("out_of_date_reason", "VARCHAR"),
     ),
 }  # fmt: skip
 
