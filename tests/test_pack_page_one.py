@@ -20,7 +20,13 @@ import pytest
 from orchestration.lib.periods import Grain
 from orchestration.publish.pack import PackOutput
 from orchestration.sections.age import Age, due_month
-from tests.test_pack_render import _build, _write_published_db
+from tests.test_pack_render import (
+    BARNET_MAY,
+    DOMESTIC_ABUSE,
+    KNIFE_GUN,
+    _build,
+    _write_published_db,
+)
 
 RATINGS = ("red", "amber", "green")
 
@@ -199,9 +205,31 @@ def test_page_one_is_the_first_section_and_holds_what_the_sections_below_show(
         ("overview", "violence_with_injury"),
         ("partner_marac", "repeat_rate"),
     ]
+    # The overview's flags for March, April and May 2021, high or low, as the warehouse holds
+    # them: burglary low in May; residential burglary high in April, low in May; violence with
+    # injury high in March and April.
+    months = ("Mar-21", "Apr-21", "May-21")
+    assert sorted(page.exception_items) == sorted(
+        (e.measure, month, flag)
+        for e in BARNET_MAY
+        for month, flag in zip(months, e.flags, strict=True)
+        if flag in ("high", "low")
+    )
     assert len(page.exception_items) == 5
+    # The ratings by theme: the overview's five measures, then knife and gun crime and domestic
+    # abuse's four rows.
+    assert page.themes["Recorded crime"] == {
+        **{rating: sum(e.rag == rating for e in BARNET_MAY) for rating in RATINGS},
+        "unrated": 0,
+    }
+    dashboard = [row[5] for row in KNIFE_GUN] + [row[7] for row in DOMESTIC_ABUSE]
+    assert page.themes["Knife crime, domestic abuse and hate crime"] == {
+        "red": dashboard.count("red"),
+        "amber": dashboard.count("amber"),
+        "green": dashboard.count("green"),
+        "unrated": 0,
+    }
     assert page.page_one_links
-    assert {flag for _, _, flag in page.exception_items} == {"high", "low"}
 
 
 def test_an_out_of_date_section_is_marked_in_its_header_the_contents_and_page_one(
@@ -211,6 +239,9 @@ def test_an_out_of_date_section_is_marked_in_its_header_the_contents_and_page_on
     # pack a monthly source is due to reach April, so it is out of date, two months older.
     assert page.out_of_date == ["da_incidents"]
     assert ("da_incidents", "out of date") in page.attention
+    # The providers the warehouse holds no return for are listed as without figures.
+    assert ("partner_solace", "withheld") in page.attention
+    assert ("partner_marac", "withheld") not in page.attention
 
 
 def test_a_section_older_than_the_pack_says_by_how_many_months_and_why(pack: PackOutput) -> None:
