@@ -43,11 +43,15 @@ def init_home(settings: Settings) -> None:
 
 
 def _month(settings: Settings, month: str | None) -> str:
-    from orchestration.jobs import default_reporting_month, pacing_source
+    from orchestration.jobs import choose_reporting_month, pacing_source
 
     if month is None:
-        month = default_reporting_month(settings)
-        if month is None:
+        choice = choose_reporting_month(settings)
+        if choice is not None:
+            # One sentence: which month, and why (MONTH=YYYY-MM for another).
+            print(choice.why)
+            month = choice.month
+        else:
             source = pacing_source()
             what = (
                 f"no readable {source.title} file in {source.landing_folder(settings.raw_dir)}"
@@ -428,7 +432,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init-home", help="write DAGSTER_HOME/dagster.yaml when absent")
     run_parser = commands.add_parser("run", help="run the refresh through Dagster")
-    run_parser.add_argument("--month", help="reporting month YYYY-MM (default: latest in raw/)")
+    run_parser.add_argument(
+        "--month",
+        help="reporting month YYYY-MM (default: the end of the partner returns' latest quarter, "
+        "at most recorded crime's latest month)",
+    )
     run_parser.add_argument(
         "--as-of", help="build from the releases published by this date, YYYY-MM-DD"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -11,35 +13,94 @@ from orchestration.landing.contract import ContractError
 from orchestration.landing.load import landed_files
 from orchestration.landing.source import Source
 from orchestration.lib.config import Settings
-from orchestration.lib.periods import month_key
+from orchestration.lib.periods import FinancialQuarter, add_months, month_key
 from orchestration.sources import SOURCES
+from orchestration.sources.partner_returns import SOURCES as PARTNER_SOURCES
 
 REFRESH_JOB = "refresh"
 SCHEDULE_HOUR = 7
 
 
 def pacing_source(sources: Sequence[Source] = SOURCES) -> Source | None:
-    """The source whose latest month is the pack's default reporting month, if one says so."""
+    """The source whose latest month caps the pack's default reporting month, if one says so."""
     return next((source for source in sources if source.sets_pack_month), None)
 
 
-def default_reporting_month(settings: Settings, source: Source | None = None) -> str | None:
-    """The latest month of the pacing source's files in raw/ ('YYYY-MM'), or None.
+def quarter_sources(sources: Sequence[Source] = SOURCES) -> tuple[Source, ...]:
+    """The partnership's quarterly returns, whose latest quarter sets the pack's default
+    month: the board meets quarterly and reads the partners' returns beside the crime."""
+    keys = {source.key for source in PARTNER_SOURCES}
+    return tuple(source for source in sources if source.key in keys)
 
-    The crime overview is the pack's first page, so the pack reports on the last month of the
-    latest Met release; every other section is read beside it.
-    """
-    source = source or pacing_source()
-    if source is None:
-        return None
-    months = []
+
+def latest_landed_period(settings: Settings, source: Source) -> date | None:
+    """The first day of the last period of the source's readable files in raw/, or None."""
+    periods = []
     for path in landed_files(source.landing_folder(settings.raw_dir)):
         if path.is_file() and source.accepts(path):
             try:
-                months.append(source.parser.peek(path).last_period)
+                periods.append(source.parser.peek(path).last_period)
             except ContractError:
                 continue
-    return month_key(max(months)) if months else None
+    return max(periods) if periods else None
+
+
+@dataclass(frozen=True)
+class MonthChoice:
+    """The pack's default reporting month and, in one sentence, why."""
+
+    month: str  # YYYY-MM
+    why: str
+
+
+def choose_reporting_month(
+    settings: Settings, sources: Sequence[Source] = SOURCES
+) -> MonthChoice | None:
+    """The pack's month when none is given: the end of the latest quarter the landed partner
+    returns cover, never later than the latest month of recorded crime (the pacing source).
+
+    Without a partner return, recorded crime's latest month. None without a readable recorded
+    crime file (the crime overview, the pack's first table, needs its month).
+    """
+    pacing = pacing_source(sources)
+    if pacing is None:
+        return None
+    crime = latest_landed_period(settings, pacing)
+    if crime is None:
+        return None
+    quarters = [
+        start
+        for start in (latest_landed_period(settings, s) for s in quarter_sources(sources))
+        if start is not None
+    ]
+    if not quarters:
+        return MonthChoice(
+            month_key(crime),
+            f"Reporting month {month_key(crime)}: the latest month of {pacing.title} in raw/ "
+            "(no partner return has landed to set the quarter).",
+        )
+    quarter = FinancialQuarter.containing(max(quarters))
+    end = add_months(quarter.period_start, 2)
+    covered = (
+        f"{quarter.label} ({quarter.months}), the latest quarter the partner returns in raw/ cover"
+    )
+    if end <= crime:
+        return MonthChoice(
+            month_key(end),
+            f"Reporting month {month_key(end)}: the end of {covered}; {pacing.title} runs to "
+            f"{month_key(crime)}.",
+        )
+    return MonthChoice(
+        month_key(crime),
+        f"Reporting month {month_key(crime)}: the latest month of {pacing.title} in raw/, "
+        f"before the end of {covered}.",
+    )
+
+
+def default_reporting_month(settings: Settings) -> str | None:
+    """The pack's default month ('YYYY-MM', `choose_reporting_month`), or None."""
+    choice = choose_reporting_month(settings)
+    return choice.month if choice else None
 
 
 # One process for the whole run: a UI- or schedule-launched run would otherwise start a

@@ -662,3 +662,53 @@ def test_the_board_paper_pdf_beside_the_html_carries_the_running_header(html_pat
         assert f"{BOROUGH} \u2014 Performance Dashboard" in text, number
         assert "Crime figures to May 2021" in text, number
         assert f"Page {number} of {pages}" in text, number
+
+
+# --- 8. Page one against the sections below, and each section's age ---------------------------
+
+
+def test_page_one_of_the_real_packs_matches_the_sections_below_and_the_manifest_judges_age(
+    pipeline: PipelineRun, html: str, tmp_path: Path
+) -> None:
+    """Read as the board reads it: every red row and unusual month below is on page one and
+    every item of page one is below, in the refreshed May 2021 pack and in the sample's default
+    quarterly pack, March 2023. In March 2023 the ASB feed (the sample's runs to May 2021, a
+    monthly source due to reach February 2023) and Supporting Families (its one return is
+    2021/22 Q1, April to June 2021, due to reach March 2023) are out of date."""
+    import json
+
+    from tests.test_pack_page_one import assert_page_one_matches_the_sections_below
+
+    may = assert_page_one_matches_the_sections_below(html)
+    assert may.red_items or may.exception_items, "the real pack has something to discuss"
+
+    march = build_pack(pipeline.published_db, tmp_path, BARNET, dt.date(2023, 3, 1))
+    page = assert_page_one_matches_the_sections_below(march.html_path.read_text("utf-8"))
+    assert {"asb_calls", "partner_supporting_families"} <= set(page.out_of_date)
+    assert {"asb_calls", "partner_supporting_families"} <= set(march.out_of_date_sections)
+    # Recorded crime reaches the pack's month: never out of date.
+    assert not {"overview", "exceptions", "trend"} & set(page.out_of_date)
+
+    # The manifest and meta_publication judge each source against the refresh's month (May
+    # 2021), beside `stale`, which keeps its meaning: recorded crime runs to January 2024.
+    manifest = json.loads(pipeline.manifest.read_text(encoding="utf-8"))
+    assert manifest["pack_month"] == "2021-05-01"
+    crime = manifest["sources"]["met_recorded_crime"]
+    assert (crime["last_month"], crime["stale"], crime["is_out_of_date"]) == (
+        "2024-01-01",
+        False,
+        False,
+    )
+    rows = {
+        row["source"]: row
+        for row in pipeline.records(
+            "select source, is_stale, is_out_of_date, out_of_date_reason, last_month, pack_month "
+            "from meta_publication"
+        )
+    }
+    assert rows["met_recorded_crime"]["last_month"] == dt.date(2024, 1, 1)
+    assert rows["met_asb_calls"]["last_month"] == dt.date(2021, 5, 1)
+    assert rows["met_asb_calls"]["pack_month"] == dt.date(2021, 5, 1)
+    for source, row in rows.items():
+        assert row["is_out_of_date"] == bool(row["out_of_date_reason"]), source
+        assert row["is_out_of_date"] == manifest["sources"][source]["is_out_of_date"], source

@@ -1,6 +1,7 @@
 """Publishing: each source's last good tables for analysts, then the board pack per month."""
 
 from collections.abc import Collection, Iterator, Sequence
+from datetime import date
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -8,7 +9,7 @@ from dagster_dbt import DbtProject
 
 from orchestration.landing.source import Source
 from orchestration.lib.boroughs import resolve_borough
-from orchestration.lib.config import InvalidAsOf, parse_as_of
+from orchestration.lib.config import InvalidAsOf, Settings, parse_as_of
 from orchestration.lib.duck import published
 from orchestration.lib.partitions import (
     WAREHOUSE_POOL,
@@ -24,6 +25,7 @@ from orchestration.publish.pack import build_pack
 from orchestration.publish.pack.build import PackUnavailable
 from orchestration.publish.preview import overview_frame, overview_table
 from orchestration.quality.cross_source import CrossSourceCheck
+from orchestration.sections.age import cycle_of
 from orchestration.transform.assets import DBT_RESULTS_KEY, load_manifest, published_tables
 from orchestration.transform.units import REFERENCE, check_unit_folders
 
@@ -55,6 +57,7 @@ def publication_units(
         {REFERENCE, *keys, *(unit.key for unit in combined)},
     )
     tables = published_tables(project)
+    grains = {source.key: source.grain for source in sources}
     return [
         PublicationUnit(
             key=REFERENCE,
@@ -72,6 +75,7 @@ def publication_units(
                 folder=source.folder,
                 in_use=in_use is None or source.key in in_use,
                 period_column=source.period_column or "",
+                cycle=source.grain.value,
             )
             for source in sources
         ),
@@ -82,10 +86,25 @@ def publication_units(
                 tables=tuple(tables.get(unit.key, ())),
                 licence=unit.licence,
                 members=unit.sources,
+                cycle=cycle_of(g for s, g in grains.items() if s in unit.sources) or "",
             )
             for unit in combined
         ),
     ]
+
+
+def _pack_month(context: AssetExecutionContext, settings: Settings) -> date | None:
+    """The month of the pack this run builds (its partition, or a range's last month), else
+    the default month; the published units' ages are judged against it."""
+    from orchestration.jobs import default_reporting_month
+
+    tags = context.run.tags
+    key = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_end")
+    key = key or default_reporting_month(settings)
+    try:
+        return partition_month(key) if key else None
+    except ValueError:
+        return None
 
 
 def _units_markdown(report: PublishReport) -> str:
@@ -137,7 +156,13 @@ def build_publish_assets(
         settings = pipeline.settings
         try:
             as_of = parse_as_of(vintage.as_of)
-            report = publish(settings.warehouse_path, settings.published_dir, units, as_of=as_of)
+            report = publish(
+                settings.warehouse_path,
+                settings.published_dir,
+                units,
+                as_of=as_of,
+                pack_month=_pack_month(context, settings),
+            )
         except (InvalidAsOf, PublishError) as exc:
             raise dg.Failure(description=str(exc)) from exc
         for unit in report.units:

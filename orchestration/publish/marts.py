@@ -41,7 +41,9 @@ import pandas as pd
 
 from orchestration.lib.config import CATALOGUE_FILE
 from orchestration.lib.duck import quote_literal, registered
+from orchestration.lib.periods import Grain
 from orchestration.lib.sql import statement
+from orchestration.sections.age import Age
 from orchestration.transform.assets import FAILED_STATUSES
 
 STATEMENTS = Path(__file__).with_name("publish.sql")
@@ -78,6 +80,9 @@ class PublicationUnit:
         in_use: False for a source the partnership does not use (`SCP_SOURCES`).
         period_column: the raw table's period column, to tell which files a later one has
             replaced in every period they hold.
+        cycle: the unit's delivery cycle (`month` or `quarter`; a combined unit is monthly when
+            one of its sources is), to judge whether its figures are out of date for the pack's
+            month; "" for the reference tables.
     """
 
     key: str
@@ -89,6 +94,7 @@ class PublicationUnit:
     folder: str = ""
     in_use: bool = True
     period_column: str = ""
+    cycle: str = ""
 
 
 @dataclass
@@ -107,6 +113,12 @@ class UnitPublication:
     files: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
     licence: str = ""
+    # Beside `stale` (a refused file or a failed build): whether the figures end before the
+    # unit's delivery cycle would have them for the pack's month (`sections/age.py`).
+    last_month: str = ""
+    pack_month: str = ""
+    is_out_of_date: bool = False
+    out_of_date_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -282,6 +294,31 @@ def _members_stale(unit: PublicationUnit, entries: list[UnitPublication]) -> str
     return "; ".join(f"{e.key} is stale ({e.reason})" for e in stale)
 
 
+def _judge_age(
+    unit: PublicationUnit,
+    entry: UnitPublication,
+    entries: list[UnitPublication],
+    pack_month: date | None,
+) -> None:
+    """Sets the entry's last month of figures and, against the pack's month, whether they are
+    out of date for the unit's cycle. A combined unit is as old as its oldest source."""
+    if not unit.cycle:
+        return
+    cycle = Grain(unit.cycle)
+    if entry.files:
+        last = max(date.fromisoformat(f["last_period"]) for f in entry.files)
+        entry.last_month = cycle.period_end(last).replace(day=1).isoformat()
+    elif unit.members:
+        months = [e.last_month for e in entries if e.key in unit.members and e.last_month]
+        entry.last_month = min(months) if months else ""
+    if pack_month is None or not entry.last_month:
+        return
+    age = Age(date.fromisoformat(entry.last_month), pack_month.replace(day=1), cycle)
+    entry.pack_month = age.pack_month.isoformat()
+    entry.is_out_of_date = age.is_out_of_date
+    entry.out_of_date_reason = age.reason
+
+
 def _previous_manifest(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -296,8 +333,12 @@ def publish(
     *,
     as_of: date | None = None,
     published_at: datetime | None = None,
+    pack_month: date | None = None,
 ) -> PublishReport:
     """Publishes every unit whose build passed; every other unit keeps its published tables.
+
+    `pack_month`, the month of the pack the refresh builds, is what each unit's figures are
+    judged out of date against (none when it is not given).
 
     Raises:
         PublishError: the copy could not be written (a full or read-only disk, say); the
@@ -328,7 +369,7 @@ def publish(
     with _cleaned(staged):
         try:
             entries, row_counts = _stage(
-                warehouse, database, staged_db, units, previous, as_of, stamp
+                warehouse, database, staged_db, units, previous, as_of, stamp, pack_month
             )
             with duckdb.connect(str(staged_db), read_only=True) as con:
                 for entry in entries:
@@ -343,7 +384,7 @@ def publish(
                             "(format parquet, compression zstd)"
                         )
             staged_manifest.write_text(
-                _manifest_text(entries, row_counts, as_of, stamp), encoding="utf-8"
+                _manifest_text(entries, row_counts, as_of, stamp, pack_month), encoding="utf-8"
             )
             if catalogue.exists():
                 shutil.copyfile(catalogue, staged_catalogue)
@@ -387,6 +428,7 @@ def _stage(
     previous: Mapping[str, Any],
     as_of: date | None,
     stamp: datetime,
+    pack_month: date | None = None,
 ) -> tuple[list[UnitPublication], dict[str, int]]:
     """Builds the new copy in `staged_db` (the default catalog, schema main); returns each
     unit's entry and the row counts."""
@@ -426,6 +468,7 @@ def _stage(
             stale = _stale_reason(entry) or _members_stale(unit, entries)
             entry.stale = bool(stale) or entry.status != "published"
             entry.reason = "; ".join(part for part in (entry.reason, stale) if part)
+            _judge_age(unit, entry, entries, pack_month)
             entries.append(entry)
         _write_meta(con, entries, as_of)
         row_counts = {
@@ -512,10 +555,16 @@ def _write_meta(
                 "as_of": pd.Timestamp(as_of) if as_of else pd.NaT,
                 "file_count": len(e.files),
                 "licence": e.licence,
+                "last_month": pd.Timestamp(e.last_month) if e.last_month else pd.NaT,
+                "pack_month": pd.Timestamp(e.pack_month) if e.pack_month else pd.NaT,
+                "is_out_of_date": e.is_out_of_date,
+                "out_of_date_reason": e.out_of_date_reason,
             }
             for e in entries
         ]
     )
+    for column in ("last_month", "pack_month"):
+        publication[column] = pd.to_datetime(publication[column]).dt.date
     files = pd.DataFrame(
         [
             {"source": e.key, "title": e.title, "licence": e.licence, **f}
@@ -543,14 +592,22 @@ def _write_meta(
     for name, frame in (("meta_publication", publication), ("meta_source_files", files)):
         with registered(con, "frame", frame):
             con.execute(f"create table {name} as select * from frame")
+    # Dates whatever the rows hold (a column of NULLs alone would be typed otherwise).
+    for column in ("last_month", "pack_month"):
+        con.execute(f"alter table meta_publication alter {column} type date")
 
 
 def _manifest_text(
-    entries: list[UnitPublication], row_counts: dict[str, int], as_of: date | None, stamp: datetime
+    entries: list[UnitPublication],
+    row_counts: dict[str, int],
+    as_of: date | None,
+    stamp: datetime,
+    pack_month: date | None = None,
 ) -> str:
     manifest = {
         "published_at": stamp.isoformat(),
         "as_of": as_of.isoformat() if as_of else None,
+        "pack_month": pack_month.isoformat() if pack_month else None,
         "database": "marts.duckdb",
         "tables": row_counts,
         "parquet": {

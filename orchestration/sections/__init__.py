@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Any, Literal
 
 from orchestration.lib.boroughs import Borough
-from orchestration.lib.periods import add_months, rolling_window
+from orchestration.lib.periods import add_months, parse_financial_year, rolling_window
 from orchestration.sections.formatting import (
     month_compact,
     month_label,
@@ -104,6 +104,84 @@ class PackContext:
 
 
 @dataclass(frozen=True)
+class Period:
+    """The months a section's figures cover, as its header says them.
+
+    Attributes:
+        end: the first day of the last month the figures cover.
+        start: the first day of the first month, when the section shows one span (a quarter, a
+            trend); None when it shows figures up to `end` (a month, its year to date).
+    """
+
+    end: dt.date
+    start: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """'Figures to January 2024', or 'Figures for January to March 2023'."""
+        if self.start is None or self.start >= self.end:
+            return f"Figures to {month_long(self.end)}"
+        first = f"{self.start:%B}" if self.start.year == self.end.year else month_long(self.start)
+        return f"Figures for {first} to {month_long(self.end)}"
+
+
+def _first_of(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.replace(day=1) if isinstance(value, dt.date) else None
+
+
+def rows_period(rows: list[Row], ctx: PackContext) -> Period | None:
+    """The period a section's rows cover, read from the rows themselves.
+
+    The latest `reporting_month` (the crime, ward, dashboard and monthly feeds' sections), else
+    the latest quarter's `period_start` to `period_end` (MOPAC's and the partners'), else the
+    span of `month` (a trend), else the `financial_year` (a yearly benchmark). None for rows
+    with none of these (the glossary, the sources).
+    """
+    if not rows:
+        return None
+    months = [m for m in (_first_of(r.get("reporting_month")) for r in rows) if m]
+    if months:
+        return Period(end=max(months))
+    ends: list[tuple[dt.date, dt.date | None]] = []
+    for row in rows:
+        last = _first_of(row.get("period_end"))
+        if last:
+            ends.append((last, _first_of(row.get("period_start"))))
+    if ends:
+        end = max(e for e, _ in ends)
+        starts = [s for e, s in ends if e == end and s]
+        return Period(end=end, start=min(starts) if starts else None)
+    trend = [m for m in (_first_of(r.get("month")) for r in rows) if m]
+    if trend:
+        return Period(end=max(trend), start=min(trend))
+    years = [r.get("financial_year") for r in rows if r.get("financial_year")]
+    if years:
+        first = max(parse_financial_year(str(y)) for y in years)
+        return Period(end=dt.date(first + 1, 3, 1), start=dt.date(first, 4, 1))
+    return None
+
+
+# A section's theme on page one, when it names none, by its place in the pack (`order`).
+THEMES_BY_ORDER = (
+    (200, "Recorded crime"),
+    (300, "Wards"),
+    (400, "Knife crime, domestic abuse and hate crime"),
+    (500, "Confidence, satisfaction and offender management"),
+    (700, "Partnership"),
+    (800, "Anti-social behaviour"),
+)
+
+
+def theme_for_order(order: int) -> str:
+    """The theme of a section at `order` in the pack ('' past the themed sections)."""
+    return next((theme for below, theme in THEMES_BY_ORDER if order < below), "")
+
+
+@dataclass(frozen=True)
 class SheetColumn:
     """One workbook column: where its values come from and how Excel should show them.
 
@@ -169,6 +247,9 @@ class Section:
         extras: extra template variables built from the rows (charts, footnotes).
         region: "body" sections follow the overview; "footer" ones close the pack.
         required: an empty result is an error rather than an empty section.
+        theme: the heading page one counts the section's ratings under; by default the one
+            its `order` falls in (`THEMES_BY_ORDER`).
+        period: the months its rows cover, for the header and the age badge (`rows_period`).
     """
 
     key: str
@@ -184,6 +265,20 @@ class Section:
     extras: Callable[[list[Row], PackContext], dict[str, Any]] = field(default=_no_extras)
     region: Literal["body", "footer"] = "body"
     required: bool = False
+    theme: str = ""
+    period: Callable[[list[Row], PackContext], Period | None] = field(default=rows_period)
+
+    @property
+    def theme_name(self) -> str:
+        return self.theme or theme_for_order(self.order)
+
+    @property
+    def rates_rows(self) -> bool:
+        """Its rows carry a RAG rating the section shows (its sheet has a RAG column); page one
+        counts only these, not the RAG of rows a section shows otherwise (the peer rates)."""
+        return self.sheet is not None and any(
+            column.field in ("rag", "rag_letter") for column in self.sheet.columns
+        )
 
     @property
     def query(self) -> str:

@@ -29,6 +29,8 @@ META_TABLES: Layout = {
         ("is_stale", "BOOLEAN"), ("reason", "VARCHAR"), ("release", "VARCHAR"),
         ("released_on", "TIMESTAMP"), ("published_at", "TIMESTAMP WITH TIME ZONE"),
         ("as_of", "TIMESTAMP_S"), ("file_count", "BIGINT"), ("licence", "VARCHAR"),
+        ("last_month", "DATE"), ("pack_month", "DATE"), ("is_out_of_date", "BOOLEAN"),
+        ("out_of_date_reason", "VARCHAR"),
     ),
 }  # fmt: skip
 

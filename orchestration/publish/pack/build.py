@@ -28,7 +28,8 @@ from orchestration.lib.duck import published
 from orchestration.publish.pack.pdf import pdf_bytes
 from orchestration.publish.pack.sections import pack_sections
 from orchestration.publish.pack.workbook import SheetData, workbook_bytes
-from orchestration.sections import OGL_ATTRIBUTION, PackContext, Row, Section
+from orchestration.sections import OGL_ATTRIBUTION, PackContext, Period, Row, Section
+from orchestration.sections.age import Age, unit_cycles
 from orchestration.sections.formatting import (
     NOT_AVAILABLE,
     borough_slug,
@@ -43,6 +44,7 @@ from orchestration.sections.formatting import (
     month_label,
     month_long,
 )
+from orchestration.sections.summary import PAGE_ONE, page_one
 from orchestration.sources import REGISTRY
 
 # Found from this file, not the working directory: the project is installed editable and
@@ -70,6 +72,8 @@ class PackOutput:
     overview_rows: int
     stale_sections: list[str] = field(default_factory=list)  # section keys
     pdf_path: Path | None = None
+    # Keys of the sections whose figures end before their source's cycle would have them.
+    out_of_date_sections: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class RenderedSection:
     provenance: Row | None = None
     # Why a section has no rows, in words ("" when it has some).
     empty_note: str = ""
+    # The months its rows cover, and how old they are against the pack's month.
+    period: Period | None = None
+    age: Age | None = None
 
     @property
     def provenance_note(self) -> str:
@@ -172,7 +179,10 @@ def _published_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _collect(
-    con: duckdb.DuckDBPyConnection, ctx: PackContext, sections: Sequence[Section]
+    con: duckdb.DuckDBPyConnection,
+    ctx: PackContext,
+    sections: Sequence[Section],
+    cycles: dict[str, Any] | None = None,
 ) -> list[RenderedSection]:
     rendered = []
     tables = _published_tables(con)
@@ -198,8 +208,21 @@ def _collect(
         rows = section.derive(rows, ctx)
         provenance = ctx.publication.get(section.source) if section.source else None
         note = "" if rows else _empty_note(con, section, ctx, tables)
-        rendered.append(RenderedSection(section, rows, section.extras(rows, ctx), provenance, note))
+        period = section.period(rows, ctx) if section.source else None
+        age = (
+            Age(period.end, ctx.reporting_month, (cycles or {}).get(section.source or ""))
+            if period
+            else None
+        )
+        rendered.append(
+            RenderedSection(section, rows, section.extras(rows, ctx), provenance, note, period, age)
+        )
     return rendered
+
+
+def with_page_one(ctx: PackContext, rendered: Sequence[RenderedSection]) -> list[RenderedSection]:
+    """The sections with page one first: built from their rows, not from another query."""
+    return [RenderedSection(PAGE_ONE, [], page_one(rendered, ctx)), *rendered]
 
 
 def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
@@ -227,9 +250,13 @@ def render_html(ctx: PackContext, rendered: Sequence[RenderedSection]) -> str:
             provenance=item.provenance,
             provenance_note=item.provenance_note,
             empty_note=item.empty_note,
+            period=item.period,
+            age=item.age,
             **item.extras,
         )
-        parts.append({"section": item.section, "html": Markup(html)})
+        parts.append(
+            {"section": item.section, "html": Markup(html), "period": item.period, "age": item.age}
+        )
     generated = ctx.generated_at.astimezone(dt.UTC)
     return env.get_template("pack.html.j2").render(
         **common,
@@ -311,9 +338,9 @@ def build_pack(
             publication=sources,
             as_of=as_of.date() if isinstance(as_of, dt.datetime) else as_of,
         )
-        rendered = _collect(con, ctx, pack_sections(registry))
+        rendered = _collect(con, ctx, pack_sections(registry), unit_cycles(registry))
 
-    html = render_html(ctx, rendered)
+    html = render_html(ctx, with_page_one(ctx, rendered))
     xlsx = workbook_bytes(
         ctx,
         [
@@ -344,4 +371,5 @@ def build_pack(
             r.section.key for r in rendered if r.provenance and r.provenance.get("is_stale")
         ],
         pdf_path=pdf_path,
+        out_of_date_sections=[r.section.key for r in rendered if r.age and r.age.is_out_of_date],
     )
