@@ -112,7 +112,10 @@ class RateBar:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for SVG markup, in an element or an attribute."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _count(value: float | None) -> str:
@@ -369,12 +372,6 @@ def rates_chart(chart_id: str, title: str, bars: Sequence[RateBar]) -> str:
 SPARK_WIDTH = 96
 SPARK_HEIGHT = 24
 SPARK_PAD = 3.0
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
 
 
 def sparkline(chart_id: str, title: str, values: Sequence[float | None]) -> str:
