@@ -153,8 +153,9 @@ CRIME_SECTIONS = {
     "exceptions": "Monthly exceptions",
     "trend": "Monthly trend",
     "rates": "Peer comparison: rates per 1,000",
+    "revisions": "What changed since the last pack",
 }
-CRIME_SHEETS = ["Overview", "Exceptions", "Monthly trend", "Rates"]
+CRIME_SHEETS = ["Overview", "Exceptions", "Monthly trend", "Rates", "Revisions"]
 # The sections from the Met's monthly crime dashboard.
 DASHBOARD_SECTIONS = {
     "knife_gun": "Knife and gun crime",
@@ -838,6 +839,41 @@ ASB_DIRECTIONS = {
 }
 
 
+# Barnet's April 2021 as the release in force for the April pack gave it, and as the May
+# release gives it now (published, now); Camden's row must not show in Barnet's pack.
+REVISIONS = {
+    "burglary": (300, 318),  # +18, +6%: listed
+    "burglary_residential": (200, 211),  # +11, +5.5% (prints +6%): listed
+    "burglary_business": (100, 102),  # +2, +2%: not listed
+    "robbery": (40, 37),  # -3, -7.5% (prints -8%): listed
+    "violence_with_injury": (500, 510),  # +10, +2%: not listed
+}
+
+
+def _revision_rows() -> list[dict[str, Any]]:
+    rows = []
+    for name, figures in (("Barnet", REVISIONS), ("Camden", {"robbery": (10, 90)})):
+        for measure, label, _denominator, _direction, sort_order in MEASURES:
+            if measure not in figures:
+                continue
+            published, now = figures[measure]
+            change = now - published
+            rows.append(
+                {
+                    "borough_code": CODES[name], "borough_name": name, "measure": measure,
+                    "reporting_month": MAY, "compared_month": APRIL, "measure_label": label,
+                    "sort_order": sort_order, "published_release": APRIL,
+                    "published_volume": published, "current_release": MAY,
+                    "current_volume": now, "change": change,
+                    "change_pct": 100 * change / published, "revised_in_release": MAY,
+                    "has_later_release": True,
+                    "is_revised": abs(change) >= 3 and abs(change) * 100 >= 5 * published,
+                    "min_change_pct": 5.0, "min_change_offences": 3,
+                }
+            )  # fmt: skip
+    return rows
+
+
 def _asb_rows() -> list[dict[str, Any]]:
     """Barnet to May 2021 as the July 2021 pack printed it; June 2021 must not leak in."""
     return [
@@ -874,6 +910,7 @@ def _published_rows() -> dict[str, Sequence[Mapping[str, Any]]]:
         "rpt_crime_overview": _overview_rows(),
         "rpt_crime_exceptions": _exception_rows(),
         "rpt_crime_trend": _trend_rows(),
+        "rpt_crime_revisions": _revision_rows(),
         "rpt_ward_overview": _ward_overview_rows(),
         "rpt_ward_trend": _ward_trend_rows(),
         "rpt_knife_gun_crime": _knife_gun_rows(),
@@ -1183,6 +1220,7 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "exceptions": 3 * len(MEASURES),
         "trend": 24 * len(MEASURES),
         "rates": len(BOROUGHS) * len(MEASURES),
+        "revisions": len(MEASURES),
         "wards": len(WARD_ROWS),
         "ward_trends": 36 * len(WARDS),
         "knife_gun": len(KNIFE_GUN),
@@ -1925,7 +1963,7 @@ def workbook(pack: PackOutput) -> Iterator[openpyxl.Workbook]:
 
 def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Overview", "Exceptions", "Monthly trend", "Rates", "Wards", "Ward trends",
+        "Overview", "Exceptions", "Monthly trend", "Rates", "Revisions", "Wards", "Ward trends",
         "Knife and gun", "Domestic abuse", "Domestic abuse incidents", "Hate crime",
         *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
         "Solace advocacy and support", "RISE perpetrator programme",
@@ -2476,3 +2514,55 @@ def test_a_good_direction_is_worded_from_the_declared_direction_and_an_unknown_o
     assert good_direction("neutral") == "neither higher nor lower is better"
     with pytest.raises(ValueError, match="'upward'"):
         good_direction("upward")
+
+
+def test_what_changed_since_the_last_pack_lists_the_figures_moved_by_the_threshold(
+    html: str, published_db: Path, tmp_path: Path
+) -> None:
+    fragment = section_html(html, "revisions")
+    assert re.findall(r'<tr data-measure="([^"]+)"', fragment) == [
+        "burglary", "burglary_residential", "robbery",
+    ]  # fmt: skip
+    text = plain(fragment)
+    assert (
+        "Barnet's figures for April 2021 as the last pack showed them (release 2021-04, the "
+        "release in force then) beside the same figures now (release 2021-05): listed are those "
+        "a later release moved by 5% or more and by at least 3 offences."
+    ) in text
+    # Measure, offences then, offences now, change, change %, the release that moved it.
+    assert "Burglary 300 318 +18 +6% 2021-05" in text
+    assert "Residential burglary 200 211 +11 +6% 2021-05" in text
+    assert "Robbery 40 37 -3 -8% 2021-05" in text
+    assert "102" not in text and "510" not in text and "90" not in text
+
+    # Nothing moved by the threshold: one sentence, no table.
+    for folder in ("unchanged", "only"):
+        (tmp_path / folder).mkdir()
+    unchanged = _variant(
+        published_db,
+        tmp_path / "unchanged",
+        "update rpt_crime_revisions set is_revised = false",
+        [],
+    )
+    fragment = section_html(_build(unchanged, tmp_path / "u").html_path.read_text(), "revisions")
+    assert "<table" not in fragment
+    assert plain(fragment).endswith(
+        "No figure for Barnet in April 2021 has moved by 5% or more and by at least 3 offences "
+        "since the last pack showed it (release 2021-04; now release 2021-05)."
+    )
+
+    # The release the last pack read is still the only one holding its month.
+    only = _variant(
+        published_db,
+        tmp_path / "only",
+        "update rpt_crime_revisions set current_release = published_release, "
+        "current_volume = published_volume, change = 0, change_pct = 0, "
+        "revised_in_release = null, has_later_release = false, is_revised = false",
+        [],
+    )
+    fragment = section_html(_build(only, tmp_path / "o").html_path.read_text(), "revisions")
+    assert "<table" not in fragment
+    assert plain(fragment).endswith(
+        "There is nothing to compare yet: release 2021-04, which the last pack read for "
+        "April 2021, is still the only release of that month."
+    )

@@ -1,9 +1,11 @@
-"""The crime sections of the pack: page one's overview, the monthly exceptions, the trend
-and the peer comparison, from the Met's borough-level recorded crime.
+"""The crime sections of the pack: page one's overview, the monthly exceptions, the trend,
+the peer comparison and what changed since the last pack, from the Met's borough-level
+recorded crime.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from orchestration.sections import (
@@ -33,6 +35,7 @@ from orchestration.sections.formatting import (
     crime_factors,
     exception_symbol,
     exception_words,
+    format_change_pct,
     month_label,
     rag_letter,
 )
@@ -284,9 +287,98 @@ RATES = Section(
 )
 
 
+# --- What changed since the last pack ---------------------------------------------------------
+
+
+def release_label(release: dt.date | None) -> str:
+    """A release as the provenance lines name it: "2022-01" (a release is its last month)."""
+    return "none" if release is None else f"{release:%Y-%m}"
+
+
+def signed_pct(value: float | None) -> str:
+    """A change % as a whole percent with its sign ("+12%", "-7%", "0%")."""
+    text = format_change_pct(value)
+    return f"+{text}" if value is not None and not text.startswith(("-", "0")) else text
+
+
+def derive_revisions(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the signed change in offences and the releases' names."""
+    return [
+        {
+            **row,
+            "change_text": "n/a" if row["change"] is None else f"{row['change']:+,d}",
+            "change_pct_text": signed_pct(row["change_pct"]),
+            "published_release_label": release_label(row["published_release"]),
+            "current_release_label": release_label(row["current_release"]),
+            "revised_in_label": (
+                release_label(row["revised_in_release"]) if row["revised_in_release"] else None
+            ),
+            "listed": "Yes" if row["is_revised"] else "No",
+        }
+        for row in rows
+    ]
+
+
+def threshold_text(min_change_pct: float, min_change_offences: int) -> str:
+    """The rule a figure must pass to be listed: "by 5% or more and by at least 3 offences"."""
+    offences = "offence" if min_change_offences == 1 else "offences"
+    return f"by {min_change_pct:g}% or more and by at least {min_change_offences:,} {offences}"
+
+
+def revisions_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """What the section says: which month it compares, under which rule, between which
+    releases, and whether there is anything to compare (state)."""
+    if not rows:
+        return {"state": "empty", "revised": []}
+    first = rows[0]
+    revised = [row for row in rows if row["is_revised"]]
+    if not any(row["has_later_release"] for row in rows):
+        state = "no_release_then" if first["published_release"] is None else "only_release"
+    else:
+        state = "revised" if revised else "unchanged"
+    return {
+        "state": state,
+        "revised": revised,
+        "compared_month_long": first["compared_month"].strftime("%B %Y"),
+        "threshold": threshold_text(first["min_change_pct"], first["min_change_offences"]),
+        "published_release": release_label(first["published_release"]),
+        "current_release": release_label(first["current_release"]),
+    }
+
+
+REVISIONS = Section(
+    key="revisions",
+    order=140,
+    title="What changed since the last pack",
+    table="rpt_crime_revisions",
+    where=BOROUGH_MONTH,
+    order_by="sort_order, measure",
+    source=SOURCE.key,
+    template="met_recorded_crime/revisions.html.j2",
+    derive=derive_revisions,
+    extras=revisions_extras,
+    sheet=Sheet(
+        name="Revisions",
+        columns=[
+            SheetColumn("Measure", "measure_label", width=34),
+            SheetColumn("Month", "compared_month", MONTH, width=10),
+            SheetColumn("Release in the last pack", "published_release_label", width=12),
+            SheetColumn("Offences in the last pack", "published_volume", VOLUME, width=14),
+            SheetColumn("Release now", "current_release_label", width=12),
+            SheetColumn("Offences now", "current_volume", VOLUME, width=12),
+            SheetColumn("Change", "change", "+#,##0;-#,##0;0"),
+            SheetColumn("Change %", "change_pct", PERCENT, divide_by=100),
+            SheetColumn("Revised in release", "revised_in_label", width=12),
+            SheetColumn("Listed (moved by the threshold)", "listed", width=14),
+        ],
+    ),
+)
+
+
 SECTIONS: tuple[Section, ...] = (
     OVERVIEW,
     EXCEPTIONS,
     TREND,
     RATES,
+    REVISIONS,
 )
