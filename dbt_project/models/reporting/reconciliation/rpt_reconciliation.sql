@@ -52,6 +52,7 @@ da_incidents as (
         borough_name as area,
         reporting_month as period_month,
         cast(r12_da_incidents as double) as r12_da_incidents,
+        cast(r12_da_offences as double) as r12_da_offences,
         cast(rate_per_1000 as double) as rate_per_1000,
         cast(london_rank as double) as london_rank,
         cast(offences_per_100_incidents as double) as offences_per_100_incidents
@@ -181,6 +182,14 @@ computed as (
         area,
         period_month,
         r12_da_incidents as value,
+        'kpi_da_incidents_to_offences' as computed_from
+    from da_incidents
+    union all
+    select
+        'da_incidents.r12_da_offences' as measure_key,
+        area,
+        period_month,
+        r12_da_offences as value,
         'kpi_da_incidents_to_offences' as computed_from
     from da_incidents
     union all
