@@ -712,3 +712,100 @@ def test_page_one_of_the_real_packs_matches_the_sections_below_and_the_manifest_
     for source, row in rows.items():
         assert row["is_out_of_date"] == bool(row["out_of_date_reason"]), source
         assert row["is_out_of_date"] == manifest["sources"][source]["is_out_of_date"], source
+
+
+# --- Reconciliation with the papers ------------------------------------------------------------
+
+# The file holding May 2021 from the latest release (2022-01), and the sample ASB calls extract.
+RECONCILE_CRIME_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
+RECONCILE_ASB_FILE = "asb_calls_barnet_202006-202105_ILLUSTRATIVE_even_split.csv"
+
+
+def _barnet_burglary(raw: Path) -> dict[str, int]:
+    """Barnet's burglary (every minor category of the major 'Burglary') by YYYYMM."""
+    volumes: dict[str, int] = {}
+    path = raw / "met" / "recorded_crime" / RECONCILE_CRIME_FILE
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        months = next(reader)[3:]
+        for row in reader:
+            if row[0] == "Burglary" and row[2] == BOROUGH:
+                for month, value in zip(months, row[3:], strict=True):
+                    volumes[month] = volumes.get(month, 0) + int(value)
+    return volumes
+
+
+def _one_place(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def test_the_reconciliation_sets_the_july_2021_papers_figures_beside_the_recomputed_ones(
+    page: Page, pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    section = page.root.find("section", id="reconciliation")
+    rows = {
+        (tr.attrs["data-measure"], tr.attrs["data-area"]): tr
+        for tr in section.find_all("tr")
+        if "data-measure" in tr.attrs
+    }
+
+    def cells(measure: str) -> tuple[str, str, str, str]:
+        tr = rows[(measure, BOROUGH)]
+        return (
+            tr.find("td", "printed").text(),
+            tr.find("td", "computed").text(),
+            tr.find("td", "difference").text(),
+            tr.find("td", "reason").text(),
+        )
+
+    # Barnet's burglary from the raw file: R12 June 2020 - May 2021, YTD January - May 2021
+    # against January - May 2020. The July 2021 pack printed 2696 and -10%.
+    burglary = _barnet_burglary(pipeline.raw_dir)
+    r12 = sum(burglary[f"{y}{m:02d}"] for y, m in [(2020, m) for m in range(6, 13)]
+              + [(2021, m) for m in range(1, 6)])  # fmt: skip
+    ytd = sum(burglary[f"2021{m:02d}"] for m in range(1, 6))
+    ytd_prev = sum(burglary[f"2020{m:02d}"] for m in range(1, 6))
+    printed, computed, difference, reason = cells("crime.burglary.r12_volume")
+    assert printed == "2696"
+    assert computed == f"{r12:,}"
+    assert difference == (f"{r12 - 2696:+,}" if r12 != 2696 else "none")
+    assert reason.startswith("Note ")
+    with localcontext() as ctx:
+        ctx.prec = 50
+        change = (Decimal(ytd) - ytd_prev) * 100 / ytd_prev
+        printed, computed, difference, _ = cells("crime.burglary.ytd_change_pct")
+        assert printed == "-10%"
+        assert computed == f"{_one_place(change)}%"
+        assert difference == f"{_one_place(change + 10):+} points"
+
+    # ASB calls: the sample extract's 12 months to May 2021 sum to the 81,619 printed; it holds
+    # no earlier year, so the printed 67,426 has nothing to be set against.
+    with (pipeline.raw_dir / "met" / "asb_calls" / RECONCILE_ASB_FILE).open(newline="") as f:
+        calls = sum(int(row["asb_calls"]) for row in csv.DictReader(f))
+    assert calls == 81619
+    assert cells("asb.r12_asb_calls")[:3] == ("81,619", "81,619", "none")
+    assert cells("asb.r12_asb_calls_prev")[1:] == (
+        "n/a",
+        "n/a",
+        "No computed figure for this period in the published tables",
+    )
+    # The sample dashboard starts in August 2021: the SD rate the paper printed has no figure
+    # beside it, and its note says the paper used another definition.
+    printed, computed, _, reason = cells("dashboard.domestic_abuse_vwi.r12_outcome_rate_pct")
+    assert (printed, computed) == ("11%", "n/a")
+    number = reason.split()[1].rstrip(";")
+    notes = {li.attrs["value"]: li.text() for li in section.find_all("li")}
+    assert "sanction detection (SD) rate" in notes[number]
+    assert "positive outcome rate" in notes[number]
+    # Each reason is said once, however many figures it explains.
+    text = section.text()
+    assert text.count("were provisional") == 1
+    assert text.count("sanction detection (SD) rate") == 1
+    assert "April 2023" not in text  # the other paper's figures belong to its own month
+
+    # A month no paper covers says so in one sentence.
+    other = build_pack(pipeline.published_db, tmp_path, BARNET, dt.date(2021, 4, 1))
+    builder = TreeBuilder()
+    builder.feed(other.html_path.read_text(encoding="utf-8"))
+    april = builder.root.find("section", id="reconciliation").find("p", "no-figures").text()
+    assert april.startswith("No earlier board paper covers April 2021:")

@@ -927,6 +927,7 @@ def _published_rows() -> dict[str, Sequence[Mapping[str, Any]]]:
         "kpi_da_incidents_to_offences": _da_incidents_rows(),
         "meta_source_files": SOURCE_FILES,
         "meta_publication": PUBLICATION,
+        "rpt_reconciliation": _reconciliation_rows(),
     }
 
 
@@ -1234,6 +1235,7 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "partner_marac": len(_marac_rows()),
         "marac_benchmark": 1,
         "asb_calls": 1,
+        "reconciliation": len(RECONCILE_MAY),
         "glossary": len(GLOSSARY),
         "sources": len(SOURCE_FILES),
     }
@@ -1263,6 +1265,7 @@ def test_every_section_names_the_source_it_shows() -> None:
         "marac_benchmark": MARAC,
         "asb_calls": "met_asb_calls",
         "da_incidents": "domestic_abuse",
+        "reconciliation": "reconciliation",
         "glossary": None,
         "sources": None,
     }
@@ -1968,7 +1971,7 @@ def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None
         *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
         "Solace advocacy and support", "RISE perpetrator programme",
         "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
-        "ASB calls", "Glossary", "Sources",
+        "ASB calls", "Reconciliation", "Glossary", "Sources",
     ]  # fmt: skip
 
 
@@ -2565,4 +2568,74 @@ def test_what_changed_since_the_last_pack_lists_the_figures_moved_by_the_thresho
     assert plain(fragment).endswith(
         "There is nothing to compare yet: release 2021-04, which the last pack read for "
         "April 2021, is still the only release of that month."
+    )
+
+
+# --- Reconciliation with the papers --------------------------------------------------------------
+
+RECONCILE_REVISION = "The July 2021 paper's crime figures were provisional; the Met revised them."
+RECONCILE_SD = "The paper gives the sanction detection (SD) rate; the dashboard the outcome rate."
+# (measure, printed as, printed, computed, reason kind, reason): Barnet, the July 2021 paper.
+RECONCILE_MAY = [
+    ("crime.burglary.r12_volume", "2696", 2696.0, 2711.0, "revision", RECONCILE_REVISION),
+    ("crime.burglary.r12_change_pct", "-15%", -15.0, -14.46, "revision", RECONCILE_REVISION),
+    ("dashboard.domestic_abuse_vwi.r12_outcome_rate_pct", "11%", 11.0, None, "definition",
+     RECONCILE_SD),
+    ("asb.r12_asb_calls", "81,619", 81619.0, 81619.0, None, None),
+]  # fmt: skip
+
+
+def _reconciliation_rows() -> list[dict[str, Any]]:
+    """Barnet's July 2021 paper (May 2021) and one April 2023 figure that must not leak in."""
+    units = {"count": "count", "%": "percent"}
+    rows = [
+        {"borough_code": CODES["Barnet"], "pack_month": MAY, "paper": "SCP board pack, July 2021",
+         "section": "Performance dashboard", "period_month": MAY, "measure_key": measure,
+         "label": measure, "area": "Barnet", "printed_as": printed_as, "printed_value": printed,
+         "unit": units["%" if printed_as.endswith("%") else "count"], "computed_value": computed,
+         "difference": None if computed is None else computed - printed,
+         "computed_from": None if computed is None else "kpi", "reason_kind": kind,
+         "reason": reason, "sort_order": order}
+        for order, (measure, printed_as, printed, computed, kind, reason) in enumerate(
+            RECONCILE_MAY, 1
+        )
+    ]  # fmt: skip
+    rows.append(
+        {"borough_code": CODES["Barnet"], "pack_month": dt.date(2023, 3, 1),
+         "paper": "SCP family services report, April 2023", "section": "MARAC",
+         "period_month": dt.date(2023, 3, 1), "measure_key": "partner.marac.repeat_rate.ytd_value",
+         "label": "MARAC", "area": "Barnet", "printed_as": "17%", "printed_value": 17.0,
+         "unit": "percent", "computed_value": 17.8, "difference": 0.8, "computed_from": "kpi",
+         "reason_kind": "typing", "reason": "85 / 477 = 17.8%.", "sort_order": 99}
+    )  # fmt: skip
+    return rows
+
+
+def test_the_reconciliation_appendix_lists_the_months_printed_figures_and_each_reason_once(
+    html: str, workbook: openpyxl.Workbook, published_db: Path, tmp_path: Path
+) -> None:
+    fragment = section_html(html, "reconciliation")
+    rows = table_cells(fragment)
+    # Header, one group row for the paper's section, then the four figures in order.
+    assert rows[1] == ["SCP board pack, July 2021: Performance dashboard"]
+    assert [row[2:] for row in rows[2:]] == [
+        ["2696", "2,711", "+15", "Note 1"],
+        ["-15%", "-14.5%", "+0.5 points", "Note 1"],
+        ["11%", "n/a", "n/a", "Note 2; no computed figure for this period"],
+        ["81,619", "81,619", "none", "–"],
+    ]
+    text = plain(fragment)
+    assert text.count(RECONCILE_REVISION) == 1 and text.count(RECONCILE_SD) == 1
+    assert "17%" not in text and "April 2023" not in text
+    sheet = workbook["Reconciliation"]
+    assert [(r[4].value, r[5].value, r[6].value) for r in data_rows(sheet)] == [
+        ("2696", 2711, 15), ("-15%", -14.46, pytest.approx(0.54)), ("11%", None, None),
+        ("81,619", 81619, 0),
+    ]  # fmt: skip
+    # A month no paper covers: one sentence.
+    april = _build(published_db, tmp_path, month=APRIL).html_path.read_text(encoding="utf-8")
+    assert plain(section_html(april, "reconciliation")).endswith(
+        "Reconciliation with the papers No earlier board paper covers April 2021: the papers "
+        "reconciled are the July 2021 pack (May 2021) and the April 2023 report (January to "
+        "March 2023)."
     )

@@ -334,7 +334,7 @@ def test_the_sources_with_no_fault_publish_from_this_run(
 ) -> None:
     sources = manifest(first)["sources"]
     faulty = {"met_recorded_crime", "mopac_iom", "test_quarterly", "met_da_incidents"}
-    combined = {"domestic_abuse"}
+    combined = {"domestic_abuse", "reconciliation"}
     for key, entry in sources.items():
         if key in faulty | combined:
             continue
@@ -347,7 +347,7 @@ def test_the_pack_marks_exactly_the_faulty_sources_sections_stale(first: Pipelin
     page = pack(first)
     marks = stale_marks(page)
     assert {key for key, stale in marks.items() if stale} == (
-        CRIME_SECTIONS | IOM_SECTIONS | {"da_incidents"}
+        CRIME_SECTIONS | IOM_SECTIONS | {"da_incidents", "reconciliation"}
     )
     assert DASHBOARD_SECTIONS | {"public_confidence", "victim_satisfaction"} <= marks.keys()
     assert BAD_CRIME in page
@@ -544,7 +544,8 @@ def test_the_second_pack_marks_the_dashboard_and_the_marac_stale_in_words(
     page = pack(second)
     marks = stale_marks(page)
     assert {key for key, stale in marks.items() if stale} == (
-        DASHBOARD_SECTIONS | {"da_incidents", "partner_marac", "marac_benchmark", "asb_calls"}
+        DASHBOARD_SECTIONS
+        | {"da_incidents", "partner_marac", "marac_benchmark", "asb_calls", "reconciliation"}
     )
     assert CRIME_SECTIONS <= marks.keys() and "partner_solace" in marks
     for key in ("partner_marac", "marac_benchmark"):
