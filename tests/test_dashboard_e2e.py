@@ -300,7 +300,7 @@ def test_the_2024_01_pack_has_the_dashboard_sections_with_their_release_and_figu
     assert "Domestic abuse incidents, and the share that become offences, follow" in da
     race = reference.hate_periods("racist_religious_hate", "Barnet", JANUARY_2024)
     semitism = reference.hate_periods("antisemitic_hate", "Barnet", JANUARY_2024)
-    assert "Category 2024 Jan 2023 2022" in hate
+    assert "Category 2024 Jan 2023 Full Year 2022 Full Year" in hate
     assert f"Race and Religion {race['2024-01']} {race['2023']} {race['2022']}" in hate
     assert f"of which – Anti-Semitism {semitism['2024-01']} {semitism['2023']}" in hate
 

@@ -2585,13 +2585,19 @@ RECONCILE_MAY = [
 ]  # fmt: skip
 
 
+def _label_of(measure_key: str) -> str:
+    """A figure's label in words, from its key (`crime.burglary.r12_volume`: 'Burglary')."""
+    return measure_key.split(".")[-2].replace("_", " ").capitalize()
+
+
 def _reconciliation_rows() -> list[dict[str, Any]]:
     """Barnet's July 2021 paper (May 2021) and one April 2023 figure that must not leak in."""
     units = {"count": "count", "%": "percent"}
     rows = [
         {"borough_code": CODES["Barnet"], "pack_month": MAY, "paper": "SCP board pack, July 2021",
          "section": "Performance dashboard", "period_month": MAY, "measure_key": measure,
-         "label": measure, "area": "Barnet", "printed_as": printed_as, "printed_value": printed,
+         "label": _label_of(measure), "area": "Barnet", "printed_as": printed_as,
+         "printed_value": printed,
          "unit": units["%" if printed_as.endswith("%") else "count"], "computed_value": computed,
          "difference": None if computed is None else computed - printed,
          "computed_from": None if computed is None else "kpi", "reason_kind": kind,

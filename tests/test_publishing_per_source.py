@@ -51,7 +51,7 @@ DASHBOARD_TABLES = (
     "kpi_flagged_crime_overview",
     "kpi_hate_crime_periods",
 )
-CRIME_SECTIONS = {"overview", "exceptions", "trend", "rates"}
+CRIME_SECTIONS = {"overview", "exceptions", "trend", "rates", "revisions"}
 DASHBOARD_SECTIONS = {"knife_gun", "domestic_abuse", "hate_crime"}
 IOM_SECTIONS = {"iom_trend", "iom_comparison"}
 KNIFE = "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv"
