@@ -77,13 +77,30 @@ def plain(fragment: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def section(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> str:
+def page(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> str:
     out = build_pack(
-        pipeline.published_db, tmp_path_factory.mktemp("pack_2021-09"), BARNET, SEPTEMBER
+        pipeline.published_db,
+        tmp_path_factory.mktemp("pack_2021-09"),
+        BARNET,
+        SEPTEMBER,
+        pdf=False,
     )
-    page = out.html_path.read_text(encoding="utf-8")
+    return out.html_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def section(page: str) -> str:
     start = page.index('<section id="revisions"')
     return page[start : page.index("</section>", start)]
+
+
+def test_page_one_lists_the_same_revised_figures_as_the_section(page: str, section: str) -> None:
+    start = page.index('<section id="page_one"')
+    summary = page[start : page.index("</section>", start)]
+    listed = re.findall(r'<tr data-measure="([^"]+)">', section)
+    on_page_one = re.findall(r'<li data-section="revisions" data-measure="([^"]+)">', summary)
+    assert listed and on_page_one == listed
+    assert f"Changed since the last pack ({len(listed)})" in plain(summary)
 
 
 def test_the_september_pack_lists_the_august_figures_the_later_release_revised(

@@ -111,6 +111,8 @@ def page_one(shown: Sequence[Shown], ctx: PackContext) -> dict[str, Any]:
     off_target: list[dict[str, Any]] = []
     exceptions: list[dict[str, Any]] = []
     attention: list[dict[str, Any]] = []
+    # Figures the last pack showed that a later release has moved (the revisions section's).
+    revised: list[dict[str, Any]] = []
     for item in shown:
         section = item.section
         if section.source is None:
@@ -144,6 +146,18 @@ def page_one(shown: Sequence[Shown], ctx: PackContext) -> dict[str, Any]:
             for row in item.rows
             if row.get("flag") in UNUSUAL and isinstance(row.get("month"), dt.date)
         )
+        revised.extend(
+            _item(
+                item,
+                row,
+                month_label=month_label(row["compared_month"]),
+                was=row["published_volume"],
+                now=row["current_volume"],
+                release=row["revised_in_release"],
+            )
+            for row in item.rows
+            if row.get("is_revised") and isinstance(row.get("compared_month"), dt.date)
+        )
         need = _attention(item, ctx)
         if need:
             attention.append(need)
@@ -154,4 +168,5 @@ def page_one(shown: Sequence[Shown], ctx: PackContext) -> dict[str, Any]:
         "off_target": off_target,
         "exceptions": exceptions,
         "attention": attention,
+        "revised": revised,
     }
