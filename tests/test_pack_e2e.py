@@ -809,3 +809,19 @@ def test_the_reconciliation_sets_the_july_2021_papers_figures_beside_the_recompu
     builder.feed(other.html_path.read_text(encoding="utf-8"))
     april = builder.root.find("section", id="reconciliation").find("p", "no-figures").text()
     assert april.startswith("No earlier board paper covers April 2021:")
+
+
+def test_a_section_from_an_illustrative_sample_says_so_and_a_real_one_does_not(html: str) -> None:
+    """The ASB calls sample is made up (its file name says ILLUSTRATIVE); the crime files are
+    the Met's own."""
+    made_up = sorted(
+        p.name for p in (SAMPLE_RAW / "met" / "asb_calls").glob("*.csv")
+        if "illustrative" in p.name.lower()
+    )  # fmt: skip
+    assert made_up
+    start = html.index('<section id="asb_calls"')
+    asb = " ".join(re.sub(r"<[^>]+>", " ", html[start : html.index("</section>", start)]).split())
+    assert f"Illustrative figures , made up for the sample ({', '.join(made_up)})" in asb
+    start = html.index('<section id="overview"')
+    overview = html[start : html.index("</section>", start)]
+    assert "Illustrative figures" not in overview

@@ -99,6 +99,8 @@ class RenderedSection:
             return ""
         release = f", release {source['release']}" if source.get("release") else ""
         note = f"Source: {source['title']}{release}."
+        if source.get("illustrative_files"):
+            note = f"{ILLUSTRATIVE_WORDS} {note}"
         if source.get("is_stale"):
             note = f"Stale: {source['reason']}. {note}"
         return note
@@ -140,9 +142,25 @@ class PackUnavailable(ValueError):
     """The published marts cannot make this pack; the message says what is missing."""
 
 
+ILLUSTRATIVE_WORDS = "Illustrative figures, made up for the sample, not real data."
+# A file its publisher marks as made up (the sample's stand-ins for feeds the public cannot
+# download): its section says so, so illustrative figures never read as real ones.
+ILLUSTRATIVE = "illustrative"
+
+
 def publication(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
-    """Source key -> its `meta_publication` row (release, stale, reason), as published."""
-    return {row["source"]: row for row in _query(con, "select * from meta_publication", {})}
+    """Source key -> its `meta_publication` row (release, stale, reason), as published, with
+    `illustrative_files`: the files it comes from whose name marks them illustrative."""
+    units = {row["source"]: row for row in _query(con, "select * from meta_publication", {})}
+    marked = _query(
+        con,
+        "select source, file from meta_source_files "
+        f"where lower(file) like '%{ILLUSTRATIVE}%' order by source, file",
+        {},
+    )
+    for row in units.values():
+        row["illustrative_files"] = [m["file"] for m in marked if m["source"] == row["source"]]
+    return units
 
 
 def _empty_note(
