@@ -72,14 +72,7 @@ matched as (
         crime.offence_count
     from crime
     inner join measures
-        on measures.category_scheme = crime.category_scheme
-        and (
-            (measures.category_level = 'major' and crime.major_category_key = measures.category_key)
-            or (
-                measures.category_level = 'minor'
-                and crime.minor_category_key = measures.category_key
-            )
-        )
+        on {{ crime_in_measure('measures', 'crime') }}
 
 ),
 
