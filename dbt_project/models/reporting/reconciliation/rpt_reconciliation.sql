@@ -7,6 +7,21 @@
 -- the difference is computed minus printed, in the figure's unit (percentage points for a
 -- percent).
 
+{% set figures = [
+    ('crime', 'kpi_crime_overview',
+        ['ytd_volume', 'ytd_change_pct', 'r12_volume', 'r12_change_pct', 'london_rank']),
+    ('dashboard', 'kpi_flagged_crime_overview',
+        ['r12_volume', 'r12_volume_prev', 'r12_outcome_rate_pct', 'r12_outcome_rate_pct_prev',
+         'outcome_rate_london_rank']),
+    ('asb', 'kpi_asb_calls', ['r12_asb_calls', 'r12_asb_calls_prev', 'r12_repeat_asb_calls']),
+    ('da_incidents', 'kpi_da_incidents_to_offences',
+        ['r12_da_incidents', 'r12_da_offences', 'rate_per_1000', 'london_rank',
+         'offences_per_100_incidents']),
+    ('iom', 'kpi_iom_cohort',
+        ['offenders_in_cohort', 'offenders_charged', 'offenders_charged_during_cohort',
+         'charged_offences', 'share_of_cohort_charged_pct']),
+] %}
+
 with printed as (
     select * from {{ ref('printed_figures') }}
 ),
@@ -41,6 +56,7 @@ asb as (
     select
         borough_name as area,
         reporting_month as period_month,
+        'asb' as measure_prefix,
         cast(r12_asb_calls as double) as r12_asb_calls,
         cast(r12_asb_calls_prev as double) as r12_asb_calls_prev,
         cast(r12_repeat_asb_calls as double) as r12_repeat_asb_calls
@@ -51,6 +67,7 @@ da_incidents as (
     select
         borough_name as area,
         reporting_month as period_month,
+        'da_incidents' as measure_prefix,
         cast(r12_da_incidents as double) as r12_da_incidents,
         cast(r12_da_offences as double) as r12_da_offences,
         cast(rate_per_1000 as double) as rate_per_1000,
@@ -63,6 +80,7 @@ iom as (
     select
         area,
         cast(date_trunc('month', period_end) as date) as period_month,
+        'iom' as measure_prefix,
         cast(offenders_in_cohort as double) as offenders_in_cohort,
         cast(offenders_charged as double) as offenders_charged,
         cast(offenders_charged_during_cohort as double) as offenders_charged_during_cohort,
@@ -72,191 +90,20 @@ iom as (
 ),
 
 computed as (
+    -- Each family's figures, one row per figure: '<prefix>.<column>' from the family's CTE.
     -- The partner returns are the partnership's own (the pack's borough): they name no area.
-    select
-        measure_prefix || '.ytd_volume' as measure_key,
-        area,
-        period_month,
-        ytd_volume as value,
-        'kpi_crime_overview' as computed_from
-    from crime
-    union all
-    select
-        measure_prefix || '.ytd_change_pct' as measure_key,
-        area,
-        period_month,
-        ytd_change_pct as value,
-        'kpi_crime_overview' as computed_from
-    from crime
-    union all
-    select
-        measure_prefix || '.r12_volume' as measure_key,
-        area,
-        period_month,
-        r12_volume as value,
-        'kpi_crime_overview' as computed_from
-    from crime
-    union all
-    select
-        measure_prefix || '.r12_change_pct' as measure_key,
-        area,
-        period_month,
-        r12_change_pct as value,
-        'kpi_crime_overview' as computed_from
-    from crime
-    union all
-    select
-        measure_prefix || '.london_rank' as measure_key,
-        area,
-        period_month,
-        london_rank as value,
-        'kpi_crime_overview' as computed_from
-    from crime
-    union all
-    select
-        measure_prefix || '.r12_volume' as measure_key,
-        area,
-        period_month,
-        r12_volume as value,
-        'kpi_flagged_crime_overview' as computed_from
-    from dashboard
-    union all
-    select
-        measure_prefix || '.r12_volume_prev' as measure_key,
-        area,
-        period_month,
-        r12_volume_prev as value,
-        'kpi_flagged_crime_overview' as computed_from
-    from dashboard
-    union all
-    select
-        measure_prefix || '.r12_outcome_rate_pct' as measure_key,
-        area,
-        period_month,
-        r12_outcome_rate_pct as value,
-        'kpi_flagged_crime_overview' as computed_from
-    from dashboard
-    union all
-    select
-        measure_prefix || '.r12_outcome_rate_pct_prev' as measure_key,
-        area,
-        period_month,
-        r12_outcome_rate_pct_prev as value,
-        'kpi_flagged_crime_overview' as computed_from
-    from dashboard
-    union all
-    select
-        measure_prefix || '.outcome_rate_london_rank' as measure_key,
-        area,
-        period_month,
-        outcome_rate_london_rank as value,
-        'kpi_flagged_crime_overview' as computed_from
-    from dashboard
-    union all
-    select
-        'asb.r12_asb_calls' as measure_key,
-        area,
-        period_month,
-        r12_asb_calls as value,
-        'kpi_asb_calls' as computed_from
-    from asb
-    union all
-    select
-        'asb.r12_asb_calls_prev' as measure_key,
-        area,
-        period_month,
-        r12_asb_calls_prev as value,
-        'kpi_asb_calls' as computed_from
-    from asb
-    union all
-    select
-        'asb.r12_repeat_asb_calls' as measure_key,
-        area,
-        period_month,
-        r12_repeat_asb_calls as value,
-        'kpi_asb_calls' as computed_from
-    from asb
-    union all
-    select
-        'da_incidents.r12_da_incidents' as measure_key,
-        area,
-        period_month,
-        r12_da_incidents as value,
-        'kpi_da_incidents_to_offences' as computed_from
-    from da_incidents
-    union all
-    select
-        'da_incidents.r12_da_offences' as measure_key,
-        area,
-        period_month,
-        r12_da_offences as value,
-        'kpi_da_incidents_to_offences' as computed_from
-    from da_incidents
-    union all
-    select
-        'da_incidents.rate_per_1000' as measure_key,
-        area,
-        period_month,
-        rate_per_1000 as value,
-        'kpi_da_incidents_to_offences' as computed_from
-    from da_incidents
-    union all
-    select
-        'da_incidents.london_rank' as measure_key,
-        area,
-        period_month,
-        london_rank as value,
-        'kpi_da_incidents_to_offences' as computed_from
-    from da_incidents
-    union all
-    select
-        'da_incidents.offences_per_100_incidents' as measure_key,
-        area,
-        period_month,
-        offences_per_100_incidents as value,
-        'kpi_da_incidents_to_offences' as computed_from
-    from da_incidents
-    union all
-    select
-        'iom.offenders_in_cohort' as measure_key,
-        area,
-        period_month,
-        offenders_in_cohort as value,
-        'kpi_iom_cohort' as computed_from
-    from iom
-    union all
-    select
-        'iom.offenders_charged' as measure_key,
-        area,
-        period_month,
-        offenders_charged as value,
-        'kpi_iom_cohort' as computed_from
-    from iom
-    union all
-    select
-        'iom.offenders_charged_during_cohort' as measure_key,
-        area,
-        period_month,
-        offenders_charged_during_cohort as value,
-        'kpi_iom_cohort' as computed_from
-    from iom
-    union all
-    select
-        'iom.charged_offences' as measure_key,
-        area,
-        period_month,
-        charged_offences as value,
-        'kpi_iom_cohort' as computed_from
-    from iom
-    union all
-    select
-        'iom.share_of_cohort_charged_pct' as measure_key,
-        area,
-        period_month,
-        share_of_cohort_charged_pct as value,
-        'kpi_iom_cohort' as computed_from
-    from iom
-    union all
+    {% for family, mart, columns in figures %}
+        {% for column in columns %}
+            select
+                measure_prefix || '.{{ column }}' as measure_key,
+                area,
+                period_month,
+                {{ column }} as value,
+                '{{ mart }}' as computed_from
+            from {{ family }}
+            union all
+        {% endfor %}
+    {% endfor %}
     select
         'uss.percent' as measure_key,
         area,
