@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -83,10 +83,10 @@ def _compound_file_refusal(path: Path, data: bytes) -> ContractError:
     )
 
 
-def _unsaved_formulas(data: bytes) -> dict[str, set[tuple[int, int]]]:
-    """Cells with a formula and no saved value, read from the formulas themselves."""
+def _unsaved_formulas(data: bytes, cached: Workbook) -> dict[str, set[tuple[int, int]]]:
+    """Cells with a formula and no saved value: the formulas read from `data`, their values
+    from `cached` (the same workbook read for its saved values)."""
     workbook = load_workbook(io.BytesIO(data), data_only=False)
-    cached = load_workbook(io.BytesIO(data), data_only=True)
     found: dict[str, set[tuple[int, int]]] = {}
     for ws in workbook.worksheets:
         values = cached[ws.title]
@@ -127,7 +127,7 @@ def _read_xlsx(path: Path, data: bytes) -> Grid:
         ) from exc
     grid = Grid(path=path, kind="xlsx", data=data)
     if _has_formulas(data):
-        grid.unsaved_formulas = _unsaved_formulas(data)
+        grid.unsaved_formulas = _unsaved_formulas(data, workbook)
     for ws in workbook.worksheets:
         cells: Cells = {}
         for row in ws.iter_rows():
@@ -143,11 +143,12 @@ def _has_formulas(data: bytes) -> bool:
     """Whether any sheet of the (zipped) workbook holds a formula element."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return any(
-                b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+            sheets = (
+                archive.read(name)
                 for name in archive.namelist()
                 if name.startswith("xl/worksheets/")
             )
+            return any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
     except (zipfile.BadZipFile, KeyError):
         return False
 
