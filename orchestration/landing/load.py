@@ -670,9 +670,8 @@ def sync_source(
             verdicts.append(_refusal(path.name, sha, error, "contract", _peek(source, path)))
 
     removed = sorted(name for name in known if name not in present)
-    replaced = [
-        name for name in known if name in removed or name in {c.path.name for c in candidates}
-    ]
+    # The earlier versions of the files this sync replaces or removes.
+    replaced = sorted(set(removed) | ({c.path.name for c in candidates} & known.keys()))
     con.execute(
         f"create or replace temp table {PREVIOUS} as select * from {source.table} "
         "where list_contains(?, source_file)",
