@@ -39,6 +39,11 @@ def add_months(month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def months_apart(earlier: date, later: date) -> int:
+    """Whole months from `earlier`'s month to `later`'s (0 for the same month)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
 def month_key(month: date) -> str:
     """'2021-05': how a month is written where a command or a partition takes it."""
     return f"{month:%Y-%m}"
@@ -234,8 +239,7 @@ class Period:
 
     @property
     def is_quarter(self) -> bool:
-        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
-        return months == 2
+        return months_apart(self.start, self.end) == 2
 
     @property
     def last_quarter_start(self) -> date:

@@ -16,13 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.lib.periods import Grain, add_months
+from orchestration.lib.periods import Grain, add_months, months_apart
 from orchestration.sections.formatting import month_long
-
-
-def months_apart(earlier: dt.date, later: dt.date) -> int:
-    """Whole months from `earlier`'s month to `later`'s (0 for the same month)."""
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
 def due_month(grain: Grain, pack_month: dt.date) -> dt.date:
