@@ -27,7 +27,12 @@ from typing import Any
 
 from orchestration.lib.boroughs import Borough, UnknownBorough, resolve_borough
 from orchestration.lib.config import ConfigurationError, InvalidAsOf, Settings, parse_as_of
-from orchestration.lib.instance import write_dagster_yaml
+from orchestration.lib.instance import (
+    DAGSTER_PG_ENV,
+    name_the_driver,
+    uses_postgres,
+    write_dagster_yaml,
+)
 from orchestration.lib.partitions import FIRST_MONTH, partition_month
 from orchestration.lib.runs import DEFAULT_WAIT_SECONDS
 
@@ -39,7 +44,15 @@ class UsageError(ValueError):
 def init_home(settings: Settings) -> None:
     written = write_dagster_yaml(settings.dagster_home)
     if written:
-        print(f"wrote {written}")
+        storage = "PostgreSQL" if uses_postgres(settings.dagster_home) else "SQLite"
+        print(f"wrote {written} ({storage} storage)")
+    elif os.environ.get(DAGSTER_PG_ENV) and not uses_postgres(settings.dagster_home):
+        print(
+            f"{settings.dagster_home / 'dagster.yaml'} keeps its SQLite storage: {DAGSTER_PG_ENV} "
+            "is used by a new instance only (remove the file, or add the storage section of "
+            "docs/deployment.md, to move to PostgreSQL)",
+            file=sys.stderr,
+        )
 
 
 def _month(settings: Settings, month: str | None) -> str:
@@ -243,6 +256,7 @@ def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: 
     from orchestration.lib.runs import wait_for_warehouse
 
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    name_the_driver()
     write_dagster_yaml(settings.dagster_home)
     definitions = build_definitions(settings)
     vintage = f", as of {as_of_value}" if as_of_value else ", latest releases"
