@@ -23,6 +23,7 @@ from orchestration.lib.units import CombinedUnit
 from orchestration.publish.marts import PublicationUnit, PublishError, PublishReport, publish
 from orchestration.publish.pack import build_pack
 from orchestration.publish.pack.build import PackUnavailable
+from orchestration.publish.postgres import PostgresPublishError, publish_if_configured
 from orchestration.publish.preview import overview_frame, overview_table
 from orchestration.quality.cross_source import CrossSourceCheck
 from orchestration.sections.age import cycle_of
@@ -163,7 +164,9 @@ def build_publish_assets(
                 as_of=as_of,
                 pack_month=_pack_month(context, settings),
             )
-        except (InvalidAsOf, PublishError) as exc:
+            # With SCP_PUBLISH_PG_URL set, the same tables in PostgreSQL's schema `marts`.
+            postgres = publish_if_configured(settings.published_db_path)
+        except (InvalidAsOf, PublishError, PostgresPublishError) as exc:
             raise dg.Failure(description=str(exc)) from exc
         for unit in report.units:
             if unit.stale:
@@ -186,6 +189,11 @@ def build_publish_assets(
                 "manifest": dg.MetadataValue.path(str(report.manifest)),
                 "catalogue": dg.MetadataValue.path(str(settings.published_catalogue_path)),
                 "as_of": as_of.isoformat() if as_of else "latest releases",
+                **(
+                    {"postgres": f"schema {postgres.schema}, SELECT for {postgres.role}"}
+                    if postgres
+                    else {}
+                ),
                 "sources": dg.MetadataValue.md(_units_markdown(report)),
             },
             check_results=checks,
