@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
+from orchestration.alerts import build_stale_source_alert, refused_file_alert, run_failure_alert
 from orchestration.jobs import build_refresh_schedule, default_reporting_month, refresh_job
 from orchestration.landing.assets import build_ingest_asset
 from orchestration.landing.discovery import Registry
@@ -79,6 +80,9 @@ def build_definitions(
                 if settings.uses(s.key)
             ),
             warehouse_watchdog,
+            run_failure_alert,
+            refused_file_alert,
+            build_stale_source_alert(sources),
         ],
         resources={
             "pipeline": PipelineSettings.from_settings(settings),

@@ -1,6 +1,7 @@
 """A sensor on each source's landing folder: a new or changed file starts a refresh."""
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,16 @@ from orchestration.landing.load import landed_files
 from orchestration.landing.source import Source
 from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings
+
+# How often each landing folder is looked at (`SCP_LANDING_SENSOR_SECONDS`): a tick hashes only
+# the folder's files, so 30 s costs little and a landed file starts its refresh within 30 s.
+INTERVAL_ENV = "SCP_LANDING_SENSOR_SECONDS"
+DEFAULT_INTERVAL_SECONDS = 30
+
+
+def interval_seconds() -> int:
+    value = os.environ.get(INTERVAL_ENV, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_INTERVAL_SECONDS
 
 
 @dataclass
@@ -71,7 +82,7 @@ def build_landing_sensor(
     @dg.sensor(
         name=f"{source.key}_landing_sensor",
         job=job,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=interval_seconds(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
             f"Watches raw/{source.folder}/ and starts the refresh when a file is new or changed, "
