@@ -13,12 +13,15 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui lint lock browser axe bench clean template validate source
+.PHONY: help setup run test ui serve stop lint lock browser postgres axe bench clean template \
+	validate source
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
+	@echo "make serve  the webserver and daemon in the background (HOST, PORT, READ_ONLY=1;"
+	@echo "            SCP_DAGSTER_PG_URL, SCP_PUBLISH_PG_URL: docs/deployment.md); make stop"
 	@echo "make bench  time the refresh's stages, and make run against a UI-launched run"
 	@echo "            (SCALE=london-10y: ward crime at London scale against DuckDB and pandas)"
 	@echo "make lint   ruff, sqlfluff on every .sql file, mypy on orchestration/ (as pre-commit)"
@@ -69,6 +72,10 @@ source: $(VENV)/.installed
 browser:
 	@bash scripts/install_chromium.sh
 
+# PostgreSQL for the deployment tests (Debian's package; the tests start their own server).
+postgres:
+	@bash scripts/install_postgres.sh
+
 # axe-core, pinned in tests/browser/package-lock.json, for the pack's accessibility test; `npm ci`
 # runs again only when the lock file changes. Node comes from Debian's packages if it is missing.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -81,11 +88,20 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 
 # Both cores: the session's refresh and the tests that read it on one worker, each other scenario
 # with its own fixtures on whichever is free (xdist_group marks, tests/conftest.py).
-test: setup browser axe
+test: setup browser postgres axe
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
+
+# Served: the webserver and the daemon as background processes (orchestration/serve.py), logs
+# and pid files in warehouse/logs/; `make stop` ends them and whatever they started.
+serve: setup
+	@$(BIN)/python -m orchestration.serve start --host "$(or $(HOST),127.0.0.1)" --port $(PORT) \
+		$(if $(filter-out 0,$(READ_ONLY)),--read-only)
+
+stop:
+	@$(BIN)/python -m orchestration.serve stop
 
 bench: setup
 	$(BIN)/python scripts/$(if $(SCALE),bench_scale.py --scale $(SCALE),benchmark.py) \
