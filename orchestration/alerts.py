@@ -292,14 +292,16 @@ def refused_file_alert(context: dg.RunStatusSensorContext) -> None:
         _deliver(context, run_alert(job=run.job_name, run_id=run.run_id, refusals=refusals))
 
 
-def _deliver(context: object, alert: Alert) -> None:
+def _deliver(context: object, alert: Alert) -> bool:
+    """Sends the alert; False (logged with the message) when a receiver failed."""
     log = context.log  # type: ignore[attr-defined]
     try:
         sent = send(alert)
     except AlertError as exc:
         log.warning(f"alert not delivered: {exc}\n{alert.text()}")
-        return
+        return False
     log.info(f"alert sent to {', '.join(sent) or 'nobody (no receiver set)'}: {alert.title}")
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +383,13 @@ def build_stale_source_alert(sources: Sequence[Source]) -> dg.SensorDefinition:
         late = stale_sources(pipeline.settings, sources, date.today())
         alerts, record = stale_alerts(late, alerted)
         for alert in alerts:
-            _deliver(context, alert)
+            if not _deliver(context, alert):
+                # Not delivered: tried again at the next tick.
+                key = alert.details["source"]
+                if key in alerted:
+                    record[key] = alerted[key]
+                else:
+                    record.pop(key, None)
         context.update_cursor(json.dumps(record, sort_keys=True))
         if not late:
             return dg.SkipReason("every source in use has its expected release")

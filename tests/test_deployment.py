@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from orchestration.alerts import (
 )
 from orchestration.lib.config import PROJECT_ROOT, Settings
 from orchestration.lib.resources import PipelineSettings
+from orchestration.publish.postgres import PostgresPublishError, publish_to_postgres
 from orchestration.serve import MARKER_ENV
 from orchestration.sources.met_recorded_crime import SOURCE
 from tests.support.http_server import running
@@ -264,76 +266,88 @@ def print_timeline(url: str, landed: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, webhook: Webhook) -> Iterator[Served]:
+def pg() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+def create_database(pg: PostgresServer, name: str) -> str:
+    con = psycopg2.connect(pg.url())
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute(f"create database {name}")
+    con.close()
+    return pg.url(name)
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, webhook: Webhook, pg: PostgresServer
+) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("served")
-    with postgres_server() as pg:
-        con = psycopg2.connect(pg.url())
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute("create database scp")
-        con.close()
-        env = dagster_env(
-            dagster_home=root / "dagster_home",
-            raw_dir=root / "raw",
-            warehouse_dir=root / "warehouse",
+    create_database(pg, "scp")
+    env = dagster_env(
+        dagster_home=root / "dagster_home",
+        raw_dir=root / "raw",
+        warehouse_dir=root / "warehouse",
+    )
+    env.update(
+        SCP_SOURCES=SOURCE.key,
+        SCP_LANDING_SENSOR_SECONDS="5",
+        SCP_DAGSTER_PG_URL=pg.url("scp"),
+        SCP_PUBLISH_PG_URL=pg.url("scp"),
+        SCP_ALERT_WEBHOOK_URL=webhook.url,
+        SCP_ALERT_WEBHOOK_FORMAT="json",
+    )
+    state = Served(pg=pg, env=env, root=root, webhook=webhook)
+    started = state.serve("start", "--port", str(free_port()))
+    assert started.returncode == 0, started.stderr + started.stdout
+    state.marker = (root / "warehouse" / "logs" / "daemon.pid").read_text().split()[1]
+    try:
+        landing = SOURCE.landing_folder(root / "raw")
+        # The landing sensor's first tick, on an empty folder: nothing to run.
+        _wait(
+            lambda: (
+                "no new or changed file"
+                in (root / "warehouse" / "logs" / "daemon.log").read_text(errors="replace")
+            ),
+            120,
+            "the landing sensor's first tick",
+            state,
         )
-        env.update(
-            SCP_SOURCES=SOURCE.key,
-            SCP_LANDING_SENSOR_SECONDS="5",
-            SCP_DAGSTER_PG_URL=pg.url("scp"),
-            SCP_PUBLISH_PG_URL=pg.url("scp"),
-            SCP_ALERT_WEBHOOK_URL=webhook.url,
-            SCP_ALERT_WEBHOOK_FORMAT="json",
+        # Both files appear at once: the folder is renamed into place.
+        staging = root / "staging"
+        staging.mkdir()
+        shutil.copy(GOOD, staging / GOOD.name)
+        (staging / BAD_NAME).write_bytes(bad_copy(OLDER))
+        landing.parent.mkdir(parents=True, exist_ok=True)
+        state.landed_at = time.monotonic()
+        staging.rename(landing)
+        url = pg.url("scp")
+        _wait(
+            lambda: "kpi_crime_overview" in _marts_tables(url),
+            PUBLISH_TIMEOUT_SECONDS,
+            "the publish to PostgreSQL",
+            state,
         )
-        state = Served(pg=pg, env=env, root=root, webhook=webhook)
-        started = state.serve("start", "--port", str(free_port()))
-        assert started.returncode == 0, started.stderr + started.stdout
-        state.marker = (root / "warehouse" / "logs" / "daemon.pid").read_text().split()[1]
-        try:
-            landing = SOURCE.landing_folder(root / "raw")
-            # The landing sensor's first tick, on an empty folder: nothing to run.
-            _wait(
-                lambda: (
-                    "no new or changed file"
-                    in (root / "warehouse" / "logs" / "daemon.log").read_text(errors="replace")
-                ),
-                120,
-                "the landing sensor's first tick",
-                state,
-            )
-            # Both files appear at once: the folder is renamed into place.
-            staging = root / "staging"
-            staging.mkdir()
-            shutil.copy(GOOD, staging / GOOD.name)
-            (staging / BAD_NAME).write_bytes(bad_copy(OLDER))
-            landing.parent.mkdir(parents=True, exist_ok=True)
-            state.landed_at = time.monotonic()
-            staging.rename(landing)
-            url = pg.url("scp")
-            _wait(
-                lambda: "kpi_crime_overview" in _marts_tables(url),
-                PUBLISH_TIMEOUT_SECONDS,
-                "the publish to PostgreSQL",
-                state,
-            )
-            state.published_after = time.monotonic() - state.landed_at
-            # An analyst's own login, made a member of the role the publisher created.
-            admin = psycopg2.connect(pg.url())
-            admin.autocommit = True
-            with admin.cursor() as cur:
-                cur.execute("select rolcanlogin from pg_roles where rolname = 'scp_analyst'")
-                assert cur.fetchall() == [(False,)]
-                cur.execute(f"create role {ANALYST} login in role scp_analyst")
-            admin.close()
-            print(f"landed to published in PostgreSQL: {state.published_after:.0f} s")
-            print_timeline(url, time.time() - state.published_after)
-            # The run finishes (the pack) and its alert is posted.
-            _wait(lambda: run_alerts(webhook.bodies), 180, "the refused file's alert", state)
-            time.sleep(3)  # a second alert, were there one, would come within the sensor's tick
-            yield state
-        finally:
-            stopped = state.serve("stop")
-            state.stop_output = stopped.stdout + stopped.stderr
+        state.published_after = time.monotonic() - state.landed_at
+        # An analyst's own login, made a member of the role the publisher created.
+        admin = psycopg2.connect(pg.url())
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute("select rolcanlogin from pg_roles where rolname = 'scp_analyst'")
+            assert cur.fetchall() == [(False,)]
+            cur.execute(f"create role {ANALYST} login in role scp_analyst")
+        admin.close()
+        print(f"landed to published in PostgreSQL: {state.published_after:.0f} s")
+        print_timeline(url, time.time() - state.published_after)
+        # The run finishes (the pack) and its alert is posted.
+        _wait(lambda: run_alerts(webhook.bodies), 180, "the refused file's alert", state)
+        time.sleep(3)  # a second alert, were there one, would come within the sensor's tick
+        yield state
+    finally:
+        stopped = state.serve("stop")
+        state.stop_output = stopped.stdout + stopped.stderr
 
 
 def test_a_landed_file_is_published_by_itself_into_postgres(served: Served) -> None:
@@ -545,7 +559,12 @@ def test_the_stale_source_sensor_posts_once_per_release(
     sensor = build_stale_source_alert([SOURCE])
     resources = {"pipeline": PipelineSettings.from_settings(settings)}
     before = len(webhook.bodies)
-    cursor = None
+    # A receiver that is down: nothing delivered, so the next tick tries again.
+    monkeypatch.setenv("SCP_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{free_port()}/hook")
+    with dg.build_sensor_context(resources=resources) as context:
+        sensor(context)
+        cursor = context.cursor
+    monkeypatch.setenv("SCP_ALERT_WEBHOOK_URL", webhook.url)
     for _ in range(3):
         with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
             sensor(context)
@@ -555,3 +574,58 @@ def test_the_stale_source_sensor_posts_once_per_release(
         ("stale_source", SOURCE.key, expected_release(date.today(), SOURCE.delivery_day))
     ]
     assert "2021-08" in posted[0]["text"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The copy in PostgreSQL, straight from small published files (cheap)
+# ---------------------------------------------------------------------------------------------
+
+
+def published_file(path: Path, *statements: str) -> Path:
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return path
+
+
+def test_the_copy_keeps_types_and_nulls_and_a_failure_leaves_the_old_marts_whole(
+    tmp_path: Path, pg: PostgresServer
+) -> None:
+    url = create_database(pg, "direct")
+    first = published_file(
+        tmp_path / "first.duckdb",
+        "create table kpi (area varchar, month date, rate decimal(12, 1), n bigint, note varchar)",
+        "insert into kpi values ('Barnet', date '2024-01-01', 6.4, 220, ''), "
+        "('Brent', date '2024-01-01', null, null, null)",
+    )
+    copy = publish_to_postgres(first, url, role="readers")
+    assert copy.row_counts == {"kpi": 2}
+    with psycopg2.connect(url) as con, con.cursor() as cur:
+        cur.execute("select area, month, rate, n, note from marts.kpi order by area")
+        assert cur.fetchall() == [
+            ("Barnet", date(2024, 1, 1), Decimal("6.4"), 220, ""),
+            ("Brent", date(2024, 1, 1), None, None, None),
+        ]
+        cur.execute(
+            "select data_type, numeric_precision, numeric_scale from information_schema.columns "
+            "where table_schema = 'marts' and column_name = 'rate'"
+        )
+        assert cur.fetchall() == [("numeric", 12, 1)]
+    # A text PostgreSQL cannot hold (a NUL byte): the new copy fails, the old one stays whole.
+    second = published_file(
+        tmp_path / "second.duckdb",
+        "create table other (x integer)",
+        "insert into other values (1)",
+        "create table kpi (area varchar)",
+        "insert into kpi values ('Bar' || chr(0) || 'net')",
+    )
+    with pytest.raises(PostgresPublishError, match="schema marts keeps its previous tables"):
+        publish_to_postgres(second, url, role="readers")
+    assert _marts_tables(url) == {"kpi"}
+    with psycopg2.connect(url) as con, con.cursor() as cur:
+        cur.execute("select count(*) from marts.kpi")
+        assert cur.fetchone() == (2,)
+        cur.execute("select nspname from pg_namespace where nspname like 'marts%'")
+        assert cur.fetchall() == [("marts",)]
