@@ -4,8 +4,9 @@ One `dbt build` runs every seed, model and data test. Data tests are warnings to
 (`+severity: warn` in dbt_project.yml), so one source's failing test never stops another
 source's models from building; a model error skips only what is built on it. dbt's unit tests
 check the models' arithmetic on fixed rows, which changes only with the code, not with the data:
-they run in `make test` (tests/test_dbt_unit_tests.py), not in every refresh. Each node's verdict goes to `audit.dbt_results`, with every unit it holds back: its own
-(the folder it sits in, `orchestration/transform/units.py`) and every unit built on it. The
+they run in `make test` (tests/test_dbt_unit_tests.py), not in every refresh. Each node's
+verdict goes to `audit.dbt_results`, with every unit it holds back: its own (the folder it sits
+in, `orchestration/transform/units.py`) and every unit built on it. The
 publish step publishes each unit with no failure and keeps the last good tables of the others
 (docs/decisions.md, "Per-source write-audit-publish").
 
