@@ -13,11 +13,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 # dbt and dagster-dbt look for the `dbt` executable on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help setup run test ui serve stop lint lock browser postgres axe bench clean template \
-	validate source
+.PHONY: help setup run packs test ui serve stop lint lock browser postgres axe bench clean \
+	template validate source
 
 help:
 	@echo "make run    set up, then run the pipeline on raw/ (MONTH=YYYY-MM for another month)"
+	@echo "            (BOROUGH=Camden: another borough's pack; BOROUGH=all: then all 32 boroughs')"
+	@echo "make packs  every London borough's pack from the published copy (MONTH=YYYY-MM)"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make ui     the Dagster UI (webserver and daemon) on http://127.0.0.1:$(PORT)"
 	@echo "make serve  the webserver and daemon in the background (HOST, PORT, READ_ONLY=1;"
@@ -53,7 +55,11 @@ $(DAGSTER_HOME)/dagster.yaml: $(VENV)/.installed
 setup: $(VENV)/.installed dbt_project/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 run: setup
-	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH)) $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/python -m orchestration.cli run $(if $(MONTH),--month $(MONTH)) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(BOROUGH),--borough "$(BOROUGH)")
+
+# Every London borough's pack from the published copy (after `make run`), one run each.
+packs: setup
+	$(BIN)/python -m orchestration.cli packs $(if $(MONTH),--month $(MONTH))
 
 template: $(VENV)/.installed
 	@$(BIN)/python -m orchestration.cli template --provider "$(PROVIDER)" --quarter "$(QUARTER)" $(if $(OUT),--out "$(OUT)")

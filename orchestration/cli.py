@@ -2,7 +2,8 @@
 the partner returns' templates.
 
     python -m orchestration.cli init-home
-    python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD]
+    python -m orchestration.cli run [--month YYYY-MM] [--as-of YYYY-MM-DD] [--borough all]
+    python -m orchestration.cli packs [--month YYYY-MM]
     python -m orchestration.cli template --provider marac --quarter 2022-23-Q4 [--out DIR]
     python -m orchestration.cli validate FILE [--source KEY]
     python -m orchestration.cli source --key toy_counts --grain month --folder toy/counts \\
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -235,8 +237,54 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
     return 0
 
 
-def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: float) -> int:
-    """Runs the refresh through Dagster; returns the exit status."""
+ALL_BOROUGHS = "all"
+
+
+def every_borough_pack(settings: Settings, month: str | None) -> int:
+    """Each of the 32 boroughs' packs from the published copy, one run each, over the machine's
+    cores; a borough that fails is listed and the others are still built. Exit 1 when one
+    failed."""
+    import time
+
+    from orchestration.lib.boroughs import london_boroughs
+    from orchestration.publish.borough_packs import pack_dir, run_every_borough
+
+    if not settings.published_db_path.exists():
+        raise UsageError(
+            f"nothing is published yet ({settings.published_db_path}): `make run` first"
+        )
+    key = _month(settings, month)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    write_dagster_yaml(settings.dagster_home)
+    log_dir = settings.warehouse_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"borough-packs-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    total = len(london_boroughs())
+    print(f"\nEvery borough's pack for {key}, from {settings.published_db_path}:")
+    started = time.perf_counter()
+    failed = []
+    for done, outcome in enumerate(run_every_borough(key, log), start=1):
+        state = "built" if outcome.success else "FAILED"
+        print(f"  [{done:>2}/{total}] {outcome.name:<24} {state:<7} {outcome.seconds:5.1f} s")
+        if not outcome.success:
+            failed.append(outcome)
+            print(f"          {outcome.message or 'see ' + str(log)}")
+    print(
+        f"{total - len(failed)} of {total} packs built in {time.perf_counter() - started:.0f} s: "
+        f"{pack_dir(settings, key, '<borough>')}/  (run log: {log})"
+    )
+    return 1 if failed else 0
+
+
+def run(
+    settings: Settings,
+    month: str | None,
+    as_of: str | None,
+    wait_seconds: float,
+    every_borough: bool = False,
+) -> int:
+    """Runs the refresh through Dagster, then every borough's pack when asked; returns the
+    exit status."""
     borough = resolve_borough(settings.borough)
     if not settings.raw_dir.is_dir():
         raise UsageError(f"SCP_RAW_DIR={settings.raw_dir} is not a folder: nothing to load")
@@ -285,7 +333,10 @@ def run(settings: Settings, month: str | None, as_of: str | None, wait_seconds: 
                 },
             )
     print(f"dbt's output: {dbt_log}")
-    return _print_outcome(result, settings, borough, key)
+    status = _print_outcome(result, settings, borough, key)
+    if every_borough and settings.published_db_path.exists():
+        status = max(status, every_borough_pack(settings, key))
+    return status
 
 
 def template(settings: Settings, provider_key: str, quarter_key: str, out: str | None) -> int:
@@ -460,6 +511,16 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_WAIT_SECONDS / 60,
         help="how long to wait for another run using the warehouse (default 30)",
     )
+    run_parser.add_argument(
+        "--borough",
+        default="",
+        help="the borough of the pack (default SCP_BOROUGH, else Barnet); `all`: the pack "
+        "for that borough, then every London borough's pack from the same published copy",
+    )
+    packs_parser = commands.add_parser(
+        "packs", help="every London borough's pack from the published copy, one run each"
+    )
+    packs_parser.add_argument("--month", help="reporting month YYYY-MM (default as for run)")
     template_parser = commands.add_parser(
         "template", help="write a blank partner return for a provider and quarter"
     )
@@ -497,7 +558,18 @@ def main(argv: list[str] | None = None) -> int:
             return validate(settings, args.file, args.source)
         if args.command == "source":
             return source(args.key, args.grain, args.folder, args.columns, args.title)
-        return run(settings, args.month or None, args.as_of or None, args.wait_minutes * 60)
+        if args.command == "packs":
+            return every_borough_pack(settings, args.month or None)
+        every_borough = args.borough.strip().lower() == ALL_BOROUGHS
+        if args.borough and not every_borough:
+            settings = dataclasses.replace(settings, borough=args.borough)
+        return run(
+            settings,
+            args.month or None,
+            args.as_of or None,
+            args.wait_minutes * 60,
+            every_borough=every_borough,
+        )
     except (UsageError, UnknownBorough, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.lib.runs import warehouse_watchdog
 from orchestration.publish.assets import build_publish_assets, publication_units
+from orchestration.publish.borough_packs import borough_packs, borough_packs_job
 from orchestration.quality.cross_source import CROSS_SOURCE_CHECKS, CrossSourceCheck
 from orchestration.sources import REGISTRY
 from orchestration.transform.assets import DBT_EXECUTABLE, build_dbt_assets
@@ -70,8 +71,9 @@ def build_definitions(
                 settings.published_catalogue_path,
             ),
             *build_publish_assets(units, cross_source_checks),
+            borough_packs,
         ],
-        jobs=[refresh_job],
+        jobs=[refresh_job, borough_packs_job],
         schedules=[build_refresh_schedule(delivery_day)],
         sensors=[
             *(

@@ -1,10 +1,12 @@
 """dbt: staging, intermediate, marts and the pack's reporting tables, as Dagster assets.
 
-One `dbt build` runs every seed, model, unit test and data test. Data tests are warnings to dbt
+One `dbt build` runs every seed, model and data test. Data tests are warnings to dbt
 (`+severity: warn` in dbt_project.yml), so one source's failing test never stops another
-source's models from building; a failing unit test, or a model error, skips only what is built
-on it. Each node's verdict goes to `audit.dbt_results`, with every unit it holds back: its own
-(the folder it sits in, `orchestration/transform/units.py`) and every unit built on it. The
+source's models from building; a model error skips only what is built on it. dbt's unit tests
+check the models' arithmetic on fixed rows, which changes only with the code, not with the data:
+they run in `make test` (tests/test_dbt_unit_tests.py), not in every refresh. Each node's
+verdict goes to `audit.dbt_results`, with every unit it holds back: its own (the folder it sits
+in, `orchestration/transform/units.py`) and every unit built on it. The
 publish step publishes each unit with no failure and keeps the last good tables of the others
 (docs/decisions.md, "Per-source write-audit-publish").
 
@@ -322,16 +324,19 @@ def units_without_data(warehouse: Path, sources: Sequence[str]) -> list[str]:
     return [source for source in sources if source not in accepted]
 
 
+# The refresh's build leaves dbt's unit tests to `make test` (the module docstring).
+UNIT_TESTS_EXCLUDED = ("--exclude-resource-type", "unit_test")
+
+
 def _test_exclusions(manifest: Mapping[str, Any], empty_units: set[str]) -> list[str]:
-    """dbt --exclude arguments for the data and unit tests of units with no data."""
+    """dbt --exclude arguments for the data tests of units with no data."""
     if not empty_units:
         return []
     names = sorted(
         {
             node["name"]
-            for bucket in ("nodes", "unit_tests")
-            for unique_id, node in manifest.get(bucket, {}).items()
-            if node.get("resource_type") in ("test", "unit_test")
+            for unique_id, node in manifest.get("nodes", {}).items()
+            if node.get("resource_type") == "test"
             and node_unit(manifest, unique_id) in empty_units
         }
     )
@@ -423,7 +428,12 @@ def build_dbt_assets(
         dbt_vars = ["--vars", json.dumps({"as_of": vintage.as_of or None})]
         started_at = datetime.now(UTC)
         build = dbt.cli(
-            ["build", *dbt_vars, *_test_exclusions(manifest, empty)],
+            [
+                "build",
+                *dbt_vars,
+                *UNIT_TESTS_EXCLUDED,
+                *_test_exclusions(manifest, empty),
+            ],
             context=context,
             raise_on_error=False,
         )
