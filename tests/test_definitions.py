@@ -134,17 +134,27 @@ def test_ingest_dbt_and_publish_assets_form_one_lineage_graph(repository) -> Non
     assert pack.parent_keys == {dg.AssetKey(["published", "marts"])}
 
 
-def test_the_data_assets_are_unpartitioned_and_only_the_pack_is_partitioned_by_month(
+def test_the_data_assets_are_unpartitioned_and_only_the_packs_are_partitioned(
     repository,
 ) -> None:
+    """The pack by month; every borough's packs by borough (each its own run, out of the
+    refresh job)."""
     graph = repository.asset_graph
     partitioned = {
         key.to_user_string(): graph.get(key).partitions_def
         for key in graph.get_all_asset_keys()
         if graph.get(key).is_materializable and graph.get(key).partitions_def is not None
     }
-    assert list(partitioned) == ["published/board_pack"]
+    assert sorted(partitioned) == ["published/board_pack", "published/borough_packs"]
     assert isinstance(partitioned["published/board_pack"], dg.MonthlyPartitionsDefinition)
+    boroughs = partitioned["published/borough_packs"]
+    assert isinstance(boroughs, dg.StaticPartitionsDefinition)
+    assert len(boroughs.get_partition_keys()) == 32
+    refresh = repository.get_job("refresh")
+    assert (
+        dg.AssetKey(["published", "borough_packs"]) not in refresh.asset_layer.executable_asset_keys
+    )
+    assert dg.AssetKey(["published", "board_pack"]) in refresh.asset_layer.executable_asset_keys
     assert graph.get(dg.AssetKey(["published", "board_pack"])).backfill_policy == (
         dg.BackfillPolicy.single_run()
     )
