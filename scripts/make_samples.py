@@ -145,6 +145,18 @@ def write_feed(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 
 def write_feeds() -> list[Path]:
+    # July 2021 pack p.16: "81,619 (up 21% from 67,426)" ASB calls in the 12 months to May 2021
+    # against the 12 months before (June 2019 to May 2020). The year before gives only its
+    # total: its repeat calls ("57% Increase" to 468) are not printed, so they are left empty.
+    previous_months = months(dt.date(2019, 6, 1), 12)
+    previous = write_feed(
+        RAW / "met" / "asb_calls" / "asb_calls_barnet_201906-202005_ILLUSTRATIVE_even_split.csv",
+        ["month", "borough", "asb_calls", "repeat_asb_calls"],
+        [
+            [f"{m:%Y-%m}", "Barnet", calls, ""]
+            for m, calls in zip(previous_months, even_split(67426), strict=True)
+        ],
+    )
     # July 2021 pack p.16: 81,619 ASB calls and 468 repeat calls in the 12 months to May 2021.
     asb_months = months(dt.date(2020, 6, 1), 12)
     asb = write_feed(
@@ -168,7 +180,7 @@ def write_feeds() -> list[Path]:
         ["month", "borough", "da_incidents"],
         [[f"{m:%Y-%m}", "Barnet", n] for m, n in zip(da_months, counts, strict=True)],
     )
-    return [asb, da]
+    return [previous, asb, da]
 
 
 if __name__ == "__main__":

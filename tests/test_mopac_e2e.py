@@ -291,9 +291,52 @@ def test_the_cohorts_breakdowns_are_the_april_2023_reports_and_sum_to_the_cohort
         date(2021, 4, 1): {"statutory": 82, "non_statutory": 15},
         date(2023, 1, 1): {
             "red": 39, "amber": 23, "green": 9, "blue": 34, "statutory": 88, "non_statutory": 17,
+            # §5.1.18: ethnicity, gender and age, as printed.
+            "asian": 16, "black": 33, "other": 3, "white": 53,
+            "male": 101, "female": 4,
+            "aged_17_and_a_half": 3, "aged_18_24": 27, "aged_25_34": 30, "aged_35_44": 32,
+            "aged_45_plus": 13,
         },
     }  # fmt: skip
-    assert 39 + 23 + 9 + 34 == 88 + 17 == 105
+    assert 39 + 23 + 9 + 34 == 88 + 17 == 16 + 33 + 3 + 53 == 101 + 4 == 3 + 27 + 30 + 32 + 13
+
+
+def test_the_profile_is_published_in_the_reports_order_with_each_share_of_105(
+    pipeline: PipelineRun,
+) -> None:
+    found = rows(
+        pipeline,
+        "select breakdown, category_label, offender_count, offenders_in_cohort, "
+        "share_of_cohort_pct, period_label from fct_iom_cohort_breakdown "
+        "where area = 'Barnet' and breakdown in ('ethnicity', 'gender', 'age') order by sort_order",
+    )
+    printed = [
+        ("ethnicity", "Asian", 16), ("ethnicity", "Black", 33), ("ethnicity", "Other", 3),
+        ("ethnicity", "White", 53), ("gender", "Male", 101), ("gender", "Female", 4),
+        ("age", "17½", 3), ("age", "18-24", 27), ("age", "25-34", 30), ("age", "35-44", 32),
+        ("age", "45 and over", 13),
+    ]  # fmt: skip
+    assert [(r["breakdown"], r["category_label"], r["offender_count"]) for r in found] == printed
+    assert {(r["offenders_in_cohort"], r["period_label"]) for r in found} == {(105, "2022/23 Q4")}
+    for row, (_, _, count) in zip(found, printed, strict=True):
+        assert row["share_of_cohort_pct"] == pytest.approx(count * 100 / 105)
+
+
+def test_the_cost_of_crime_is_the_july_2021_packs_table_by_phase(pipeline: PipelineRun) -> None:
+    found = rows(
+        pipeline,
+        "select * from kpi_iom_cost_of_crime where area_code = 'E09000003' order by sort_order",
+    )
+    # "IOM Cost of Crime Savings": 279 offenders; before, during and after the cohort.
+    assert [(r["phase"], r["offenders"], r["offences"], r["cost_of_crime_gbp"]) for r in found] == [
+        ("before", 279, 2158, 6809153),
+        ("during", 279, 3071, 10662180),
+        ("after", 279, 561, 1829150),
+    ]
+    assert {(r["period_start"], r["period_label"]) for r in found} == {
+        (date(2021, 4, 1), "2021/22 Q1")
+    }
+    assert [round(r["cost_per_offence_gbp"], 2) for r in found] == [3155.31, 3471.89, 3260.52]
 
 
 # --- The contracts, and every row's lineage ---------------------------------------------------
@@ -374,3 +417,13 @@ def test_the_pack_shows_each_mopac_section_with_its_quarter_source_and_figures(
     comparison = section_text(page, "iom_comparison")
     assert "Harrow * 73 17 n/a 68 n/a 22%" in comparison
     assert "London 2,192 654 593 2,339 27.1% 27.2%" in comparison
+    profile = section_text(page, "iom_profile")
+    assert "2022/23 Q4 (Jan-Mar 2023): 105 offenders" in profile
+    assert "Asian 16 15.2% Black 33 31.4% Other 3 2.9% White 53 50.5%" in profile
+    assert "Male 101 96.2% Female 4 3.8%" in profile
+    assert "17½ 3 2.9% 18-24 27 25.7% 25-34 30 28.6% 35-44 32 30.5% 45 and over 13 12.4%" in profile
+    cost = section_text(page, "iom_cost_of_crime")
+    assert "The 279 offenders" in cost and "2021/22 Q1 (Apr-Jun 2021)" in cost
+    assert "12 months before selection to the cohort 2,158 £6,809,153 £3,155" in cost
+    assert "While on the cohort 3,071 £10,662,180 £3,472" in cost
+    assert "After leaving the cohort 561 £1,829,150 £3,261" in cost

@@ -372,6 +372,126 @@ def test_an_empty_iom_count_needs_a_note(tmp_path: Path) -> None:
     assert "needs a note" in refused.value.rule
 
 
+# --- IOM: the cohort's profile and the cost of crime ------------------------------------------
+
+# The April 2023 report, §5.1.18, typed from the paper: Barnet's cohort of 105 in Q4 2022/23.
+APRIL_2023_PROFILE = {
+    "ethnicity_asian": 16, "ethnicity_black": 33, "ethnicity_other": 3, "ethnicity_white": 53,
+    "gender_male": 101, "gender_female": 4,
+    "age_17_and_a_half": 3, "age_18_24": 27, "age_25_34": 30, "age_35_44": 32, "age_45_plus": 13,
+}  # fmt: skip
+# The July 2021 pack's "IOM Cost of Crime Savings" table, typed from the paper.
+JULY_2021_COST_OF_CRIME = {
+    "cost_offenders": 279,
+    "cost_before_gbp": 6809153, "offences_before": 2158,
+    "cost_during_gbp": 10662180, "offences_during": 3071,
+    "cost_after_gbp": 1829150, "offences_after": 561,
+}  # fmt: skip
+JULY_2021_SAMPLE = IOM_FOLDER / "iom_barnet_2020Q1-2021Q2.csv"
+# The IOM return's columns before the profile and the cost of crime were added.
+IOM_COLUMNS_BEFORE = (
+    "quarter", "area", "offenders_in_cohort", "offenders_charged",
+    "offenders_charged_during_cohort", "charged_offences", "risk_red", "risk_amber",
+    "risk_green", "risk_blue", "statutory", "non_statutory", "reported_rate_pct", "note",
+)  # fmt: skip
+
+
+def iom_records(path: Path = IOM_SAMPLE) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_barnets_profile_in_the_sample_return_is_the_april_2023_reports(tmp_path: Path) -> None:
+    frame = IOM.parser.parse(IOM_SAMPLE).rows
+    barnet = frame[frame["area_name"] == "Barnet"].iloc[0]
+    assert {name: int(barnet[name]) for name in APRIL_2023_PROFILE} == APRIL_2023_PROFILE
+    assert int(barnet["offenders_in_cohort"]) == 105
+    # The other areas' profiles are not in the paper, so they are empty, not 0.
+    others = frame[frame["area_name"] != "Barnet"]
+    assert others[list(APRIL_2023_PROFILE)].isna().all().all()
+
+
+def test_the_cost_of_crime_in_the_sample_return_is_the_july_2021_packs_table() -> None:
+    frame = IOM.parser.parse(JULY_2021_SAMPLE).rows
+    carried = frame[frame["cost_offenders"].notna()]
+    assert list(carried["quarter_text"]) == ["2021 Q2"]
+    row = carried.iloc[0]
+    assert {name: int(row[name]) for name in JULY_2021_COST_OF_CRIME} == JULY_2021_COST_OF_CRIME
+
+
+def test_a_return_without_the_optional_groups_still_reads(tmp_path: Path) -> None:
+    """A return in the layout before the profile and the cost of crime were added."""
+    records = iom_records()
+    keep = [i for i, name in enumerate(records[0]) if name in IOM_COLUMNS_BEFORE]
+    path = tmp_path / "iom_old_layout.csv"
+    path.write_bytes(write_export([[r[i] for i in keep] for r in records], ",", "utf-8"))
+    frame = IOM.parser.parse(path).rows
+    assert list(frame["area_name"]) == ["London", "Barnet", "Brent", "Harrow"]
+    assert frame["gender_male"].isna().all() and frame["cost_offenders"].isna().all()
+
+
+def test_a_gender_split_that_does_not_sum_to_the_cohort_is_refused_naming_the_row_and_rule(
+    tmp_path: Path, con
+) -> None:
+    """Q3's 13 women (the paper: Q4's 4 are "a reduction of 9 females from Q3") typed into
+    Q4: 101 + 13 = 114, not the cohort of 105."""
+    records = iom_records()
+    barnet = next(r for r in records if r[1] == "Barnet")
+    barnet[records[0].index("gender_female")] = "13"
+    report = sync(
+        con, IOM, land(tmp_path, IOM, {"iom_q4.csv": write_export(records, ",", "utf-8")})
+    )
+    [verdict] = report.refused
+    assert (verdict.check, verdict.where) == ("breakdowns_sum_to_cohort", "row 3")
+    assert verdict.message.startswith("iom_q4.csv: row 3: ")
+    assert "breakdown 'gender'" in verdict.rule
+    assert "offenders_in_cohort 105" in verdict.rule and "breakdown_total 114" in verdict.rule
+    assert con.execute("select count(*) from raw.mopac_iom").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "total"),
+    [("ethnicity_white", "52", 104), ("age_45_plus", "14", 106)],
+)
+def test_an_ethnicity_or_age_breakdown_off_the_cohort_is_refused(
+    tmp_path: Path, con, column: str, value: str, total: int
+) -> None:
+    records = iom_records()
+    barnet = next(r for r in records if r[1] == "Barnet")
+    barnet[records[0].index(column)] = value
+    report = sync(
+        con, IOM, land(tmp_path, IOM, {"iom_q4.csv": write_export(records, ",", "utf-8")})
+    )
+    [verdict] = report.refused
+    assert (verdict.check, verdict.where) == ("breakdowns_sum_to_cohort", "row 3")
+    assert f"breakdown_total {total}" in verdict.rule
+
+
+def test_a_breakdown_given_in_part_on_a_row_is_refused_naming_its_columns(tmp_path: Path) -> None:
+    records = iom_records()
+    barnet = next(r for r in records if r[1] == "Barnet")
+    barnet[records[0].index("age_17_and_a_half")] = ""
+    path = tmp_path / "iom_q4.csv"
+    path.write_bytes(write_export(records, ",", "utf-8"))
+    with pytest.raises(ContractError) as refused:
+        IOM.parser.parse(path)
+    assert refused.value.where == "row 3"
+    assert "age_17_and_a_half, age_18_24" in refused.value.rule
+    assert "given together or all left empty" in refused.value.rule
+
+
+def test_a_header_with_part_of_a_group_is_refused_naming_the_missing_columns(
+    tmp_path: Path,
+) -> None:
+    records = iom_records(JULY_2021_SAMPLE)
+    drop = records[0].index("offences_after")
+    path = tmp_path / "iom_cost.csv"
+    path.write_bytes(write_export([r[:drop] + r[drop + 1 :] for r in records], ",", "utf-8"))
+    with pytest.raises(ContractError) as refused:
+        IOM.parser.parse(path)
+    assert refused.value.where == "header"
+    assert refused.value.rule.endswith("without offences_after")
+
+
 # --- Quarters ---------------------------------------------------------------------------------
 
 

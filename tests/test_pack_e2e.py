@@ -719,6 +719,7 @@ def test_page_one_of_the_real_packs_matches_the_sections_below_and_the_manifest_
 # The file holding May 2021 from the latest release (2022-01), and the sample ASB calls extract.
 RECONCILE_CRIME_FILE = "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
 RECONCILE_ASB_FILE = "asb_calls_barnet_202006-202105_ILLUSTRATIVE_even_split.csv"
+RECONCILE_ASB_PREVIOUS = "asb_calls_barnet_201906-202005_ILLUSTRATIVE_even_split.csv"
 
 
 def _barnet_burglary(raw: Path) -> dict[str, int]:
@@ -778,17 +779,16 @@ def test_the_reconciliation_sets_the_july_2021_papers_figures_beside_the_recompu
         assert computed == f"{_one_place(change)}%"
         assert difference == f"{_one_place(change + 10):+} points"
 
-    # ASB calls: the sample extract's 12 months to May 2021 sum to the 81,619 printed; it holds
-    # no earlier year, so the printed 67,426 has nothing to be set against.
+    # ASB calls: the sample extract's 12 months to May 2021 sum to the 81,619 printed, and the
+    # 12 months before (a file of their own) to the 67,426 the paper compares them with.
     with (pipeline.raw_dir / "met" / "asb_calls" / RECONCILE_ASB_FILE).open(newline="") as f:
         calls = sum(int(row["asb_calls"]) for row in csv.DictReader(f))
     assert calls == 81619
+    with (pipeline.raw_dir / "met" / "asb_calls" / RECONCILE_ASB_PREVIOUS).open(newline="") as f:
+        previous = sum(int(row["asb_calls"]) for row in csv.DictReader(f))
+    assert previous == 67426
     assert cells("asb.r12_asb_calls")[:3] == ("81,619", "81,619", "none")
-    assert cells("asb.r12_asb_calls_prev")[1:] == (
-        "n/a",
-        "n/a",
-        "No computed figure for this period in the published tables",
-    )
+    assert cells("asb.r12_asb_calls_prev")[:3] == ("67,426", "67,426", "none")
     # The sample dashboard starts in August 2021: the SD rate the paper printed has no figure
     # beside it, and its note says the paper used another definition.
     printed, computed, _, reason = cells("dashboard.domestic_abuse_vwi.r12_outcome_rate_pct")

@@ -314,9 +314,14 @@ MOPAC_SECTIONS = {
     "public_confidence": "mopac_pas",
     "victim_satisfaction": "mopac_uss",
     "iom_trend": "mopac_iom",
+    "iom_profile": "mopac_iom",
     "iom_comparison": "mopac_iom",
+    "iom_cost_of_crime": "mopac_iom",
 }
-MOPAC_SHEETS = ["Public confidence", "Victim satisfaction", "IOM cohort", "IOM against London"]
+MOPAC_SHEETS = [
+    "Public confidence", "Victim satisfaction", "IOM cohort", "IOM cohort profile",
+    "IOM against London", "IOM cost of crime",
+]  # fmt: skip
 JUN_22 = (dt.date(2022, 4, 1), dt.date(2022, 6, 30), "Jun-22")
 MAR_22 = (dt.date(2022, 1, 1), dt.date(2022, 3, 31), "Mar-22")
 Q4_2022_23 = (dt.date(2023, 1, 1), dt.date(2023, 3, 31), "2022/23 Q4")
@@ -424,6 +429,70 @@ IOM_COMPARISON_ROWS = [
         "Harrow", CODES["Harrow"], 3, (73, 17, None, 68), (22.0, True, HARROW_NOTE)
     ),
 ]
+
+# The April 2023 report's profile of Barnet's cohort of 105 (§5.1.18), as printed; an older
+# quarter's and another borough's profile must not show.
+IOM_PROFILE = [
+    # breakdown, category, label, sort_order, offenders
+    ("ethnicity", "asian", "Asian", 7, 16), ("ethnicity", "black", "Black", 8, 33),
+    ("ethnicity", "other", "Other", 9, 3), ("ethnicity", "white", "White", 10, 53),
+    ("gender", "male", "Male", 11, 101), ("gender", "female", "Female", 12, 4),
+    ("age", "aged_17_and_a_half", "17½", 13, 3), ("age", "aged_18_24", "18-24", 14, 27),
+    ("age", "aged_25_34", "25-34", 15, 30), ("age", "aged_35_44", "35-44", 16, 32),
+    ("age", "aged_45_plus", "45 and over", 17, 13),
+]  # fmt: skip
+
+
+def _iom_breakdown_rows() -> list[dict[str, Any]]:
+    def row(area: str, quarter: tuple, cohort: int, line: tuple) -> dict[str, Any]:
+        start, end, label = quarter
+        breakdown, category, category_label, order, count = line
+        return {
+            "area": area, "area_code": CODES[area], "period_start": start, "period_end": end,
+            "period_label": label, "breakdown": breakdown, "category": category,
+            "category_label": category_label, "sort_order": order, "offender_count": count,
+            "offenders_in_cohort": cohort, "share_of_cohort_pct": count * 100 / cohort,
+            "source_file": "iom.csv",
+        }  # fmt: skip
+
+    return [
+        *(row("Barnet", Q4_2022_23, 105, line) for line in IOM_PROFILE),
+        # The risk matrix is in the same table; the profile section leaves it out.
+        row("Barnet", Q4_2022_23, 105, ("risk_matrix", "red", "Red", 1, 39)),
+        row("Barnet", Q1_2021_22, 97, ("gender", "male", "Male", 11, 90)),
+        row("Brent", Q4_2022_23, 118, ("gender", "male", "Male", 11, 118)),
+    ]
+
+
+# The July 2021 pack's "IOM Cost of Crime Savings" table, as printed: 279 offenders.
+IOM_COST_OF_CRIME = [
+    ("before", "12 months before selection to the cohort", 1, 2158, 6809153),
+    ("during", "While on the cohort", 2, 3071, 10662180),
+    ("after", "After leaving the cohort", 3, 561, 1829150),
+]
+
+
+def _iom_cost_rows() -> list[dict[str, Any]]:
+    start, end, label = Q1_2021_22
+    return [
+        {
+            "area": "Barnet",
+            "area_code": CODES["Barnet"],
+            "period_start": start,
+            "period_end": end,
+            "period_label": label,
+            "phase": phase,
+            "phase_label": words,
+            "sort_order": order,
+            "offenders": 279,
+            "offences": offences,
+            "cost_of_crime_gbp": cost,
+            "cost_per_offence_gbp": cost / offences,
+            "source_file": "iom_barnet_2020Q1-2021Q2.csv",
+        }  # fmt: skip
+        for phase, words, order, offences, cost in IOM_COST_OF_CRIME
+    ]
+
 
 # The July 2021 pack's figures for Barnet, May 2021 (docs/kpi_definitions.md §3): knife and
 # gun crime (p.16), domestic abuse violence with injury and its sanction detection rate, and
@@ -920,6 +989,8 @@ def _published_rows() -> dict[str, Sequence[Mapping[str, Any]]]:
         "rpt_victim_satisfaction": SATISFACTION_ROWS,
         "rpt_iom_trend": IOM_TREND_ROWS,
         "rpt_iom_comparison": IOM_COMPARISON_ROWS,
+        "fct_iom_cohort_breakdown": _iom_breakdown_rows(),
+        "kpi_iom_cost_of_crime": _iom_cost_rows(),
         "kpi_glossary": [{"term": t, "definition": d, "sort_order": s} for t, d, s in GLOSSARY],
         "rpt_partner_marac": _marac_rows(),
         "rpt_marac_benchmark": _benchmark_rows(),
@@ -1231,7 +1302,9 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
         "public_confidence": 2,
         "victim_satisfaction": 2,
         "iom_trend": len(IOM_TREND_ROWS),
+        "iom_profile": len(IOM_PROFILE),
         "iom_comparison": len(IOM_COMPARISON_ROWS),
+        "iom_cost_of_crime": len(IOM_COST_OF_CRIME),
         "partner_marac": len(_marac_rows()),
         "marac_benchmark": 1,
         "asb_calls": 1,
@@ -1725,6 +1798,10 @@ MOPAC_PROVENANCE = {
     ),
     "iom_trend": "Source: MOPAC IOM data store (offender management), release 2022/23 Q4.",
     "iom_comparison": "Source: MOPAC IOM data store (offender management), release 2022/23 Q4.",
+    "iom_profile": "Source: MOPAC IOM data store (offender management), release 2022/23 Q4.",
+    "iom_cost_of_crime": (
+        "Source: MOPAC IOM data store (offender management), release 2022/23 Q4."
+    ),
 }
 
 
@@ -1745,6 +1822,7 @@ def never_published_iom(published_db: Path, tmp_path_factory: pytest.TempPathFac
         published_db,
         folder,
         "drop table rpt_iom_trend; drop table rpt_iom_comparison; "
+        "drop table fct_iom_cohort_breakdown; drop table kpi_iom_cost_of_crime; "
         "update meta_publication set status = 'absent', is_stale = true, release = '', "
         "reason = ? where source = 'mopac_iom'",
         ["no figures; the 2022/23 Q4 file iom.csv failed check charged_within_cohort (row 5)"],
@@ -1758,6 +1836,8 @@ def test_each_mopac_section_says_its_quarter_and_its_source_and_release(html: st
         "victim_satisfaction": "Quarter 2022/23 Q4 (Jan-Mar 2023).",
         "iom_trend": "2021/22 Q1 to 2022/23 Q4 (Apr-Jun 2021 to Jan-Mar 2023)",
         "iom_comparison": "Quarter 2022/23 Q4 (Jan-Mar 2023).",
+        "iom_profile": "cohort in 2022/23 Q4 (Jan-Mar 2023): 105 offenders",
+        "iom_cost_of_crime": "the return for 2021/22 Q1 (Apr-Jun 2021)",
     }
     for key, quarter in quarters.items():
         fragment = section_html(html, key)
@@ -1819,14 +1899,65 @@ def test_the_printed_iom_rate_shows_beside_the_recomputed_share_only_where_they_
     assert "not the Ministry of Justice's proven reoffending rate" in plain(fragment)
 
 
+def test_the_iom_profile_shows_each_breakdown_of_the_latest_quarter_with_shares_and_bars(
+    html: str,
+) -> None:
+    """The April 2023 report's profile of 105; the 2021/22 Q1 row, Brent's row and the risk
+    matrix must not show. Each bar is as wide as its share."""
+    fragment = section_html(html, "iom_profile")
+    tables = re.findall(r"<table.*?</table>", fragment, re.DOTALL)
+    assert [row for table in tables for row in table_rows(table)] == [
+        ["Asian", "16", "15.2%"], ["Black", "33", "31.4%"], ["Other", "3", "2.9%"],
+        ["White", "53", "50.5%"],
+        ["Male", "101", "96.2%"], ["Female", "4", "3.8%"],
+        ["17½", "3", "2.9%"], ["18-24", "27", "25.7%"], ["25-34", "30", "28.6%"],
+        ["35-44", "32", "30.5%"], ["45 and over", "13", "12.4%"],
+    ]  # fmt: skip
+    assert re.findall(r'data-breakdown="(\w+)"', fragment) == ["ethnicity", "gender", "age"]
+    widths = re.findall(r'class="share-bar" style="width: ([0-9.]+)%"', fragment)
+    assert widths == [f"{count * 100 / 105:.1f}" for *_, count in IOM_PROFILE]
+    assert 'class="share-bar-track" aria-hidden="true"' in fragment
+
+
+def test_the_iom_cost_of_crime_shows_the_july_2021_table_in_whole_pounds(html: str) -> None:
+    fragment = section_html(html, "iom_cost_of_crime")
+    assert table_rows(fragment) == [
+        ["12 months before selection to the cohort", "2,158", "£6,809,153", "£3,155"],
+        ["While on the cohort", "3,071", "£10,662,180", "£3,472"],
+        ["After leaving the cohort", "561", "£1,829,150", "£3,261"],
+    ]
+    assert "The 279 offenders selected to Barnet's" in plain(fragment)
+    assert "not yearly rates" in plain(fragment)
+
+
+def test_the_iom_profile_and_cost_sheets_hold_the_figures_as_numbers(
+    workbook: openpyxl.Workbook,
+) -> None:
+    profile = data_rows(workbook["IOM cohort profile"])
+    assert [(r[1].value, r[2].value, r[3].value, r[4].value) for r in profile] == [
+        (breakdown.capitalize(), label, count, 105) for breakdown, _, label, _, count in IOM_PROFILE
+    ]
+    assert profile[0][5].value == pytest.approx(16 / 105)
+    assert profile[0][5].number_format == "0.0%"
+    cost = data_rows(workbook["IOM cost of crime"])
+    assert [(r[2].value, r[4].value, r[5].value) for r in cost] == [
+        (279, 2158, 6809153), (279, 3071, 10662180), (279, 561, 1829150),
+    ]  # fmt: skip
+    assert cost[0][5].number_format == "#,##0"
+
+
 def test_a_source_that_never_published_has_sections_that_say_so_and_the_pack_is_built(
     never_published_iom: PackOutput,
 ) -> None:
     page = never_published_iom.html_path.read_text(encoding="utf-8")
-    assert never_published_iom.stale_sections == ["iom_trend", "iom_comparison"]
+    assert never_published_iom.stale_sections == [
+        "iom_trend", "iom_profile", "iom_comparison", "iom_cost_of_crime",
+    ]  # fmt: skip
     for key, says in (
         ("iom_trend", "No IOM cohort figures for Barnet are published."),
+        ("iom_profile", "No ethnicity, gender or age of the IOM cohort is published for Barnet."),
         ("iom_comparison", "No IOM comparison with London is published for Barnet."),
+        ("iom_cost_of_crime", "No IOM cost-of-crime comparison is published for Barnet."),
     ):
         fragment = section_html(page, key)
         [(cls, text)] = provenance_lines(fragment)

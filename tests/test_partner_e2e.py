@@ -174,20 +174,32 @@ def test_marac_referrals_per_10000_women_are_set_against_safelives_40(
 
 
 def _feed(name: str) -> list[dict[str, str]]:
-    path = next((PROJECT_ROOT / "raw" / "met" / name).glob("*.csv"))
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    rows: list[dict[str, str]] = []
+    for path in sorted((PROJECT_ROOT / "raw" / "met" / name).glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows += csv.DictReader(handle)
+    return rows
 
 
 def test_asb_calls_to_may_2021_are_the_july_2021_packs_totals(pipeline: PipelineRun) -> None:
     rows = _feed("asb_calls")
-    assert sum(int(r["asb_calls"]) for r in rows) == 81619
+    # July 2021 pack p.16: "81,619 (up 21% from 67,426)", 12 months to 01/06/2021.
+    to_may_2021 = [r for r in rows if "2020-06" <= r["month"] <= "2021-05"]
+    to_may_2020 = [r for r in rows if "2019-06" <= r["month"] <= "2020-05"]
+    assert sum(int(r["asb_calls"]) for r in to_may_2021) == 81619
+    assert sum(int(r["asb_calls"]) for r in to_may_2020) == 67426
+    # The year before's repeat calls are not printed (only "57% Increase"): left empty.
+    assert {r["repeat_asb_calls"] for r in to_may_2020} == {""}
     row = records(
         pipeline, "select * from kpi_asb_calls where reporting_month = date '2021-05-01'"
     )[0]
     assert (row["r12_asb_calls"], row["r12_repeat_asb_calls"]) == (81619, 468)
-    # The sample holds only those 12 months: nothing a year before to compare, so no RAG.
-    assert (row["r12_asb_calls_prev"], row["asb_calls_change_pct"], row["rag"]) == (None,) * 3
+    assert row["r12_asb_calls_prev"] == 67426
+    assert round(row["asb_calls_change_pct"]) == 21
+    assert row["asb_calls_change_pct"] == pytest.approx((81619 - 67426) * 100 / 67426)
+    assert (row["r12_repeat_asb_calls_prev"], row["repeat_asb_calls_change_pct"]) == (None, None)
+    # "Increase in total ASB calls", the repeat change unknown: red (1 of 1 moved, negative).
+    assert row["rag"] == "red"
 
 
 def test_da_incidents_give_the_r12_change_and_a_rate_but_no_rank_without_all_32_boroughs(
@@ -281,6 +293,9 @@ def test_the_pack_has_each_partnership_section_with_source_quarter_and_submissio
         assert "submitted on 14 April 2023" in section_text(pack_html, key), key
     asb = section_text(pack_html, "asb_calls")
     assert "468" in asb and "81,619" in asb and "12 months to May 2021" in asb
+    # The total calls' change against the paper's 67,426; the repeat calls' says why it is n/a.
+    assert "81,619 21% (from 67,426)" in asb
+    assert "468 n/a 81,619" in asb and "but not their repeat calls" in asb
     assert "Stale" not in section_text(pack_html, "partner_marac")
 
 

@@ -21,7 +21,8 @@ from orchestration.landing.load import sync_source
 from orchestration.sources.met_asb_calls import SOURCE
 from tests.conftest import SAMPLE_RAW
 
-SAMPLE = next((SAMPLE_RAW / SOURCE.folder).glob("*.csv"))
+# The latest of the sample extracts (the one before it has no repeat calls).
+SAMPLE = max((SAMPLE_RAW / SOURCE.folder).glob("*.csv"))
 RESENT = "asb_calls_barnet_202009-202106.csv"
 TODAY = date(2026, 11, 27)
 

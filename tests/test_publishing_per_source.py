@@ -53,7 +53,7 @@ DASHBOARD_TABLES = (
 )
 CRIME_SECTIONS = {"overview", "exceptions", "trend", "rates", "revisions"}
 DASHBOARD_SECTIONS = {"knife_gun", "domestic_abuse", "hate_crime"}
-IOM_SECTIONS = {"iom_trend", "iom_comparison"}
+IOM_SECTIONS = {"iom_trend", "iom_profile", "iom_comparison", "iom_cost_of_crime"}
 KNIFE = "M1045_MonthlyCrimeDashboard_KnifeCrimeData_202203-202602_refresh2026-03.csv"
 BAD_CRIME = "MPS_bad_negative_count.csv"
 LAMBETH_COPY = FIXTURES / "mopac" / "public-perception-data_MPS_Dec-14_to_Sep-22_LambethCopy.csv"

@@ -1,6 +1,7 @@
 -- One row per area, quarter and breakdown given: does it sum to the cohort? The risk matrix
--- (Red, Amber, Green, Blue) and the statutory / non-statutory split each count every offender
--- in the cohort once. A breakdown left empty is not judged.
+-- (Red, Amber, Green, Blue), the statutory / non-statutory split and the cohort's ethnicity,
+-- gender and age each count every offender in the cohort once. A breakdown left empty is not
+-- judged.
 select
     source_file,
     source_row,
@@ -26,3 +27,47 @@ select
     statutory + non_statutory = offenders_in_cohort as sums_to_cohort
 from landed
 where statutory is not null
+
+union all
+
+select
+    source_file,
+    source_row,
+    area_name,
+    quarter_text,
+    'ethnicity' as breakdown,
+    offenders_in_cohort,
+    ethnicity_asian + ethnicity_black + ethnicity_other + ethnicity_white as breakdown_total,
+    ethnicity_asian + ethnicity_black + ethnicity_other + ethnicity_white
+    = offenders_in_cohort as sums_to_cohort
+from landed
+where ethnicity_asian is not null
+
+union all
+
+select
+    source_file,
+    source_row,
+    area_name,
+    quarter_text,
+    'gender' as breakdown,
+    offenders_in_cohort,
+    gender_male + gender_female as breakdown_total,
+    gender_male + gender_female = offenders_in_cohort as sums_to_cohort
+from landed
+where gender_male is not null
+
+union all
+
+select
+    source_file,
+    source_row,
+    area_name,
+    quarter_text,
+    'age' as breakdown,
+    offenders_in_cohort,
+    age_17_and_a_half + age_18_24 + age_25_34 + age_35_44 + age_45_plus as breakdown_total,
+    age_17_and_a_half + age_18_24 + age_25_34 + age_35_44 + age_45_plus
+    = offenders_in_cohort as sums_to_cohort
+from landed
+where age_17_and_a_half is not null

@@ -13,7 +13,9 @@ calls:count`); when the real file needs more, its parser grows from here. The ki
 - `text`: anything, kept as it is.
 
 A file's release is its last period, published the day after that period ends. Each period and
-area appears once per file; an empty figure is refused (write 0 for none).
+area appears once per file; an empty figure is refused (write 0 for none), unless the source
+declares its column optional: a count the sender does not have for some months (the ASB
+extract's repeat calls before June 2020), loaded as NULL, never as 0.
 """
 
 from __future__ import annotations
@@ -77,16 +79,23 @@ class ColumnSpecError(ValueError):
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its name in the warehouse, its kind, and its name in the file's header when
-    that differs (the Met's feeds head the borough column `borough`)."""
+    """One column: its name in the warehouse, its kind, its name in the file's header when
+    that differs (the Met's feeds head the borough column `borough`), and whether a count may
+    be left empty (None, loaded as NULL)."""
 
     name: str
     kind: Kind
     header: str = ""
+    optional: bool = False
 
     @property
     def heading(self) -> str:
         return self.header or self.name
+
+    @property
+    def duckdb_type(self) -> str:
+        kind = self.kind.duckdb_type
+        return kind.removesuffix(" not null") if self.optional else kind
 
 
 def parse_columns(spec: str) -> tuple[Column, ...]:
@@ -148,7 +157,7 @@ class TableParser:
     @property
     def duckdb_columns(self) -> dict[str, str]:
         """The source's declared columns and their warehouse types."""
-        return {c.name: c.kind.duckdb_type for c in self.columns}
+        return {c.name: c.duckdb_type for c in self.columns}
 
     @property
     def percentages(self) -> dict[str, str]:
@@ -219,7 +228,7 @@ class TableParser:
 
     def _figure(self, path: Path, where: str, column: Column, value: str) -> object:
         if column.kind is Kind.COUNT:
-            return whole_number(path, where, value)
+            return whole_number(path, where, value, optional=column.optional)
         if column.kind is Kind.PERCENT:
             return percentage(path, where, value)
         if column.kind is Kind.NUMBER:
@@ -280,6 +289,9 @@ class TableParser:
         data, rows = self._rows(path)
         frame = pd.DataFrame(rows, columns=["source_row", *(c.name for c in self.columns)])
         frame[self.period.name] = pd.to_datetime(frame[self.period.name])
+        for column in self.columns:
+            if column.optional and column.kind is Kind.COUNT:
+                frame[column.name] = pd.array(frame[column.name].tolist(), dtype="Int64")
         return ParsedFile(
             path=path,
             sha256=hashlib.sha256(data).hexdigest(),

@@ -49,8 +49,8 @@ SOURCE = Source(
         ),
         Suite(
             "breakdowns_sum_to_cohort",
-            "the risk matrix (Red + Amber + Green + Blue) and the statutory + non-statutory "
-            "split each sum to offenders_in_cohort",
+            "the risk matrix (Red + Amber + Green + Blue), the statutory + non-statutory split, "
+            "and the ethnicity, gender and age breakdowns each sum to offenders_in_cohort",
             index_columns=(
                 "source_file",
                 "source_row",

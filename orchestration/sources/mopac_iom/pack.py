@@ -15,6 +15,7 @@ from orchestration.sections import (
     quarter_extras,
 )
 from orchestration.sections.formatting import (
+    format_figure,
     quarter_months,
 )
 from orchestration.sources.mopac_iom import SOURCE
@@ -70,6 +71,45 @@ def iom_comparison_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     extras = quarter_extras(rows, ctx)
     extras["any_printed_differs"] = any(row["reported_rate_differs"] for row in rows)
     return extras
+
+
+# The cohort's profile as the April 2023 report gives it (§5.1.18), each breakdown a table of
+# its own, in this order.
+PROFILE_BREAKDOWNS = (("ethnicity", "Ethnicity"), ("gender", "Gender"), ("age", "Age"))
+PROFILE_WHERE = "breakdown in ('ethnicity', 'gender', 'age')"
+
+
+def profile_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    """The quarter, and the rows grouped by breakdown in the report's order."""
+    extras = quarter_extras(rows, ctx)
+    extras["breakdowns"] = [
+        {"key": key, "label": label, "rows": [row for row in rows if row["breakdown"] == key]}
+        for key, label in PROFILE_BREAKDOWNS
+        if any(row["breakdown"] == key for row in rows)
+    ]
+    extras["cohort"] = rows[0]["offenders_in_cohort"] if rows else None
+    return extras
+
+
+def derive_profile(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the breakdown's name in words, for the workbook."""
+    labels = dict(PROFILE_BREAKDOWNS)
+    return [
+        {**row, "breakdown_label": labels.get(row["breakdown"], row["breakdown"])} for row in rows
+    ]
+
+
+def derive_cost_of_crime(rows: list[Row], ctx: PackContext) -> list[Row]:
+    """Adds the months of the return's quarter and the amounts in whole pounds, as printed."""
+    return [
+        {
+            **row,
+            "months": quarter_months(row["period_start"], row["period_end"]),
+            "cost_text": format_figure(row["cost_of_crime_gbp"], "currency"),
+            "cost_per_offence_text": format_figure(row["cost_per_offence_gbp"], "currency"),
+        }
+        for row in rows
+    ]
 
 
 IOM_TREND = Section(
@@ -148,7 +188,67 @@ IOM_COMPARISON = Section(
 )
 
 
+IOM_PROFILE = Section(
+    key="iom_profile",
+    order=425,
+    title="Offender management (IOM): the cohort's ethnicity, gender and age",
+    table="fct_iom_cohort_breakdown",
+    where=(
+        "area_code = $borough_code",
+        PROFILE_WHERE,
+        "period_start = (select max(period_start) from fct_iom_cohort_breakdown "
+        f"where area_code = $borough_code and {PROFILE_WHERE})",
+    ),
+    order_by="sort_order",
+    source=SOURCE.key,
+    template="mopac_iom/iom_profile.html.j2",
+    derive=derive_profile,
+    extras=profile_extras,
+    sheet=Sheet(
+        name="IOM cohort profile",
+        columns=[
+            SheetColumn("Quarter", "period_label", width=12),
+            SheetColumn("Breakdown", "breakdown_label", width=12),
+            SheetColumn("Category", "category_label", width=14),
+            SheetColumn("Offenders", "offender_count", VOLUME),
+            SheetColumn("Offenders in cohort", "offenders_in_cohort", VOLUME),
+            SheetColumn("Share of cohort", "share_of_cohort_pct", PERCENT_ONE_PLACE, divide_by=100),
+        ],
+    ),
+)
+
+IOM_COST_OF_CRIME = Section(
+    key="iom_cost_of_crime",
+    order=435,
+    title="Offender management (IOM): the cost of crime before, during and after the cohort",
+    table="kpi_iom_cost_of_crime",
+    where=(
+        "area_code = $borough_code",
+        "period_start = (select max(period_start) from kpi_iom_cost_of_crime "
+        "where area_code = $borough_code)",
+    ),
+    order_by="sort_order",
+    source=SOURCE.key,
+    template="mopac_iom/iom_cost_of_crime.html.j2",
+    derive=derive_cost_of_crime,
+    sheet=Sheet(
+        name="IOM cost of crime",
+        columns=[
+            SheetColumn("Return quarter", "period_label", width=12),
+            SheetColumn("Months", "months", width=14),
+            SheetColumn("Offenders", "offenders", VOLUME),
+            SheetColumn("Phase", "phase_label", width=34),
+            SheetColumn("Offences", "offences", VOLUME),
+            SheetColumn("Estimated cost of crime (£)", "cost_of_crime_gbp", VOLUME, width=18),
+            SheetColumn("Cost per offence (£)", "cost_per_offence_gbp", VOLUME, width=14),
+        ],
+    ),
+)
+
+
 SECTIONS: tuple[Section, ...] = (
     IOM_TREND,
+    IOM_PROFILE,
     IOM_COMPARISON,
+    IOM_COST_OF_CRIME,
 )

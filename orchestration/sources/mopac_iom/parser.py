@@ -2,10 +2,13 @@
 
 No public file exists, so the contract is the project's (`docs/source_contracts.md`): a tidy
 UTF-8 CSV, one row per quarter and area (a borough or London), with the cohort's counts, and
-where the data store gives them, its risk matrix and its statutory / non-statutory split. What
-one row can tell is checked here (whole numbers, a breakdown given whole or not at all, a note
-beside every empty count); the rules across columns and the reference data (a count within its
-total, a breakdown that sums to the cohort, a known area) are the landing gate's suites.
+where the data store gives them, its risk matrix and its statutory / non-statutory split. Four
+groups of columns are optional in the header (a return without them is read as before): the
+cohort's ethnicity, gender and age, and the cost-of-crime comparison of the offenders who have
+been through the cohort (before, during and after it). What one row can tell is checked here
+(whole numbers, a breakdown given whole or not at all, a note beside every empty count); the
+rules across columns and the reference data (a count within its total, a breakdown that sums to
+the cohort, a known area) are the landing gate's suites.
 """
 
 from __future__ import annotations
@@ -38,8 +41,26 @@ HEADLINE = (
 )
 RISK = ("risk_red", "risk_amber", "risk_green", "risk_blue")
 SUPERVISION = ("statutory", "non_statutory")
-COUNTS = (*HEADLINE, *RISK, *SUPERVISION)
-COLUMNS = ("quarter", "area", *COUNTS, "reported_rate_pct", "note")
+# The cohort's profile, in the order and categories of the April 2023 report (§5.1.18).
+ETHNICITY = ("ethnicity_asian", "ethnicity_black", "ethnicity_other", "ethnicity_white")
+GENDER = ("gender_male", "gender_female")
+AGE = ("age_17_and_a_half", "age_18_24", "age_25_34", "age_35_44", "age_45_plus")
+# The cost-of-crime comparison (the July 2021 pack): the offenders who have been through the
+# cohort, and their offences and estimated cost of crime (whole pounds) in the 12 months before
+# selection, while on the cohort and after leaving it.
+COST_OF_CRIME = (
+    "cost_offenders",
+    "cost_before_gbp",
+    "offences_before",
+    "cost_during_gbp",
+    "offences_during",
+    "cost_after_gbp",
+    "offences_after",
+)
+# Column groups a return may leave out of its header; each is given whole or not at all.
+OPTIONAL_GROUPS = (ETHNICITY, GENDER, AGE, COST_OF_CRIME)
+COUNTS = (*HEADLINE, *RISK, *SUPERVISION, *ETHNICITY, *GENDER, *AGE, *COST_OF_CRIME)
+COLUMNS = ("quarter", "area", *HEADLINE, *RISK, *SUPERVISION, "reported_rate_pct", "note")
 # The cohort is the denominator of everything else: it is never left empty.
 REQUIRED = ("offenders_in_cohort",)
 
@@ -66,18 +87,40 @@ def _whole_or_none(path: Path, line: int, names: tuple[str, ...], counts: dict) 
         )
 
 
+def _expected_columns(path: Path, header: list[str]) -> tuple[str, ...]:
+    """`COLUMNS` and each optional group the header names; a group named in part is refused."""
+    names = {name.strip().lower() for name in header}
+    expected = list(COLUMNS)
+    for group in OPTIONAL_GROUPS:
+        given = [name for name in group if name in names]
+        if given and len(given) != len(group):
+            missing = [name for name in group if name not in names]
+            raise ContractError(
+                path,
+                "header",
+                f"the columns {', '.join(group)} are given together or not at all; found "
+                f"{', '.join(given)} without {', '.join(missing)}",
+            )
+        if given:
+            expected += group
+    return tuple(expected)
+
+
 class IomParser:
-    """One row per quarter and area, the columns of `COLUMNS` in any order."""
+    """One row per quarter and area, the columns of `COLUMNS` (and of any optional group) in
+    any order."""
 
     def _rows(self, path: Path) -> tuple[bytes, list[_Row]]:
         data = read_bytes(path)
         text = decode_text(path, data)
         header = csv_header(path, text)
-        column = columns_by_name(path, header, COLUMNS)
+        expected = _expected_columns(path, header)
+        column = columns_by_name(path, header, expected)
         rows: list[_Row] = []
         seen: dict[tuple[date, str], int] = {}
         for line, record in csv_records(path, text, len(header)):
-            cell = {name: record[column[name]] for name in COLUMNS}
+            # A group the header leaves out is read as empty cells.
+            cell = {name: "" for name in COUNTS} | {name: record[column[name]] for name in expected}
             quarter = cell["quarter"].strip()
             period = quarter_of(path, f"row {line}, column 'quarter'", quarter)
             area = cell["area"].strip()
@@ -106,8 +149,8 @@ class IomParser:
                     f"row {line}, column {empty[0]!r}",
                     "a count left empty needs a note saying why (column 'note')",
                 )
-            _whole_or_none(path, line, RISK, counts)
-            _whole_or_none(path, line, SUPERVISION, counts)
+            for group in (RISK, SUPERVISION, *OPTIONAL_GROUPS):
+                _whole_or_none(path, line, group, counts)
             rate = cell["reported_rate_pct"].strip()
             reported = (
                 percentage(path, f"row {line}, column 'reported_rate_pct'", rate) if rate else None

@@ -2,7 +2,8 @@
 -- each reporting month against the 12 months before, with a RAG from the two changes, each
 -- judged by its good direction (seed feed_measures: a decrease is positive). One row per
 -- borough and reporting month that ends 12 months of data; the previous year's figures are
--- NULL unless its 12 months are all there.
+-- NULL unless its 12 months are all there. A month the extract gives no repeat count for makes
+-- the repeat total of every 12 months holding it NULL, never a sum of fewer months.
 with
 
 monthly as (
@@ -43,9 +44,11 @@ windowed as (
         sum(indexed.asb_calls) over last_12 as r12_asb_calls,
         sum(indexed.repeat_asb_calls) over last_12 as r12_repeat_asb_calls,
         count(*) over last_12 as months_in_window,
+        count(indexed.repeat_asb_calls) over last_12 as repeat_months_in_window,
         sum(indexed.asb_calls) over year_before as r12_asb_calls_prev,
         sum(indexed.repeat_asb_calls) over year_before as r12_repeat_asb_calls_prev,
-        count(*) over year_before as months_in_year_before
+        count(*) over year_before as months_in_year_before,
+        count(indexed.repeat_asb_calls) over year_before as repeat_months_in_year_before
     from indexed
     window
         last_12 as {{ month_window('indexed.borough_code', month='indexed.month') }},
@@ -62,10 +65,12 @@ complete as (
         borough_name,
         month as reporting_month,
         r12_asb_calls,
-        r12_repeat_asb_calls,
+        case
+            when repeat_months_in_window = 12 then r12_repeat_asb_calls
+        end as r12_repeat_asb_calls,
         case when months_in_year_before = 12 then r12_asb_calls_prev end as r12_asb_calls_prev,
         case
-            when months_in_year_before = 12 then r12_repeat_asb_calls_prev
+            when repeat_months_in_year_before = 12 then r12_repeat_asb_calls_prev
         end as r12_repeat_asb_calls_prev
     from windowed
     where months_in_window = 12

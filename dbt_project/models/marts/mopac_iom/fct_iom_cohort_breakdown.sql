@@ -1,7 +1,8 @@
 -- The IOM cohort's breakdowns, one row per area, quarter, breakdown and category, where the
--- return gives them: the risk matrix (Red, Amber, Green, Blue: in custody or on remand) and
--- the statutory / non-statutory split. Each breakdown sums to the cohort (checked at the
--- landing gate and by assert_iom_breakdowns_sum_to_cohort).
+-- return gives them: the risk matrix (Red, Amber, Green, Blue: in custody or on remand), the
+-- statutory / non-statutory split, and the cohort's ethnicity, gender and age in the April 2023
+-- report's categories and order. Each breakdown sums to the cohort (checked at the landing
+-- gate and by assert_iom_breakdowns_sum_to_cohort); the share is recomputed here.
 with
 
 cohort as (
@@ -24,7 +25,18 @@ categories as (
         ('risk_matrix', 'green', 'Green', 3),
         ('risk_matrix', 'blue', 'Blue (in custody or on remand)', 4),
         ('supervision', 'statutory', 'Statutory (on licence, managed by Probation)', 5),
-        ('supervision', 'non_statutory', 'Non-statutory (managed by IOM police)', 6)
+        ('supervision', 'non_statutory', 'Non-statutory (managed by IOM police)', 6),
+        ('ethnicity', 'asian', 'Asian', 7),
+        ('ethnicity', 'black', 'Black', 8),
+        ('ethnicity', 'other', 'Other', 9),
+        ('ethnicity', 'white', 'White', 10),
+        ('gender', 'male', 'Male', 11),
+        ('gender', 'female', 'Female', 12),
+        ('age', 'aged_17_and_a_half', '17½', 13),
+        ('age', 'aged_18_24', '18-24', 14),
+        ('age', 'aged_25_34', '25-34', 15),
+        ('age', 'aged_35_44', '35-44', 16),
+        ('age', 'aged_45_plus', '45 and over', 17)
     ) as category_rows (breakdown, category, category_label, sort_order)
 
 ),
@@ -43,7 +55,18 @@ named as (
         risk_green as green,
         risk_blue as blue,
         statutory,
-        non_statutory
+        non_statutory,
+        ethnicity_asian as asian,
+        ethnicity_black as black,
+        ethnicity_other as other,
+        ethnicity_white as white,
+        gender_male as male,
+        gender_female as female,
+        age_17_and_a_half as aged_17_and_a_half,
+        age_18_24 as aged_18_24,
+        age_25_34 as aged_25_34,
+        age_35_44 as aged_35_44,
+        age_45_plus as aged_45_plus
     from cohort
 
 ),
@@ -52,7 +75,10 @@ named as (
 unpivoted as (
 
     unpivot named
-    on red, amber, green, blue, statutory, non_statutory
+    on
+    red, amber, green, blue, statutory, non_statutory,
+    asian, black, other, white, male, female,
+    aged_17_and_a_half, aged_18_24, aged_25_34, aged_35_44, aged_45_plus
     into name category value offender_count
 
 ),
