@@ -428,6 +428,8 @@ def test_a_figure_prints_as_the_paper_prints_it() -> None:
                                            (0.09, "percent"), (37.8, "percent"), (32, "percent"),
                                            (0.1, "count")]] == [
         "90", "2,592", "1.06", "0.09%", "37.8%", "32%", "0.1"]  # fmt: skip
+    assert figure_text(0.1, "count", 2) == "0.10"
+    assert figure_text(32, "percent", 1) == "32.0%"
 
 
 def test_each_kind_of_period_is_said_as_the_papers_say_it() -> None:
@@ -474,20 +476,22 @@ def test_youth_justice_figures_carry_their_periods(html: str) -> None:
         "Reoffences per reoffender 2019 1.06 –",
         "Custody rate per 1,000 aged 10-17 2019 0.21 –",
     ]
-    assert rows[7] == "Custody rate per 1,000 aged 10-17 2020 0.1 –"
+    # Printed alike, as the paper prints them: 0.21 (2019), then 0.10 (2020).
+    assert rows[7] == "Custody rate per 1,000 aged 10-17 2020 0.10 –"
 
 
 def test_a_withheld_figure_says_so_and_why_never_zero_or_blank(html: str) -> None:
     fragment = section_html(html, "partner_youth_justice")
     withheld = [r for r in table_rows(fragment, "shape-figures") if "quarter" in r]
+    # The figure's cell says "withheld" in words; its note says why.
     assert withheld == [
-        "First-time entrants in the quarter Q4 2022/23 (January to March 2023) "
-        f"Withheld: {YJ_WITHHELD_REASON} –"
+        "First-time entrants in the quarter Q4 2022/23 (January to March 2023) withheld – "
+        f"Withheld: {YJ_WITHHELD_REASON}"
     ]
     # The quarterly table's Q4 cell says "withheld", and its note the reason.
     quarterly = table_rows(fragment, "partner")
     assert quarterly[0].startswith("First-time entrants in the quarter* withheld")
-    assert f"Q4: Withheld: {YJ_WITHHELD_REASON}" in plain(fragment)
+    assert f"Q4 withheld: {YJ_WITHHELD_REASON}" in plain(fragment)
     for row in (*quarterly, *table_rows(fragment, "shape-figures")):
         if "in the quarter" in row:
             assert " 0 " not in f" {row} "
@@ -667,7 +671,8 @@ def test_each_shape_is_in_the_providers_sheet_as_numbers(workbook: openpyxl.Work
     assert snapshot["Period"] == "at 30 June 2021"
     withheld = next(r for r in rows if r["Status"] == "Withheld")
     assert withheld["Figure"] is None
-    assert withheld["Figure in words"] == f"Withheld: {YJ_WITHHELD_REASON}"
+    assert withheld["Figure in words"] == "withheld"
+    assert withheld["Note"] == f"Withheld: {YJ_WITHHELD_REASON}"
     yot = next(r for r in rows if r["Category, item or status"] == "Open to the Youth Offending "
                "Team")  # fmt: skip
     assert (yot["Figure"], yot["Of"]) == (74, 90)

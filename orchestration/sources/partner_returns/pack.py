@@ -274,7 +274,9 @@ def _with_figure_words(row: Row, figures: list[Row]) -> Row:
     for figure in same:
         if figure["is_withheld"] and figure["quarter"] is not None:
             shown[f"q{int(figure['quarter'])}_value"] = "withheld"
-            withheld.append(f"Q{int(figure['quarter'])}: {figure['figure_shown']}")
+            withheld.append(
+                f"Q{int(figure['quarter'])} {figure['note'][0].lower()}{figure['note'][1:]}"
+            )
     latest = next((f for f in same if f["quarter"] == row["latest_quarter"]), None)
     target_text = row["target_text"]
     if latest and latest["target_shown"] and row.get("target_quarter") is not None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Set
-from decimal import Decimal
 from typing import Any
 
 from orchestration.lib.periods import FinancialQuarter, financial_year_label
@@ -101,14 +100,22 @@ def shape_queries(provider: str, tables: Set[str]) -> list[str]:
 # --- Words ------------------------------------------------------------------------------------
 
 
-def figure_text(value: float | None, unit: str | None) -> str:
+def decimal_places(value: float | None) -> int:
+    """How many decimals a figure has, up to two: 90 -> 0, 37.8 -> 1, 0.21 -> 2."""
+    if value is None:
+        return 0
+    exponent = round_half_away(value, 2).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def figure_text(value: float | None, unit: str | None, places: int | None = None) -> str:
     """A figure as the paper prints it: up to two decimals, as many as it has (90, 1.06,
-    0.09%, 37.8%), thousands separated, a percentage with its sign, an amount in pounds."""
+    0.09%, 37.8%), or `places` of them (a series printed alike: 0.21, then 0.10),
+    thousands separated, a percentage with its sign, an amount in pounds."""
     if value is None:
         return NOT_AVAILABLE
-    number = round_half_away(value, 2).normalize()
-    if number == number.to_integral_value():
-        number = number.quantize(Decimal(1))
+    shown = decimal_places(value) if places is None else places
+    number = round_half_away(value, shown)
     text = f"{number:,f}"
     if unit == "percent":
         return f"{text}%"
@@ -156,7 +163,7 @@ def target_words(
 
 
 def withheld_words(reason: str | None) -> str:
-    """A figure the provider cannot yet release: "withheld" and why, never 0 or a blank."""
+    """Why a figure is withheld, beside the "withheld" its cell shows (never 0 or a blank)."""
     why = " ".join(str(reason or "").split()) or WITHHELD_REASON
     return f"Withheld: {why}"
 
@@ -211,13 +218,13 @@ def _labels(rows: list[Row], catalogue_labels: Mapping[str, str]) -> dict[str, t
     return found
 
 
-def _figure(row: Row) -> Row:
+def _figure(row: Row, places: int | None = None) -> Row:
     unit = row.get("unit") or "count"
     withheld = row.get("status") == WITHHELD
     target = row.get("target_quarter")
     if target is None:
         target = row.get("target_year")
-    shown = withheld_words(row.get("note")) if withheld else figure_text(row.get("value"), unit)
+    shown = WITHHELD if withheld else figure_text(row.get("value"), unit, places)
     return {
         "shape": FIGURE,
         "measure": row["measure"],
@@ -234,7 +241,8 @@ def _figure(row: Row) -> Row:
         "status": WITHHELD if withheld else None,
         "is_withheld": withheld,
         "target_shown": target_words(target, row.get("target_high"), row.get("baseline"), unit),
-        "note": None if withheld else row.get("note"),
+        # A withheld figure's note is why: the figure's own cell says "withheld" in words.
+        "note": withheld_words(row.get("note")) if withheld else row.get("note"),
         "target_note": row.get("target_note"),
         "is_quarterly": row.get("period_kind") in QUARTERLY_KINDS,
         "sort_order": row.get("sort_order"),
@@ -393,8 +401,12 @@ def derive_shapes(
     for row in rows:
         by_shape[row["shape"]].append(row)
     labels = _labels([*known, *by_shape[FIGURE], *by_shape[COMPARATOR]], catalogue_labels or {})
+    # A measure's figures are printed to the same decimals: custody rates 0.21, then 0.10.
+    places: dict[str, int] = {}
+    for row in by_shape[FIGURE]:
+        places[row["measure"]] = max(places.get(row["measure"], 0), decimal_places(row["value"]))
     figures = sorted(
-        (_figure(r) for r in by_shape[FIGURE]),
+        (_figure(r, places[r["measure"]]) for r in by_shape[FIGURE]),
         key=lambda r: (
             r["sort_order"] if r["sort_order"] is not None else 1 << 30,
             r["measure"],
