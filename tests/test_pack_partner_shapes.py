@@ -140,6 +140,14 @@ FIGURES: list[tuple[str, str, str, str, str, tuple[dt.date, dt.date], float | No
      "rolling_12_months", _twelve_months_to(2023, 3), 26, 1, {}),
     ("police_da_pursue", "dvpos", "Domestic Violence Protection Orders", "count",
      "rolling_12_months", _twelve_months_to(2023, 3), 22, 2, {}),
+    # The MARAC's 2019/20, for the year-on-year comparison (363 referrals, 238 children, 154
+    # families), below its 2022/23 quarters.
+    ("marac", "referrals", "Number of MARAC referrals", "count", "financial_year",
+     (dt.date(2019, 4, 1), dt.date(2020, 3, 31)), 363, 1, {}),
+    ("marac", "children_in_household", "Number of children in the household", "count",
+     "financial_year", (dt.date(2019, 4, 1), dt.date(2020, 3, 31)), 238, 2, {}),
+    ("marac", "families", "Number of families", "count", "financial_year",
+     (dt.date(2019, 4, 1), dt.date(2020, 3, 31)), 154, 3, {}),
     # A target set against a baseline: 25% of victims offered RJ, from under 10%.
     ("restorative_justice", "victims_offered", "Victims offered Restorative Justice", "percent",
      "quarter", Q4, None, 1, {"target_quarter": 25, "baseline": 10,
@@ -166,6 +174,9 @@ BREAKDOWNS = [
      [("not_engaged", "Not engaged", 7, False), ("fully", "Fully trained", 28, False),
       ("partially", "Partially trained", 15, False)], 50, "snapshot",
      (dt.date(2023, 3, 31), dt.date(2023, 3, 31))),
+    # The MARAC's Q4 2022/23 victims: 87.6% female (127 of 145; 18 / 145 = 12.4% male).
+    ("marac", "referrals", "gender",
+     [("male", "Male", 18, False), ("female", "Female", 127, False)], 145, "quarter", Q4),
     # An earlier snapshot of the same profile: the section shows the latest only.
     ("da_services", "gp_practices", "training",
      [("fully", "Fully trained", 20, False), ("partially", "Partially trained", 10, False),
@@ -638,10 +649,21 @@ def test_a_quarterly_figure_is_in_the_quarterly_table_only(html: str) -> None:
     assert not [r for r in table_rows(fragment, "shape-figures") if "Serious Adult" in r]
 
 
-def test_the_marac_section_is_unchanged_without_shapes_of_its_own(html: str) -> None:
+def test_an_existing_providers_section_gains_its_profile_and_earlier_year(html: str) -> None:
     fragment = section_html(html, "partner_marac")
-    assert "shape-" not in fragment
+    # Its quarters as before, then 2019/20 and the Q4 profile below them.
     assert "Number of MARAC referrals 87 123 122 145 477" in plain(fragment)
+    assert table_rows(fragment, "shape-figures") == [
+        "Number of MARAC referrals 2019/20 363 –",
+        "Number of children in the household 2019/20 238 –",
+        "Number of families 2019/20 154 –",
+    ]
+    assert "Number of MARAC referrals by gender, Q4 2022/23 (January to March 2023) (of 145)" in (
+        plain(fragment)
+    )
+    assert table_rows(fragment, "shape-profile") == ["Female 127 87.6%", "Male 18 12.4%"]
+    # The section's period is still its quarter's, not 2019/20's.
+    assert "Figures for January to March 2023." in plain(fragment)
 
 
 def test_page_one_counts_only_the_quarterly_ratings(pack: PackOutput, html: str) -> None:
