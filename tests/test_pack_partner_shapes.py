@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -746,3 +747,37 @@ def test_axe_finds_no_serious_or_critical_violation_in_the_new_blocks(
 ) -> None:
     found = blocking(axe_violations(pack.html_path, *VIEWPORTS[viewport]))
     assert found == [], "\n".join(found)
+
+
+def test_a_section_reads_only_its_providers_rows_of_a_table_every_provider_shares(
+    shapes_db: Path, tmp_path: Path
+) -> None:
+    """The quarterly table published once for every provider (a `provider` column), read
+    with the section's own condition, beside the shapes."""
+    path = tmp_path / "marts.duckdb"
+    path.write_bytes(shapes_db.read_bytes())
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table rpt_partner_all as select * from rpt_partner_marac "
+            "union all by name select * from rpt_partner_youth_justice"
+        )
+        tables = {
+            name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
+        }
+        section = replace(
+            _sections()[0], table="rpt_partner_all", where=("provider = 'youth_justice'",)
+        )
+        sql = section.query_for(tables)
+        rows = con.execute(sql, {"month": MAY} if "$month" in sql else {}).fetchall()
+        columns = [d[0] for d in con.description]
+    found = [dict(zip(columns, row, strict=True)) for row in rows]
+    assert {row["provider"] for row in found} == {"youth_justice"}
+    # The one quarterly row (Q4 withheld), then the figures, profile, comparators and plan.
+    shapes = [row["shape"] for row in found]
+    assert shapes.count("quarterly") == 1
+    assert shapes[0] == "quarterly"
+    assert shapes.count("figure") == 9
+    assert shapes.count("breakdown") == 2
+    assert shapes.count("comparator") == 2
+    assert shapes.count("plan_item") == 6
+    assert shapes.count("plan_status") == 5

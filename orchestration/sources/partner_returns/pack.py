@@ -355,7 +355,8 @@ class PartnerSection(Section):
         parts = shape_queries(self.provider, tables)
         if not parts:
             return self.query
-        quarterly = f"select '{QUARTERLY}' as shape, 0 as shape_order, * from {self.table}"
+        where = f" where {' and '.join(self.where)}" if self.where else ""
+        quarterly = f"select '{QUARTERLY}' as shape, 0 as shape_order, * from {self.table}{where}"
         union = "\nunion all by name\n".join([quarterly, *parts])
         return f"select * from (\n{union}\n) order by shape_order, {self.order_by}"
 
