@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -362,14 +362,32 @@ GP_PRACTICES = Measure(
 )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class _ProviderWithPlans(Provider):
+    """A provider as the catalogue declares one with an action plan (its key and label)."""
+
+    plans: tuple[_Plan, ...] = ()
+
+
+# The BRODAP's words, from the catalogue: its rows name it by its key only.
+BRODAP_LABEL = "Barnet Reducing Offending Delivery Action Plan 2018-22"
+
+
 def _sections() -> tuple[Any, ...]:
     return tuple(
         partner_section(
-            Provider(
+            _ProviderWithPlans(
                 key=key,
                 title=title,
                 section=heading,
                 measures=(GP_PRACTICES,) if key == "da_services" else (),
+                plans=(_Plan("brodap", BRODAP_LABEL),) if key == "youth_justice" else (),
             ),
             order,
         )
@@ -583,7 +601,7 @@ def test_comparators_stand_beside_the_boroughs_figure_with_who_publishes_them(
 def test_an_action_plan_counts_every_status_including_none(html: str) -> None:
     fragment = section_html(html, "partner_youth_justice")
     text = plain(fragment)
-    assert "Brodap, as at 31 July 2021" in text
+    assert f"{BRODAP_LABEL}, as at 31 July 2021" in text
     assert (
         "6 items as at 31 July 2021: 3 complete, 3 on target, 0 at risk, 0 off target, "
         "0 not started." in text

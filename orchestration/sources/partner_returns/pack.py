@@ -5,7 +5,7 @@ benchmark beside the MARAC's.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Set
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -39,6 +39,8 @@ from orchestration.sources.partner_returns.catalogue import Provider
 from orchestration.sources.partner_returns.pack_shapes import (
     FIGURE,
     SHAPE_WORDS,
+    CatalogueLabels,
+    catalogue_labels,
     derive_shapes,
     shape_queries,
     shapes_extras,
@@ -289,20 +291,20 @@ def _with_figure_words(row: Row, figures: list[Row]) -> Row:
 
 
 def derive_provider(
-    rows: list[Row], ctx: PackContext, labels: Mapping[str, str] | None = None
+    rows: list[Row], ctx: PackContext, names: CatalogueLabels | None = None
 ) -> list[Row]:
     """The quarterly table's rows (`derive_partner`), then every other shape's rows.
 
     Args:
-        labels: the catalogue's measure labels, for a profile whose measure has no row of
-            its own that names it.
+        names: the catalogue's labels, for what a published row names only by its key (a
+            profile's measure and dimension, an action plan).
     """
     quarterly, others = _split(rows)
     # The union's own columns are not the quarterly table's.
     union_columns = ("shape", "shape_order")
     quarterly = [{k: v for k, v in r.items() if k not in union_columns} for r in quarterly]
     derived = derive_partner(quarterly, ctx)
-    shapes = derive_shapes(others, quarterly, labels)
+    shapes = derive_shapes(others, quarterly, names)
     figures = [f for f in shapes if f["shape"] == FIGURE]
     if figures:
         derived = [_with_figure_words(row, figures) for row in derived]
@@ -381,9 +383,7 @@ def partner_section(provider: Provider, order: int) -> Section:
         order_by="sort_order, measure",
         source=provider.source_key,
         template="partner_returns/partner.html.j2",
-        derive=partial(
-            derive_provider, labels={measure.key: measure.label for measure in provider.measures}
-        ),
+        derive=partial(derive_provider, names=catalogue_labels(provider)),
         extras=provider_extras,
         period=provider_period,
         provider=provider.key,

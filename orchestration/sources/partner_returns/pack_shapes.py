@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
 from typing import Any
 
 from orchestration.lib.periods import FinancialQuarter, financial_year_label
@@ -207,6 +208,34 @@ def share_bar(share: float | None) -> str:
 # --- Rows -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CatalogueLabels:
+    """The words the catalogue declares for what a published row names only by its key: a
+    measure (a profile's, whose measure has no row of its own), a breakdown (its dimension),
+    an action plan. A row's own label comes first; a key without either is put in words."""
+
+    measures: Mapping[str, str] = field(default_factory=dict)
+    breakdowns: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    plans: Mapping[str, str] = field(default_factory=dict)
+
+
+def catalogue_labels(provider: Any) -> CatalogueLabels:
+    """A catalogue provider's labels, read defensively: a catalogue without breakdowns or
+    plans declared (or without the fields for them) gives none."""
+    measures = tuple(getattr(provider, "measures", ()) or ())
+    plans = tuple(getattr(provider, "plans", ()) or ())
+    return CatalogueLabels(
+        measures={m.key: m.label for m in measures},
+        breakdowns={
+            (m.key, b.key): b.label
+            for m in measures
+            for b in getattr(m, "breakdowns", ()) or ()
+            if getattr(b, "label", None)
+        },
+        plans={p.key: p.label for p in plans if getattr(p, "label", None)},
+    )
+
+
 def _labels(rows: list[Row], catalogue_labels: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """measure -> (label, unit), from the published rows that carry them, else the catalogue."""
     found: dict[str, tuple[str, str]] = {
@@ -249,7 +278,9 @@ def _figure(row: Row, places: int | None = None) -> Row:
     }
 
 
-def _breakdowns(rows: list[Row], labels: Mapping[str, tuple[str, str]]) -> list[Row]:
+def _breakdowns(
+    rows: list[Row], labels: Mapping[str, tuple[str, str]], names: CatalogueLabels
+) -> list[Row]:
     """Each measure's latest profile per dimension, its categories largest first and the
     "not known" category last."""
     latest: dict[tuple[str, str], dt.date] = {}
@@ -278,7 +309,9 @@ def _breakdowns(rows: list[Row], labels: Mapping[str, tuple[str, str]]) -> list[
                 "label": label,
                 "unit": unit,
                 "breakdown": row["breakdown"],
-                "breakdown_label": row.get("breakdown_label") or key_words(row["breakdown"]),
+                "breakdown_label": row.get("breakdown_label")
+                or names.breakdowns.get((row["measure"], row["breakdown"]))
+                or key_words(row["breakdown"]),
                 "category": row.get("category"),
                 "category_label": category,
                 "is_not_known": bool(row.get("is_not_known")),
@@ -333,7 +366,7 @@ def _comparators(rows: list[Row], labels: Mapping[str, tuple[str, str]]) -> list
     return out
 
 
-def _plans(items: list[Row], counts: list[Row]) -> list[Row]:
+def _plans(items: list[Row], counts: list[Row], names: CatalogueLabels) -> list[Row]:
     """Each plan's latest status: its counts by status (all five, 0 where none, in the
     papers' order) and its items."""
     latest: dict[str, dt.date] = {}
@@ -353,7 +386,7 @@ def _plans(items: list[Row], counts: list[Row]) -> list[Row]:
             {
                 "shape": PLAN_STATUS,
                 "plan": row["plan"],
-                "label": row.get("plan_label") or key_words(row["plan"]),
+                "label": _plan_label(row, names),
                 "as_at": row["as_at"],
                 "period": f"as at {day_long(row['as_at'])}",
                 "status": row["status"],
@@ -370,7 +403,7 @@ def _plans(items: list[Row], counts: list[Row]) -> list[Row]:
             {
                 "shape": PLAN_ITEM,
                 "plan": row["plan"],
-                "label": row.get("plan_label") or key_words(row["plan"]),
+                "label": _plan_label(row, names),
                 "as_at": row["as_at"],
                 "period": f"as at {day_long(row['as_at'])}",
                 "item": row.get("item"),
@@ -386,21 +419,25 @@ def _plans(items: list[Row], counts: list[Row]) -> list[Row]:
     return out
 
 
+def _plan_label(row: Row, names: CatalogueLabels) -> str:
+    return str(row.get("plan_label") or names.plans.get(row["plan"]) or key_words(row["plan"]))
+
+
 def derive_shapes(
-    rows: list[Row], known: list[Row], catalogue_labels: Mapping[str, str] | None = None
+    rows: list[Row], known: list[Row], names: CatalogueLabels | None = None
 ) -> list[Row]:
     """The shape rows (`shape` set) as the section prints them and the workbook holds them.
 
     Args:
         rows: the section's rows of the five shape tables.
         known: rows that name measures' labels and units (the quarterly table's).
-        catalogue_labels: measure -> label from the catalogue, for a profile whose measure has
-            no row elsewhere.
+        names: the catalogue's labels, for what a row names only by its key.
     """
     by_shape: dict[str, list[Row]] = {shape: [] for shape in SHAPE_TABLES}
     for row in rows:
         by_shape[row["shape"]].append(row)
-    labels = _labels([*known, *by_shape[FIGURE], *by_shape[COMPARATOR]], catalogue_labels or {})
+    names = names or CatalogueLabels()
+    labels = _labels([*known, *by_shape[FIGURE], *by_shape[COMPARATOR]], names.measures)
     # A measure's figures are printed to the same decimals: custody rates 0.21, then 0.10.
     places: dict[str, int] = {}
     for row in by_shape[FIGURE]:
@@ -415,9 +452,9 @@ def derive_shapes(
     )
     return [
         *figures,
-        *_breakdowns(by_shape[BREAKDOWN], labels),
+        *_breakdowns(by_shape[BREAKDOWN], labels, names),
         *_comparators(by_shape[COMPARATOR], labels),
-        *_plans(by_shape[PLAN_ITEM], by_shape[PLAN_STATUS]),
+        *_plans(by_shape[PLAN_ITEM], by_shape[PLAN_STATUS], names),
     ]
 
 
