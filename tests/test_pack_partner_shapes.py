@@ -619,6 +619,8 @@ def test_a_target_on_a_baseline_reads_in_words_in_the_quarterly_table(html: str)
     fragment = section_html(html, "partner_victim_care_hub")
     row = table_rows(fragment, "partner")[0]
     assert row.startswith("Victim satisfaction (North West BCU) 65.0% n/a 74-79% (baseline 64%)")
+    # The rating's words name the same target: 65% missed the range's lower end, 74%.
+    assert "Missed the quarter's target: 65.0% against 74-79% (baseline 64%)" in row
     # Restorative Justice: 25% of victims offered, from a baseline under 10%; no figure yet.
     rj = table_rows(section_html(html, "partner_restorative_justice"), "shape-figures")
     assert rj == [

@@ -285,9 +285,31 @@ def _with_figure_words(row: Row, figures: list[Row]) -> Row:
         target_text = latest["target_shown"]
     note = "; ".join([*withheld, *([row["note"]] if row.get("note") else [])]) or None
     targets = list(row["targets"])
+    factors = list(row["factors"])
     if target_text != row["target_text"] and targets:
         targets[0] = (target_text, targets[0][1])
-    return {**row, "shown": shown, "target_text": target_text, "note": note, "targets": targets}
+        # The rating's words name the target as the table does: "65.0% against 74-79%
+        # (baseline 64%)", not its lower end alone.
+        bare = format_figure(row["target_quarter"], row["unit"])
+        factors = [
+            Factor(
+                f.text.replace(f"against {bare}", f"against {target_text}").replace(
+                    f"target of {bare}", f"target of {target_text}"
+                ),
+                f.assessment,
+            )
+            for f in factors
+        ]
+    rated_from = row["no_rag_reason"] or "; ".join(f"{f.text} ({f.assessment})" for f in factors)
+    return {
+        **row,
+        "shown": shown,
+        "target_text": target_text,
+        "note": note,
+        "targets": targets,
+        "factors": factors,
+        "rated_from": rated_from,
+    }
 
 
 def derive_provider(
