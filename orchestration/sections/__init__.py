@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Literal
@@ -285,6 +286,12 @@ class Section:
         """The one-line query: the table, filtered to the pack's borough and month."""
         where = f" where {' and '.join(self.where)}" if self.where else ""
         return f"select * from {self.table}{where} order by {self.order_by}"
+
+    def query_for(self, tables: AbstractSet[str]) -> str:
+        """The query, given the tables the published copy holds: a section that also reads
+        tables a source may not have published yet (the partnership's profiles) reads those
+        it finds."""
+        return self.query
 
 
 BOROUGH_MONTH = ("borough_code = $borough_code", "reporting_month = $month")

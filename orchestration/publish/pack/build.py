@@ -208,7 +208,7 @@ def _collect(
         # A source that has never published (not set up, or its first file refused) has no
         # tables yet: its sections say so, with the reason, and the rest of the pack is built.
         missing = section.table not in tables
-        rows = [] if missing else _query(con, section.query, ctx.params)
+        rows = [] if missing else _query(con, section.query_for(tables), ctx.params)
         if section.required and not rows and not missing:
             months = con.execute(
                 f"select min(reporting_month), max(reporting_month) from {section.table}"

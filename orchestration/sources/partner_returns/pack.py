@@ -4,18 +4,25 @@ benchmark beside the MARAC's.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Set
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from orchestration.lib.periods import FinancialQuarter, parse_financial_year
 from orchestration.sections import (
     DECIMAL,
+    PERCENT_ONE_PLACE,
     RAG_FILLS,
     VOLUME,
     PackContext,
+    Period,
     Row,
     Section,
     Sheet,
     SheetColumn,
+    rows_period,
 )
 from orchestration.sections.charts import sparkline
 from orchestration.sections.formatting import (
@@ -29,6 +36,15 @@ from orchestration.sections.formatting import (
 )
 from orchestration.sources.partner_returns import CATALOGUE
 from orchestration.sources.partner_returns.catalogue import Provider
+from orchestration.sources.partner_returns.pack_shapes import (
+    FIGURE,
+    SHAPE_WORDS,
+    CatalogueLabels,
+    catalogue_labels,
+    derive_shapes,
+    shape_queries,
+    shapes_extras,
+)
 
 # --- Partnership: the providers' returns ------------------------------------------------------
 
@@ -238,9 +254,150 @@ def partner_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
     }
 
 
+def _split(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """The quarterly table's rows and the other shapes' rows (`shape` set)."""
+    quarterly = [r for r in rows if r.get("shape") in (None, QUARTERLY)]
+    return quarterly, [r for r in rows if r.get("shape") not in (None, QUARTERLY)]
+
+
+def _with_figure_words(row: Row, figures: list[Row]) -> Row:
+    """The quarterly row with what its shape rows say of the same measure and year: a quarter
+    withheld reads "withheld" in its cell, and a target set as a range or on a baseline reads
+    in words ("74-79% (baseline 64%)")."""
+    same = [
+        f
+        for f in figures
+        if f["measure"] == row["measure"]
+        and f["financial_year"] == row["financial_year"]
+        and f["is_quarterly"]
+    ]
+    shown = dict(row["shown"])
+    withheld = []
+    for figure in same:
+        if figure["is_withheld"] and figure["quarter"] is not None:
+            shown[f"q{int(figure['quarter'])}_value"] = "withheld"
+            withheld.append(
+                f"Q{int(figure['quarter'])} {figure['note'][0].lower()}{figure['note'][1:]}"
+            )
+    latest = next((f for f in same if f["quarter"] == row["latest_quarter"]), None)
+    target_text = row["target_text"]
+    if latest and latest["target_shown"] and row.get("target_quarter") is not None:
+        target_text = latest["target_shown"]
+    note = "; ".join([*withheld, *([row["note"]] if row.get("note") else [])]) or None
+    targets = list(row["targets"])
+    factors = list(row["factors"])
+    if target_text != row["target_text"] and targets:
+        targets[0] = (target_text, targets[0][1])
+        # The rating's words name the target as the table does: "65.0% against 74-79%
+        # (baseline 64%)", not its lower end alone.
+        bare = format_figure(row["target_quarter"], row["unit"])
+        factors = [
+            Factor(
+                f.text.replace(f"against {bare}", f"against {target_text}").replace(
+                    f"target of {bare}", f"target of {target_text}"
+                ),
+                f.assessment,
+            )
+            for f in factors
+        ]
+    rated_from = row["no_rag_reason"] or "; ".join(f"{f.text} ({f.assessment})" for f in factors)
+    return {
+        **row,
+        "shown": shown,
+        "target_text": target_text,
+        "note": note,
+        "targets": targets,
+        "factors": factors,
+        "rated_from": rated_from,
+    }
+
+
+def derive_provider(
+    rows: list[Row], ctx: PackContext, names: CatalogueLabels | None = None
+) -> list[Row]:
+    """The quarterly table's rows (`derive_partner`), then every other shape's rows.
+
+    Args:
+        names: the catalogue's labels, for what a published row names only by its key (a
+            profile's measure and dimension, an action plan).
+    """
+    quarterly, others = _split(rows)
+    # The union's own columns are not the quarterly table's.
+    union_columns = ("shape", "shape_order")
+    quarterly = [{k: v for k, v in r.items() if k not in union_columns} for r in quarterly]
+    derived = derive_partner(quarterly, ctx)
+    shapes = derive_shapes(others, quarterly, names)
+    figures = [f for f in shapes if f["shape"] == FIGURE]
+    if figures:
+        derived = [_with_figure_words(row, figures) for row in derived]
+    # The workbook's columns for the shape rows; the quarterly rows leave them empty.
+    for row in shapes:
+        row["shape_words"] = SHAPE_WORDS[row["shape"]]
+        row["target_text"] = row.get("target_shown") or None
+        row["breakdown_area_plan"] = (
+            None
+            if row["shape"] == FIGURE
+            else row.get("breakdown_label") or row.get("area_label") or row.get("label")
+        )
+        row["category_item_status"] = (
+            row.get("category_label") or row.get("item_label") or row.get("status_shown")
+        )
+        row["status_words"] = "Withheld" if row.get("is_withheld") else row.get("status_shown")
+    return [*derived, *shapes]
+
+
+def provider_extras(rows: list[Row], ctx: PackContext) -> dict[str, Any]:
+    quarterly = [r for r in rows if "shape" not in r]
+    others = [r for r in rows if "shape" in r]
+    shown = {(r["measure"], r["financial_year"], r["latest_quarter"]) for r in quarterly}
+    return {
+        **partner_extras(quarterly, ctx),
+        **shapes_extras(others, shown),
+        "quarterly_rows": quarterly,
+    }
+
+
+def provider_period(rows: list[Row], ctx: PackContext) -> Period | None:
+    """The quarterly table's quarter; without one, the latest of the other figures."""
+    quarterly = [r for r in rows if "shape" not in r]
+    if quarterly:
+        return rows_period(quarterly, ctx)
+    return rows_period([r for r in rows if r.get("period_end")], ctx)
+
+
+QUARTERLY = "quarterly"
+
+
+@dataclass(frozen=True)
+class PartnerSection(Section):
+    """A provider's section: its quarterly table, and, once they are published, its figures of
+    other shapes from the tables every provider shares (`pack_shapes`)."""
+
+    provider: str = ""
+
+    def query_for(self, tables: Set[str]) -> str:
+        parts = shape_queries(self.provider, tables)
+        if not parts:
+            return self.query
+        where = f" where {' and '.join(self.where)}" if self.where else ""
+        quarterly = f"select '{QUARTERLY}' as shape, 0 as shape_order, * from {self.table}{where}"
+        union = "\nunion all by name\n".join([quarterly, *parts])
+        return f"select * from (\n{union}\n) order by shape_order, {self.order_by}"
+
+
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(heading: str) -> str:
+    """A section heading as a workbook sheet's name: "Family Services: youth justice" ->
+    "Family Services youth justice" (Excel refuses a colon), at most 31 characters."""
+    return " ".join(_NOT_IN_SHEET_NAMES.sub(" ", heading).split())[:31].strip()
+
+
 def partner_section(provider: Provider, order: int) -> Section:
     """A provider's section, built from the catalogue like its source and its dbt models."""
-    return Section(
+    return PartnerSection(
         key=f"partner_{provider.key}",
         order=order,
         title=provider.section,
@@ -248,10 +405,12 @@ def partner_section(provider: Provider, order: int) -> Section:
         order_by="sort_order, measure",
         source=provider.source_key,
         template="partner_returns/partner.html.j2",
-        derive=derive_partner,
-        extras=partner_extras,
+        derive=partial(derive_provider, names=catalogue_labels(provider)),
+        extras=provider_extras,
+        period=provider_period,
+        provider=provider.key,
         sheet=Sheet(
-            name=provider.section[:31],
+            name=sheet_name(provider.section),
             columns=[
                 SheetColumn("Measure", "label", width=44),
                 SheetColumn("Unit", "unit", width=9),
@@ -274,6 +433,23 @@ def partner_section(provider: Provider, order: int) -> Section:
                 SheetColumn("Latest quarter", "latest_quarter_label", width=14),
                 SheetColumn("Submitted on", "submitted_on", "yyyy-mm-dd", width=12),
                 SheetColumn("Return", "source_file", width=34),
+                # The figures of other shapes: another period's, a profile's, a comparator's,
+                # an action plan's (one row each; the quarterly rows leave these empty).
+                SheetColumn("Figure kind", "shape_words", width=16),
+                SheetColumn("Period", "period", width=24),
+                SheetColumn("Profile, area or plan", "breakdown_area_plan", width=24),
+                SheetColumn("Category, item or status", "category_item_status", width=30),
+                SheetColumn("Figure", "figure", "#,##0.##", width=10),
+                SheetColumn("Share", "share_pct", PERCENT_ONE_PLACE, width=9, divide_by=100),
+                SheetColumn("Of", "total", "#,##0.##", width=9),
+                SheetColumn("Borough's figure", "borough_value", "#,##0.##", width=10),
+                SheetColumn("Difference", "difference", "+#,##0.##;-#,##0.##;0", width=10),
+                SheetColumn("Status", "status_words", width=14),
+                SheetColumn("Figure in words", "figure_shown", width=30),
+                SheetColumn("Compared with", "difference_shown", width=36),
+                SheetColumn("Published by", "comparator_source", width=26),
+                SheetColumn("Theme", "theme", width=24),
+                SheetColumn("Owner", "owner", width=18),
             ],
         ),
     )
