@@ -921,7 +921,7 @@ def _published_rows() -> dict[str, Sequence[Mapping[str, Any]]]:
         "rpt_iom_trend": IOM_TREND_ROWS,
         "rpt_iom_comparison": IOM_COMPARISON_ROWS,
         "kpi_glossary": [{"term": t, "definition": d, "sort_order": s} for t, d, s in GLOSSARY],
-        "rpt_partner_marac": _marac_rows(),
+        "rpt_partner_measures": _marac_rows(),
         "rpt_marac_benchmark": _benchmark_rows(),
         "rpt_asb_calls": _asb_rows(),
         "kpi_da_incidents_to_offences": _da_incidents_rows(),
