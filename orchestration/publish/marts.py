@@ -592,10 +592,13 @@ def _keep_unit(
         con.execute(f'create table "{table}" as select * from old.main."{table}"')
     when = earlier.get("published_at") or "before"
     what = f": {'; '.join(failed[:5])}" if failed else ""
+    # A source whose rows are all in a combined unit's tables (a partner provider's) has no
+    # table of its own: what it published before is kept there, if it published at all.
+    kept_elsewhere = not unit.tables and bool(earlier.get("published_at"))
     return UnitPublication(
         key=unit.key,
         title=unit.title,
-        status="kept" if kept else "absent",
+        status="kept" if kept or kept_elsewhere else "absent",
         published_at=earlier.get("published_at", ""),
         tables=kept,
         licence=unit.licence,
@@ -603,6 +606,8 @@ def _keep_unit(
         reason=(
             f"{cause}, so the tables published {when} are kept{what}"
             if kept
+            else f"{cause}, so the rows published {when} are kept{what}"
+            if kept_elsewhere
             else f"{cause} and nothing was published before{what}"
         ),
     )
