@@ -10,14 +10,7 @@ items as (
 
 statuses as (
 
-    select * from (
-        values
-        ('complete', 1),
-        ('on_target', 2),
-        ('at_risk', 3),
-        ('off_target', 4),
-        ('not_started', 5)
-    )
+    select unnest(['complete', 'on_target', 'at_risk', 'off_target', 'not_started']) as status
 
 ),
 
@@ -47,7 +40,7 @@ final as (
         and items.plan = plans.plan
         and items.as_at = plans.as_at
         and items.status = statuses.status
-    group by plans.provider, plans.plan, plans.as_at, statuses.status, statuses.status_order
+    group by plans.provider, plans.plan, plans.as_at, statuses.status
 
 )
 

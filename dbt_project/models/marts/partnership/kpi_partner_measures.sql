@@ -332,46 +332,32 @@ other_compared as (
 
 ),
 
+-- Only what such a figure has: the year to date, the targets and the RAG are a quarter's.
 other as (
 
     select
-        cast(provider as varchar) as provider,
-        cast(measure as varchar) as measure,
-        cast(label as varchar) as label,
-        cast(unit as varchar) as unit,
-        cast(direction as varchar) as direction,
-        cast(financial_year as varchar) as financial_year,
-        cast(fiscal_quarter as integer) as quarter,
-        cast(period_start as date) as period_start,
-        cast(period_end as date) as period_end,
-        cast(value as double) as value,
-        cast(null as double) as ytd_value,
-        cast(null as varchar) as ytd_basis,
-        cast(null as double) as ytd_numerator,
-        cast(null as double) as ytd_denominator,
-        cast(value_year_earlier as double) as value_year_earlier,
-        cast(value - value_year_earlier as double) as change,
-        cast({{ change_pct('value', 'value_year_earlier') }} as double) as change_pct,
-        cast(null as double) as target_quarter,
-        cast(null as double) as pct_of_quarter_target,
-        cast(null as double) as target_year,
-        cast(null as double) as ytd_pct_of_year_target,
-        cast(null as varchar) as rag,
-        cast('neutral' as varchar) as quarter_target_indicator,
-        cast('neutral' as varchar) as year_target_indicator,
-        cast({{ indicator('value - value_year_earlier', 'direction') }} as varchar)
-            as year_on_year_indicator,
-        cast(null as double) as provider_value,
-        cast(null as double) as provider_ytd_value,
-        cast(note as varchar) as note,
-        cast(submitted_on as date) as submitted_on,
-        cast(source_file as varchar) as source_file,
-        cast(sort_order as integer) as sort_order,
-        cast(period_kind as varchar) as period_kind,
-        cast(status as varchar) as status,
-        cast(null as double) as target_high,
-        cast(null as double) as baseline,
-        cast(null as varchar) as target_note
+        provider,
+        measure,
+        label,
+        unit,
+        direction,
+        financial_year,
+        fiscal_quarter as quarter,
+        period_start,
+        period_end,
+        value,
+        value_year_earlier,
+        value - value_year_earlier as change,
+        {{ change_pct('value', 'value_year_earlier') }} as change_pct,
+        'neutral' as quarter_target_indicator,
+        'neutral' as year_target_indicator,
+        {{ indicator('value - value_year_earlier', 'direction') }} as year_on_year_indicator,
+        note,
+        submitted_on,
+        source_file,
+        sort_order,
+        period_kind,
+        status
     from other_compared
 
 ),
@@ -379,7 +365,7 @@ other as (
 final as (
 
     select * from quarterly
-    union all
+    union all by name
     select * from other
 
 )
