@@ -111,15 +111,16 @@ year_to_date as (
 
 ),
 
--- The target that applies, the most specific first (a quarter's over every quarter's, a
--- year's over every year's).
-quarter_targets as (
+-- The targets that apply, per quarter and per year, the most specific first (a quarter's over
+-- every quarter's, a year's over every year's; a year's target is for every quarter).
+applicable_targets as (
 
     select
         year_to_date.provider,
         year_to_date.measure,
         year_to_date.financial_year,
         year_to_date.quarter,
+        targets.per,
         targets.target,
         targets.target_high,
         targets.baseline,
@@ -127,7 +128,7 @@ quarter_targets as (
         row_number() over (
             partition by
                 year_to_date.provider, year_to_date.measure, year_to_date.financial_year,
-                year_to_date.quarter
+                year_to_date.quarter, targets.per
             order by targets.fiscal_quarter is null, targets.financial_year is null
         ) as preference
     from year_to_date
@@ -135,42 +136,29 @@ quarter_targets as (
         on
         targets.provider = year_to_date.provider
         and targets.measure = year_to_date.measure
-        and targets.per = 'quarter'
         and (
             targets.financial_year is null
             or targets.financial_year = year_to_date.financial_year
         )
-        and (targets.fiscal_quarter is null or targets.fiscal_quarter = year_to_date.quarter)
+        and (
+            targets.per = 'year'
+            or targets.fiscal_quarter is null
+            or targets.fiscal_quarter = year_to_date.quarter
+        )
+
+),
+
+quarter_targets as (
+
+    select * from applicable_targets
+    where per = 'quarter' and preference = 1
 
 ),
 
 year_targets as (
 
-    select
-        year_to_date.provider,
-        year_to_date.measure,
-        year_to_date.financial_year,
-        year_to_date.quarter,
-        targets.target,
-        targets.target_high,
-        targets.baseline,
-        targets.target_note,
-        row_number() over (
-            partition by
-                year_to_date.provider, year_to_date.measure, year_to_date.financial_year,
-                year_to_date.quarter
-            order by targets.financial_year is null
-        ) as preference
-    from year_to_date
-    inner join targets
-        on
-        targets.provider = year_to_date.provider
-        and targets.measure = year_to_date.measure
-        and targets.per = 'year'
-        and (
-            targets.financial_year is null
-            or targets.financial_year = year_to_date.financial_year
-        )
+    select * from applicable_targets
+    where per = 'year' and preference = 1
 
 ),
 
@@ -199,14 +187,12 @@ compared as (
         and quarter_targets.measure = year_to_date.measure
         and quarter_targets.financial_year = year_to_date.financial_year
         and quarter_targets.quarter = year_to_date.quarter
-        and quarter_targets.preference = 1
     left join year_targets
         on
         year_targets.provider = year_to_date.provider
         and year_targets.measure = year_to_date.measure
         and year_targets.financial_year = year_to_date.financial_year
         and year_targets.quarter = year_to_date.quarter
-        and year_targets.preference = 1
 
 ),
 
