@@ -44,9 +44,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 
 # The dbt manifest that dagster-dbt reads at import time; cheap, so always refreshed. The
-# partner returns' dbt files are generated from their measure catalogue first.
+# partner returns' seeds (not kept in git) are written from their measure catalogue first.
 dbt_project/target/manifest.json: $(VENV)/.installed FORCE
-	@$(BIN)/python -m orchestration.sources.partner_returns.dbt_files
+	@$(BIN)/python -m orchestration.sources.partner_returns.seeds
 	@cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
 
 $(DAGSTER_HOME)/dagster.yaml: $(VENV)/.installed

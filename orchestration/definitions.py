@@ -14,7 +14,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.alerts import build_stale_source_alert, refused_file_alert, run_failure_alert
 from orchestration.jobs import build_refresh_schedule, default_reporting_month, refresh_job
-from orchestration.landing.assets import build_ingest_asset
+from orchestration.landing.assets import build_ingest_asset, raw_asset_key
 from orchestration.landing.discovery import Registry
 from orchestration.landing.sensors import build_landing_sensor
 from orchestration.landing.source import Source
@@ -69,6 +69,7 @@ def build_definitions(
                 [source.key for source in sources],
                 {unit.key: unit.sources for unit in registry.combined_units},
                 settings.published_catalogue_path,
+                reads=_staging_reads(sources),
             ),
             *build_publish_assets(units, cross_source_checks),
             borough_packs,
@@ -92,6 +93,15 @@ def build_definitions(
             "vintage": Vintage(),
         },
     )
+
+
+def _staging_reads(sources: Sequence[Source]) -> dict[str, list[dg.AssetKey]]:
+    """Staging model -> the raw tables' assets it reads, from each source's `dbt_staging`."""
+    reads: dict[str, list[dg.AssetKey]] = {}
+    for source in sources:
+        for model in source.dbt_staging:
+            reads.setdefault(model, []).append(raw_asset_key(source))
+    return reads
 
 
 defs = build_definitions()

@@ -106,7 +106,7 @@ def test_each_units_assets_checks_and_sensors_match_its_snapshot() -> None:
 
 def test_every_source_has_its_ingest_checks_sensor_and_models_in_one_group() -> None:
     """What a source gets from its declaration alone, enumerated from the sources found."""
-    from orchestration.sources import SOURCES
+    from orchestration.sources import COMBINED_UNITS, SOURCES
 
     units = inventory(defs)
     for source in SOURCES:
@@ -115,8 +115,21 @@ def test_every_source_has_its_ingest_checks_sensor_and_models_in_one_group() -> 
         checks = {check.split(":")[1] for check in unit["checks"] if check.startswith("raw/")}
         assert {"contract", "fresh", *(s.name for s in source.suites)} <= checks, source.key
         assert unit["sensors"] == [f"{source.key}_landing_sensor"], source.key
+        # Its staging model is its own, or that of a combined unit built from it (the partner
+        # returns' one chain reads every provider's raw table).
+        groups = [source.key] + [c.key for c in COMBINED_UNITS if source.key in c.sources]
         staging = {f"staging/{name}" for name in source.dbt_staging}
-        assert staging <= set(unit["assets"]), source.key
+        assert staging <= {asset for g in groups for asset in units[g]["assets"]}, source.key
+
+
+def test_the_partner_chain_is_built_after_every_providers_landing(repository) -> None:
+    """No dbt source names a provider, so each provider's Source names the staging model that
+    reads its raw table, and Dagster orders the build after every provider's landing."""
+    from orchestration.sources.partner_returns import SOURCES as PROVIDERS
+
+    staging = repository.asset_graph.get(dg.AssetKey(["staging", "stg_partner_returns"]))
+    assert {dg.AssetKey(["raw", s.key]) for s in PROVIDERS} <= staging.parent_keys
+    assert len(PROVIDERS) >= 6
 
 
 def test_ingest_dbt_and_publish_assets_form_one_lineage_graph(repository) -> None:

@@ -992,7 +992,7 @@ def _published_rows() -> dict[str, Sequence[Mapping[str, Any]]]:
         "fct_iom_cohort_breakdown": _iom_breakdown_rows(),
         "kpi_iom_cost_of_crime": _iom_cost_rows(),
         "kpi_glossary": [{"term": t, "definition": d, "sort_order": s} for t, d, s in GLOSSARY],
-        "rpt_partner_marac": _marac_rows(),
+        "rpt_partner_measures": _marac_rows(),
         "rpt_marac_benchmark": _benchmark_rows(),
         "rpt_asb_calls": _asb_rows(),
         "kpi_da_incidents_to_offences": _da_incidents_rows(),

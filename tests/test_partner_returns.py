@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 
 from orchestration.landing.contract import ContractError
+from orchestration.lib.config import DBT_PROJECT_DIR
 from orchestration.lib.periods import FinancialQuarter, NotAQuarter
 from orchestration.sources.partner_returns import SOURCES, provider_source
 from orchestration.sources.partner_returns.catalogue import (
@@ -29,7 +30,7 @@ from orchestration.sources.partner_returns.catalogue import (
     load_catalogue,
     parse_catalogue,
 )
-from orchestration.sources.partner_returns.dbt_files import differences, expected_files
+from orchestration.sources.partner_returns.seeds import differences, measures_seed_rows
 from orchestration.sources.partner_returns.template import (
     return_sheet_as_csv,
     template_bytes,
@@ -644,14 +645,28 @@ def test_every_provider_is_a_quarterly_source_of_its_own_built_from_the_catalogu
     assert all(s.grain.value == "quarter" and s.file_types == (".xlsx", ".csv") for s in SOURCES)
 
 
-def test_the_generated_dbt_files_match_the_catalogue() -> None:
-    """`make setup` regenerates them; this catches a catalogue edited without it."""
+def test_the_catalogue_seeds_match_the_catalogue() -> None:
+    """`make setup` writes them; this catches a catalogue edited without it."""
     assert differences(CATALOGUE) == [], (
-        "run .venv/bin/python -m orchestration.sources.partner_returns.dbt_files"
+        "run .venv/bin/python -m orchestration.sources.partner_returns.seeds"
     )
 
 
-def test_a_provider_added_to_the_catalogue_gets_a_source_dbt_models_and_a_pack_section(
+def test_no_dbt_model_names_a_provider() -> None:
+    """One hand-written chain reads every provider: no dbt file is per provider but the MARAC
+    benchmark's own (models/*/partner_marac/)."""
+    models = DBT_PROJECT_DIR / "models"
+    for provider in CATALOGUE:
+        named = [
+            p.relative_to(models).as_posix()
+            for p in models.rglob("*")
+            if p.is_file() and provider.key in p.name and p.parent.name != "partner_marac"
+        ]
+        assert named == [], provider.key
+    assert not (models / "partners").exists()
+
+
+def test_a_provider_added_to_the_catalogue_gets_a_source_seed_rows_and_a_pack_section(
     tmp_path: Path,
 ) -> None:
     from orchestration.sources.partner_returns.pack import partner_section
@@ -678,12 +693,15 @@ def test_a_provider_added_to_the_catalogue_gets_a_source_dbt_models_and_a_pack_s
     provider = catalogue.provider("refuge_trust")
     source = provider_source(provider, catalogue)
     assert (source.key, source.folder, source.dbt_staging) == (
-        "partner_refuge_trust", "providers/refuge_trust", ("stg_partner__refuge_trust",),
+        "partner_refuge_trust", "providers/refuge_trust", ("stg_partner_returns",),
     )  # fmt: skip
-    files = {p.name for p in expected_files(catalogue)}
-    assert {"_partner_refuge_trust.yml", "kpi_partner_refuge_trust.sql",
-            "rpt_partner_refuge_trust.sql"} <= files  # fmt: skip
-    assert partner_section(provider, 590).table == "rpt_partner_refuge_trust"
+    seeded = [
+        (r["provider"], r["measure"], r["period_kind"]) for r in measures_seed_rows(catalogue)
+    ]
+    assert seeded == [("refuge_trust", "women", "quarter"), ("refuge_trust", "children", "quarter")]
+    section = partner_section(provider, 590)
+    assert section.table == "rpt_partner_measures"
+    assert section.where == ("provider = 'refuge_trust'",)
     path = write_template(provider, Q4, tmp_path)
     shutil.copy(path, tmp_path / "copy.xlsx")
     assert [str(p) for p in validate_return(path, catalogue=catalogue).blocking][1:] == [

@@ -88,6 +88,8 @@ def publication_units(
                 licence=unit.licence,
                 members=unit.sources,
                 cycle=cycle_of(g for s, g in grains.items() if s in unit.sources) or "",
+                row_column=unit.row_column,
+                row_values=unit.row_values,
             )
             for unit in combined
         ),

@@ -12,7 +12,11 @@ publication unit (a source, or the shared reference tables), its last good table
   `SCP_SOURCES`) is `not set up`: nothing of it is published and nothing is held back for it,
   and a combined unit is not set up while none of its sources is;
 - a source whose folder holds no accepted file now (its only file refused, say) keeps what it
-  published before, or publishes nothing.
+  published before, or publishes nothing;
+- a combined unit whose tables say whose each row is (`row_column`: the partner chain's
+  `provider`) is assembled a source at a time: the rows of each member that publishes come from
+  the working warehouse, the rows of a member held back (kept or absent) from the previous
+  published copy. A failure of the unit's own nodes keeps all of its rows, as for any unit.
 
 A file refused at the landing gate never reached the working warehouse, so its source still
 publishes (from its earlier files) and is marked stale when the refused file was newer. The
@@ -83,6 +87,9 @@ class PublicationUnit:
         cycle: the unit's delivery cycle (`month` or `quarter`; a combined unit is monthly when
             one of its sources is), to judge whether its figures are out of date for the pack's
             month; "" for the reference tables.
+        row_column, row_values: for a combined unit whose rows say which member they come from,
+            the column and each member's value in it (in `members`' order): each member's rows
+            publish with that member.
     """
 
     key: str
@@ -95,6 +102,8 @@ class PublicationUnit:
     in_use: bool = True
     period_column: str = ""
     cycle: str = ""
+    row_column: str = ""
+    row_values: tuple[str, ...] = ()
 
 
 @dataclass
@@ -459,6 +468,8 @@ def _stage(
                 entry = _keep_unit(con, unit, old_tables, earlier, [], cause)
             elif failed:
                 entry = _keep_unit(con, unit, old_tables, earlier, failed)
+            elif unit.row_column:
+                entry = _assemble_unit(con, unit, old_tables, earlier, entries, stamp)
             else:
                 entry = _publish_unit(con, unit, as_of, stamp)
             entry.refused = _refused(con, "warehouse", unit)
@@ -506,6 +517,66 @@ def _publish_unit(
     )
 
 
+def _held_back(unit: PublicationUnit, entries: Sequence[UnitPublication]) -> list[str]:
+    """The row values of the unit's members that keep their last published rows: those neither
+    published from this build nor not set up."""
+    status = {entry.key: entry.status for entry in entries}
+    return [
+        value
+        for member, value in zip(unit.members, unit.row_values, strict=True)
+        if status.get(member, "published") not in ("published", "not set up")
+    ]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> list[str]:
+    return [
+        name for (name,) in con.execute(_sql("table_columns"), [catalog, schema, table]).fetchall()
+    ]
+
+
+def _assemble_unit(
+    con: duckdb.DuckDBPyConnection,
+    unit: PublicationUnit,
+    old_tables: set[str],
+    earlier: Mapping[str, Any],
+    entries: Sequence[UnitPublication],
+    stamp: datetime,
+) -> UnitPublication:
+    """The unit's tables a member at a time: the rows of members that publish from the working
+    warehouse, those of members held back from the previous published copy (the columns both
+    copies have; a column new in this build is NULL in the kept rows)."""
+    held = _held_back(unit, entries)
+    column = unit.row_column
+    values = ", ".join(quote_literal(value) for value in held)
+    is_held = f'"{column}" in ({values})' if held else "false"
+    for schema, table in unit.tables:
+        rows = (
+            f'select * from warehouse."{schema}"."{table}" '
+            f'where "{column}" is null or not ({is_held})'
+        )
+        if held and table in old_tables:
+            built = set(_columns(con, "warehouse", schema, table))
+            shared = [c for c in _columns(con, "old", "main", table) if c in built]
+            names = ", ".join(f'"{c}"' for c in shared)
+            rows += f' union all by name select {names} from old.main."{table}" where {is_held}'
+        con.execute(f'create table "{table}" as select * from ({rows}) order by all')
+    kept = ", ".join(held)
+    return UnitPublication(
+        key=unit.key,
+        title=unit.title,
+        status="published",
+        published_at=stamp.isoformat(),
+        tables=[table for _, table in unit.tables],
+        licence=unit.licence,
+        reason=(
+            f"the rows of {kept} are kept from the tables published "
+            f"{earlier.get('published_at') or 'before'}"
+            if held
+            else ""
+        ),
+    )
+
+
 def _keep_unit(
     con: duckdb.DuckDBPyConnection,
     unit: PublicationUnit,
@@ -521,10 +592,13 @@ def _keep_unit(
         con.execute(f'create table "{table}" as select * from old.main."{table}"')
     when = earlier.get("published_at") or "before"
     what = f": {'; '.join(failed[:5])}" if failed else ""
+    # A source whose rows are all in a combined unit's tables (a partner provider's) has no
+    # table of its own: what it published before is kept there, if it published at all.
+    kept_elsewhere = not unit.tables and bool(earlier.get("published_at"))
     return UnitPublication(
         key=unit.key,
         title=unit.title,
-        status="kept" if kept else "absent",
+        status="kept" if kept or kept_elsewhere else "absent",
         published_at=earlier.get("published_at", ""),
         tables=kept,
         licence=unit.licence,
@@ -532,6 +606,8 @@ def _keep_unit(
         reason=(
             f"{cause}, so the tables published {when} are kept{what}"
             if kept
+            else f"{cause}, so the rows published {when} are kept{what}"
+            if kept_elsewhere
             else f"{cause} and nothing was published before{what}"
         ),
     )

@@ -120,3 +120,9 @@ order by source_file;
 -- name: old_tables
 select table_name from information_schema.tables
 where table_catalog = 'old' and table_type = 'BASE TABLE';
+
+-- name: table_columns
+-- A table's columns in their order ($1 the catalog, $2 the schema, $3 the table).
+select column_name from information_schema.columns
+where table_catalog = ? and table_schema = ? and table_name = ?
+order by ordinal_position;

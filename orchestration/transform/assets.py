@@ -363,6 +363,7 @@ def build_dbt_assets(
     sources: Sequence[str] = (),
     combined: Mapping[str, Sequence[str]] = {},
     catalogue: Path | None = None,
+    reads: Mapping[str, Sequence[dg.AssetKey]] = {},
 ) -> dg.AssetsDefinition:
     """The dbt assets of `project` and `audit/dbt_results` (tests build one from a copy with a
     test-only source).
@@ -371,6 +372,9 @@ def build_dbt_assets(
         sources: every declared source's key, to leave out the tests of those with no data.
         combined: combined unit -> its sources: a unit with no data in any of them has none.
         catalogue: the published catalogue, for each table's link to its page.
+        reads: model name -> the raw tables' assets it reads without a dbt source naming them
+            (the partner chain's staging model reads every provider's raw table), so it is
+            built after them.
     """
     manifest = load_manifest(project.manifest_path)
     specs, check_specs = build_dbt_specs(
@@ -382,6 +386,14 @@ def build_dbt_assets(
         io_manager_key=None,
         project=project,
     )
+    specs = [
+        spec.merge_attributes(
+            deps=[key for key in reads[name] if key not in {dep.asset_key for dep in spec.deps}]
+        )
+        if (name := spec.key.path[-1]) in reads
+        else spec
+        for spec in specs
+    ]
     audit = dg.AssetSpec(
         DBT_RESULTS_KEY,
         group_name="publish",

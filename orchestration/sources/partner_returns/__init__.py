@@ -2,8 +2,10 @@
 
 Each provider in `catalogue.yml` is a source of its own (`partner_<key>`): its landing folder
 `raw/providers/<key>/` (the template's `.xlsx`, or its Return sheet saved as `.csv`), its raw
-table, its dbt group and its publication unit, so one provider's refused return holds back only
-its own tables. Nothing here names a provider: adding one is an edit to the catalogue.
+table and its publication unit. One hand-written chain of dbt models (`models/*/partnership/`)
+reads every provider's raw table; its tables are the combined unit `partnership`, published a
+provider's rows at a time (`row_column`), so one provider's refused return holds back only its
+own rows. Nothing here names a provider: adding one is an edit to the catalogue.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ SUITES = (
         index_columns=("source_file", "cell", "note"),
     ),
 )
-# The combined publication unit of every provider's tables (fct_partner_measure_quarterly,
-# kpi_partner_measures).
+# The combined publication unit of the partner chain's tables (fct_partner_measure_quarterly,
+# kpi_partner_measures, the breakdowns, comparators and action plans, rpt_partner_measures).
 PARTNERSHIP = "partnership"
+# The column of those tables that says whose rows they are: the provider's key.
+PROVIDER_COLUMN = "provider"
+# The staging model that reads every provider's raw table.
+STAGING_MODEL = "stg_partner_returns"
 PARTNERSHIP_TITLE = "Partnership measures, every provider"
 
 
@@ -60,11 +66,11 @@ def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
         release_rule=(
             "A return's release is its quarter and its 'submitted on' date. For each quarter "
             "the return submitted last wins (then the later file name); the returns it replaces "
-            f"stay in raw.{provider.source_key} and the ledger "
-            f"(fct_partner_{provider.key}__quarterly)."
+            f"stay in raw.{provider.source_key} and the landing ledger (int_partner_figures "
+            "holds the chosen figures)."
         ),
         suites=SUITES,
-        dbt_staging=(f"stg_partner__{provider.key}",),
+        dbt_staging=(STAGING_MODEL,),
         delivery_day=catalogue.delivery_day,
         licence=catalogue.licence,
         expectations_dir=SUITES_DIR,
@@ -73,13 +79,16 @@ def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
 
 CATALOGUE = load_catalogue()
 SOURCES: tuple[Source, ...] = tuple(provider_source(p, CATALOGUE) for p in CATALOGUE)
-# Every provider's tables in one (dbt_project/models/partners/partnership/): published when
-# all of its nodes passed, stale while one provider is.
+# The chain's tables (dbt_project/models/*/partnership/): each provider's rows publish with
+# that provider (from this build, or kept from the last published copy while it is held back);
+# every row is kept while a node of the chain itself failed; stale while one provider is.
 COMBINED_UNITS = (
     CombinedUnit(
         key=PARTNERSHIP,
         title=PARTNERSHIP_TITLE,
         sources=tuple(source.key for source in SOURCES),
         licence=CATALOGUE.licence,
+        row_column=PROVIDER_COLUMN,
+        row_values=tuple(provider.key for provider in CATALOGUE),
     ),
 )

@@ -65,7 +65,7 @@ def _quarter_columns(rows: list[Row]) -> list[dict[str, Any]]:
     ]
 
 
-# How many quarters a measure's trend shows, up to its latest (the macro partner_report's
+# How many quarters a measure's trend shows, up to its latest (rpt_partner_measures'
 # recent_values holds as many).
 TREND_QUARTERS = 8
 
@@ -84,7 +84,7 @@ def _short(quarter: FinancialQuarter) -> str:
 
 
 def partner_factors(row: Row, year_before: str) -> list[Factor]:
-    """The indicators the mart judged the RAG from (`kpi_partner_<provider>`'s), in words with
+    """The indicators the mart judged the RAG from (`kpi_partner_measures`'), in words with
     their figures: the quarter against its target, the year to date against the year's target
     pro rata, and the change on the same quarter a year before. A target the measure does not
     have is left out; a comparison without a figure is said to be neutral."""
@@ -396,12 +396,14 @@ def sheet_name(heading: str) -> str:
 
 
 def partner_section(provider: Provider, order: int) -> Section:
-    """A provider's section, built from the catalogue like its source and its dbt models."""
+    """A provider's section, built from the catalogue like its source: its own rows of the
+    partner chain's pack table, with its figures beyond the quarter."""
     return PartnerSection(
         key=f"partner_{provider.key}",
         order=order,
         title=provider.section,
-        table=f"rpt_partner_{provider.key}",
+        table="rpt_partner_measures",
+        where=(f"provider = '{provider.key}'",),
         order_by="sort_order, measure",
         source=provider.source_key,
         template="partner_returns/partner.html.j2",

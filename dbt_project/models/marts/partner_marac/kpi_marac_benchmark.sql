@@ -7,8 +7,13 @@ with
 
 kpi as (
 
-    select * from {{ ref('kpi_partner_marac') }}
-    where measure = 'referrals' and quarter = 4 and ytd_value is not null
+    select * from {{ ref('kpi_partner_measures') }}
+    where
+        provider = 'marac'
+        and period_kind = 'quarter'
+        and measure = 'referrals'
+        and quarter = 4
+        and ytd_value is not null
 
 ),
 
