@@ -208,7 +208,8 @@ STATUSES = ("complete", "on_target", "at_risk", "off_target", "not_started")
 
 
 def _quarterly_row(provider: str, measure: str, label: str, unit: str, **values: Any) -> dict:
-    """A provider's row of its quarterly table (`rpt_partner_<provider>`), Q4 2022/23."""
+    """A provider's row of the quarterly table every provider shares (`rpt_partner_measures`),
+    Q4 2022/23."""
     return {
         "provider": provider, "measure": measure, "label": label, "unit": unit,
         "direction": "increase_is_positive", "sort_order": 1, "financial_year": "2022/23",
@@ -253,34 +254,32 @@ def _add_shapes(path: Path) -> None:
         for column, kind in (("period_kind", "varchar"), ("status", "varchar"),
                              ("target_high", "double"), ("baseline", "double"),
                              ("target_note", "varchar")):  # fmt: skip
-            con.execute(f"alter table kpi_partner_measures add column {column} {kind}")
+            con.execute(
+                f"alter table kpi_partner_measures add column if not exists {column} {kind}"
+            )
         con.execute(
-            "create table kpi_partner_breakdowns (provider varchar, measure varchar, "
+            "create or replace table kpi_partner_breakdowns (provider varchar, measure varchar, "
             "breakdown varchar, category varchar, category_label varchar, is_not_known boolean, "
             "period_start date, period_end date, period_kind varchar, financial_year varchar, "
             "quarter integer, value double, total double, share_pct double, "
             "typed_share_pct double, source_file varchar)"
         )
         con.execute(
-            "create table kpi_partner_comparators (provider varchar, measure varchar, "
+            "create or replace table kpi_partner_comparators (provider varchar, measure varchar, "
             "label varchar, unit varchar, area varchar, area_label varchar, "
             "comparator_source varchar, period_start date, period_end date, "
             "period_kind varchar, value double, borough_value double, difference double)"
         )
         con.execute(
-            "create table kpi_action_plan_items (provider varchar, plan varchar, item varchar, "
+            "create or replace table kpi_action_plan_items (provider varchar, plan varchar, item varchar, "
             "theme varchar, owner varchar, status varchar, as_at date, source_file varchar)"
         )
         con.execute(
-            "create table kpi_action_plan_status (provider varchar, plan varchar, as_at date, "
+            "create or replace table kpi_action_plan_status (provider varchar, plan varchar, as_at date, "
             "status varchar, items integer)"
         )
-        for provider, _, _ in NEW_PROVIDERS:
-            con.execute(
-                f"create table rpt_partner_{provider} as select * from rpt_partner_marac limit 0"
-            )
-        for provider, rows in QUARTERLY.items():
-            _insert(con, f"rpt_partner_{provider}", rows)
+        for rows in QUARTERLY.values():
+            _insert(con, "rpt_partner_measures", rows)
         _insert(
             con,
             "kpi_partner_measures",
@@ -777,10 +776,7 @@ def test_a_section_reads_only_its_providers_rows_of_a_table_every_provider_share
     path = tmp_path / "marts.duckdb"
     path.write_bytes(shapes_db.read_bytes())
     with duckdb.connect(str(path)) as con:
-        con.execute(
-            "create table rpt_partner_all as select * from rpt_partner_marac "
-            "union all by name select * from rpt_partner_youth_justice"
-        )
+        con.execute("create table rpt_partner_all as select * from rpt_partner_measures")
         tables = {
             name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()
         }

@@ -336,8 +336,7 @@ def _test_exclusions(manifest: Mapping[str, Any], empty_units: set[str]) -> list
         {
             node["name"]
             for unique_id, node in manifest.get("nodes", {}).items()
-            if node.get("resource_type") == "test"
-            and node_unit(manifest, unique_id) in empty_units
+            if node.get("resource_type") == "test" and node_unit(manifest, unique_id) in empty_units
         }
     )
     return ["--exclude", " ".join(names)] if names else []
