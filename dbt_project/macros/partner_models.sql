@@ -10,7 +10,11 @@ with
 
 source as (
 
+    -- The Return sheet's figures (the quarter and the year to date). A return's other figures
+    -- (basis `period`: snapshots, years, breakdowns, comparators, plan items) are not
+    -- quarterly measures.
     select * from {{ raw }}
+    where basis in ('quarter', 'year_to_date')
 
 ),
 

@@ -27,6 +27,34 @@ unioned as (
 
     select * from {{ ref('fct_partner_supporting_families__quarterly') }}
 
+    union all by name
+
+    select * from {{ ref('fct_partner_youth_justice__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_exploitation__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_prevent__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_da_services__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_police_da_pursue__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_restorative_justice__quarterly') }}
+
+    union all by name
+
+    select * from {{ ref('fct_partner_offender_management__quarterly') }}
+
 ),
 
 final as (

@@ -27,6 +27,34 @@ unioned as (
 
     select * from {{ ref('kpi_partner_supporting_families') }}
 
+    union all by name
+
+    select * from {{ ref('kpi_partner_youth_justice') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_exploitation') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_prevent') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_da_services') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_police_da_pursue') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_restorative_justice') }}
+
+    union all by name
+
+    select * from {{ ref('kpi_partner_offender_management') }}
+
 ),
 
 final as (
