@@ -107,7 +107,9 @@ def test_a_snapshot_and_its_breakdown_land_as_long_rows() -> None:
     assert total["cell"] == "Figures!I3"
     yot = one(frame, measure="young_people_open", category="youth_offending_team")
     assert (yot["breakdown"], yot["value"], yot["category_label"]) == (
-        "service", 74, "Youth Offending Team"
+        "service",
+        74,
+        "Youth Offending Team",
     )
     assert not yot["is_not_known"]
     assert one(frame, measure="young_people_open", category="early_help_triage")["value"] == 16
@@ -139,7 +141,8 @@ def test_financial_years_and_rolling_12_months_say_their_period() -> None:
     prevent = one(rows("prevent", "2021-22-Q1"), measure="channel_referrals")
     assert prevent["value"] == 19 and prevent["period_kind"] == "financial_year"
     assert (prevent["period_start"], prevent["period_end"]) == (
-        day("2020-04-01"), day("2021-03-31")
+        day("2020-04-01"),
+        day("2021-03-31"),
     )
     police = rows("police_da_pursue", "2022-23-Q4")
     dvpns = one(police, measure="dvpns")
@@ -508,7 +511,9 @@ def test_the_seed_rows_carry_the_period_kind_and_targets_against_a_baseline() ->
     # April 2023 report §4.3.15: +10 to 15 points on the 64% pan-London baseline.
     satisfaction = next(r for r in targets if r["measure"] == "victim_satisfaction")
     assert (satisfaction["target"], satisfaction["target_high"], satisfaction["baseline"]) == (
-        74, 79, 64
+        74,
+        79,
+        64,
     )
     assert "64%" in satisfaction["target_note"]
     # April 2023 report §4.4.15: 25% of victims offered RJ, on a baseline under 10%.
