@@ -385,7 +385,11 @@ def template_cells(
             measure.description,
             _rules_text(provider, measure) or None,
             _target_text(measure, quarter) or None,
-            "yes (a figure or n/a)" if measure.required else "no (may be left blank)",
+            "yes (a figure or n/a)"
+            if measure.required and measure.is_quarterly
+            else "no (may be left blank)"
+            if measure.is_quarterly
+            else f"no: on the {FIGURES_SHEET} sheet, a row left empty is not given",
         )
         for column, value in enumerate(values, start=1):
             if value is not None:
