@@ -39,7 +39,13 @@ RAW = PROJECT_ROOT / "raw"
 NA = "n/a"
 
 # provider, quarter, quarter's figures, year to date (as published; percentages as fractions).
+# A required quarter's figure a paper does not give is n/a (filled in by write_returns).
 RETURNS: list[tuple[str, str, dict, dict]] = [
+    # July 2021 pack p.24: "477 referrals ... (against 363 in 2019/20) with 403 children in the
+    # households (against 238 in 2019/20). The number of families with children were 218
+    # (against 154 in 2019/20)": the year only.
+    ("marac", "2019-20-Q4", {},
+     {"referrals": 363, "children_in_household": 238, "families_with_children": 154}),
     # July 2021 pack p.24: "Over the last 12 months (2020/2021) the domestic abuse MARAC has
     # received 477 referrals ... 403 children ... 218 families ... Repeat rate 50/477 = 10.5%".
     ("marac", "2020-21-Q4",
@@ -91,7 +97,188 @@ RETURNS: list[tuple[str, str, dict, dict]] = [
       "support_signposting": 26, "support_food_voucher": 5, "support_onward_referral": 9}, {}),
     # July 2021 pack, Family Services update: "in Q1 115 claims were submitted" (target 97).
     ("supporting_families", "2021-22-Q1", {"claims": 115}, {}),
+    # The providers of issue 17: their quarter's counts here, their other figures in FIGURES.
+    ("youth_justice", "2021-22-Q1", {}, {}),
+    # April 2023 report §5.2.2: the Q4 2022/23 youth justice data withheld (FIGURES).
+    ("youth_justice", "2022-23-Q4", {}, {}),
+    ("exploitation", "2021-22-Q1", {}, {}),
+    # April 2023 report §4.2.1: "11 ... SIRM ... an increase from Q2 and Q3 data where 8
+    # SIRM's were recorded respectively"; §4.2.5 17 young people; §4.1.7 the SAV panel.
+    ("exploitation", "2022-23-Q2", {"sirms_held": 8}, {}),
+    ("exploitation", "2022-23-Q3", {"sirms_held": 8}, {}),
+    ("exploitation", "2022-23-Q4",
+     {"sirms_held": 11, "sirm_young_people": 17, "sav_discussed": 12,
+      "sav_care_experienced": 4, "sav_referred_by_probation": 6}, {}),
+    ("prevent", "2021-22-Q1", {}, {}),
+    # April 2023 report §3.3.4-3.3.11, §3.4.7-3.4.16.
+    ("da_services", "2022-23-Q4",
+     {"iris_gp_referrals": 38, "refuge_women": 28, "refuge_children": 19,
+      "da_homelessness_approaches": 147, "da_temporary_accommodation": 29,
+      "sanctuary_referrals": 34, "sanctuary_installations": 20, "coda_women": 5,
+      "coda_children": 7, "da_training_sessions": 4, "da_training_attendees": 37}, {}),
+    # April 2023 report §3.5.3: "15 requests for Clare's Law disclosures at DA MARAC an
+    # increase from 8 requests in Q3"; 23 reports of threats; body-worn cameras 65%.
+    ("police_da_pursue", "2022-23-Q3", {"clares_law_requests": 8}, {}),
+    ("police_da_pursue", "2022-23-Q4",
+     {"clares_law_requests": 15, "intimate_image_threats": 23, "body_worn_camera_pct": 0.65},
+     {}),
+    # April 2023 report §4.4.10: 5 referrals, 100% of victims given an opportunity to access RJ.
+    ("restorative_justice", "2022-23-Q4", {"rj_referrals": 5, "victims_offered_rj_pct": 1.0},
+     {}),
+    ("offender_management", "2021-22-Q1", {}, {}),
 ]  # fmt: skip
+
+
+def _year(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+# The Figures sheet's entries (template.find_figure_row): a figure is `value` (percentages as
+# fractions), a status is `status`; `to` the period's last day where the template asks for
+# more than one period.
+FIGURES: dict[tuple[str, str], list[dict]] = {
+    # April 2023 report §3.4.9-3.4.10: the quarter's profile, printed as percentages only.
+    ("marac", "2022-23-Q4"): [
+        {"measure": key, "value": value}
+        for key, value in (
+            ("victims_mental_health_pct", 0.80), ("female_victims_pct", 0.876),
+            ("male_perpetrators_pct", 0.873), ("partner_perpetrator_pct", 0.36),
+            ("ex_partner_perpetrator_pct", 0.36), ("male_children_pct", 0.05),
+        )
+    ],
+    # April 2023 report §3.4.4: "Of the Q4 referrals, 6 (1.6%) declined support, 3 ... LBGT+
+    # and 4 male victims ... 11 (2.9%) ... no recourse to public funds and 66 (17.6%) ... a
+    # mental health need".
+    ("solace", "2022-23-Q4"): [
+        {"measure": key, "value": value}
+        for key, value in (
+            ("declined_support", 6), ("lgbt_plus", 3), ("male_victims", 4),
+            ("no_recourse_to_public_funds", 11), ("mental_health_need", 66),
+        )
+    ],
+    # April 2023 report §3.5.9: "36 were assessed (22 adult perpetrators and 14 child on parent
+    # perpetrators)".
+    ("rise", "2022-23-Q4"): [
+        {"measure": "assessed", "breakdown": "perpetrator_type", "category": "adult", "value": 22},
+        {"measure": "assessed", "breakdown": "perpetrator_type", "category": "child_on_parent",
+         "value": 14},
+        {"measure": "assessed", "breakdown": "perpetrator_type", "category": "not_known",
+         "value": 0},
+    ],
+    # July 2021 pack, Youth Justice update: §3.1 (at June 2021), §3.3 and the FTE table (rates
+    # per 100,000, Jan-Dec 2016 and 2019), §3.4 (reoffending), §3.5 (custody, Jan 2019 - Dec
+    # 2020).
+    ("youth_justice", "2021-22-Q1"): [
+        {"measure": "young_people_open", "value": 90},
+        {"measure": "young_people_open", "breakdown": "service",
+         "category": "youth_offending_team", "value": 74},
+        {"measure": "young_people_open", "breakdown": "service", "category": "early_help_triage",
+         "value": 16},
+        {"measure": "young_people_open", "breakdown": "service", "category": "not_known",
+         "value": 0},
+        {"measure": "child_population_pct", "value": 0.0009},
+        {"measure": "first_time_entrants_rate", "to": _year(2016), "value": 260},
+        {"measure": "first_time_entrants_rate", "area": "london", "to": _year(2016), "value": 410},
+        {"measure": "first_time_entrants_rate", "area": "england_and_wales", "to": _year(2016),
+         "value": 328},
+        {"measure": "first_time_entrants_rate", "to": _year(2019), "value": 157},
+        {"measure": "first_time_entrants_rate", "area": "london", "to": _year(2019), "value": 267},
+        {"measure": "first_time_entrants_rate", "area": "england_and_wales", "to": _year(2019),
+         "value": 211},
+        {"measure": "reoffending_binary_rate", "to": _year(2019), "value": 0.32},
+        {"measure": "reoffending_binary_rate", "area": "national", "to": _year(2019),
+         "value": 0.378},
+        {"measure": "reoffences_per_reoffender", "to": _year(2019), "value": 1.06},
+        {"measure": "reoffences_per_reoffender", "area": "national", "to": _year(2019),
+         "value": 3.91},
+        {"measure": "custody_rate", "to": _year(2019), "value": 0.21},
+        {"measure": "custody_rate", "to": _year(2020), "value": 0.10},
+    ],
+    # April 2023 report §5.2.2: the Q4 2022/23 data set "will not be presented": the four
+    # youth justice KPIs withheld (their latest year).
+    ("youth_justice", "2022-23-Q4"): [
+        {"measure": key, "to": _year(2022), "status": "withheld"}
+        for key in ("first_time_entrants_rate", "reoffending_binary_rate",
+                    "reoffences_per_reoffender", "custody_rate")
+    ],
+    # July 2021 pack, "Adolescents at Risk of Exploitation & Violence", the VARP June snapshot.
+    ("exploitation", "2021-22-Q1"): [
+        {"measure": "varp_presented", "value": 29},
+        {"measure": "varp_missing_episodes", "value": 18},
+        {"measure": "varp_cse_concerns", "value": 5},
+        {"measure": "varp_cce_concerns", "value": 10},
+        {"measure": "varp_open_yot", "value": 10},
+        {"measure": "varp_sirms", "value": 2},
+        {"measure": "varp_school_attendance", "value": 12},
+    ],
+    # April 2023 report §4.1.7: "11 of the referred individuals are aged between 18-25 years,
+    # with one aged 26 years".
+    ("exploitation", "2022-23-Q4"): [
+        {"measure": "sav_discussed", "breakdown": "age_band", "category": "aged_18_25",
+         "value": 11},
+        {"measure": "sav_discussed", "breakdown": "age_band", "category": "aged_26_plus",
+         "value": 1},
+        {"measure": "sav_discussed", "breakdown": "age_band", "category": "not_known",
+         "value": 0},
+    ],
+    # July 2021 pack, Prevent Strategy Update §2.5, §2.6 and §3.5 (2020/21).
+    ("prevent", "2021-22-Q1"): [
+        {"measure": "channel_referrals", "value": 19},
+        {"measure": "channel_panel_meetings", "value": 13},
+        {"measure": "referred_male_pct", "value": 1.0},
+        {"measure": "referred_adults_pct", "value": 0.53},
+        {"measure": "referred_young_people_pct", "value": 0.47},
+        {"measure": "adults_mental_health_concern_pct", "value": 0.83},
+    ],
+    # April 2023 report §3.3.4 (GP practices), §3.3.5 (the IRIS table), §3.3.11 (training).
+    ("da_services", "2022-23-Q4"): [
+        {"measure": "da_training_attendees", "breakdown": "course", "category": "level_1",
+         "value": 7},
+        {"measure": "da_training_attendees", "breakdown": "course", "category": "level_2",
+         "value": 9},
+        {"measure": "da_training_attendees", "breakdown": "course", "category": "marac",
+         "value": 11},
+        {"measure": "da_training_attendees", "breakdown": "course",
+         "category": "coercive_control", "value": 10},
+        {"measure": "da_training_attendees", "breakdown": "course", "category": "not_known",
+         "value": 0},
+        {"measure": "iris_gp_referrals_12m", "to": dt.date(2018, 1, 31), "value": 4},
+        {"measure": "iris_gp_referrals_12m", "to": dt.date(2019, 1, 31), "value": 53},
+        {"measure": "iris_gp_referrals_year", "to": _year(2019), "value": 92},
+        {"measure": "iris_gp_referrals_year", "to": _year(2020), "value": 79},
+        {"measure": "iris_gp_referrals_year", "to": _year(2021), "value": 133},
+        {"measure": "iris_gp_referrals_year", "to": _year(2022), "value": 113},
+        {"measure": "gp_practices", "value": 50},
+        {"measure": "gp_practices", "breakdown": "iris_training", "category": "fully_trained",
+         "value": 28},
+        {"measure": "gp_practices", "breakdown": "iris_training",
+         "category": "partially_trained", "value": 15},
+        {"measure": "gp_practices", "breakdown": "iris_training", "category": "not_engaged",
+         "value": 7},
+        {"measure": "gp_practices", "breakdown": "iris_training", "category": "not_known",
+         "value": 0},
+    ],
+    # April 2023 report §3.5.2: "26 ... DVPN and 22 ... DVPO in the 12 month period to March
+    # 2023".
+    ("police_da_pursue", "2022-23-Q4"): [
+        {"measure": "dvpns", "value": 26},
+        {"measure": "dvpos", "value": 22},
+    ],
+    # April 2023 report §4.4.11: "To date, 10 schools have requested training".
+    ("restorative_justice", "2022-23-Q4"): [
+        {"measure": "schools_requesting_training", "value": 10},
+    ],
+    # July 2021 pack, Integrated Offender Management report: the BRODAP's six themes, three
+    # complete and three on target.
+    ("offender_management", "2021-22-Q1"): [
+        {"measure": "brodap_2018_22", "item": item, "status": status}
+        for item, status in (
+            ("staffing_colocation", "complete"), ("information_sharing", "complete"),
+            ("cohort_selection", "complete"), ("resettlement_pathways", "on target"),
+            ("kpis", "on target"), ("iom_operating_model", "on target"),
+        )
+    ],
+}  # fmt: skip
 AS_CSV = {"one_stop_shop"}
 
 
@@ -107,7 +294,14 @@ def write_returns() -> list[Path]:
     for key, quarter_key, figures, ytd in RETURNS:
         provider = catalogue.provider(key)
         quarter = FinancialQuarter.parse(quarter_key)
-        workbook = filled_workbook(provider, quarter, submitted_on(quarter), figures, ytd)
+        given = {
+            **{m.key: NA for m in provider.measures_for(quarter) if m.required},
+            **figures,
+        }
+        workbook = filled_workbook(
+            provider, quarter, submitted_on(quarter), given, ytd,
+            figures=FIGURES.get((key, quarter_key)),
+        )  # fmt: skip
         folder = RAW / provider.folder
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / file_name(provider, quarter)

@@ -1327,7 +1327,9 @@ def test_every_sections_query_reads_the_published_layout_with_the_packs_paramete
 def test_every_section_names_the_source_it_shows() -> None:
     sources = {s.key: s.source for s in SECTIONS}
     providers = ["marac", "solace", "rise", "one_stop_shop", "victim_care_hub",
-                 "supporting_families"]  # fmt: skip
+                 "supporting_families", "youth_justice", "exploitation", "prevent",
+                 "da_services", "police_da_pursue", "restorative_justice",
+                 "offender_management"]  # fmt: skip
     assert sources == {
         **dict.fromkeys(CRIME_SECTIONS, CRIME),
         "wards": "met_ward_crime",
@@ -2102,7 +2104,9 @@ def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None
         *MOPAC_SHEETS, "Domestic abuse MARAC", "MARAC benchmark",
         "Solace advocacy and support", "RISE perpetrator programme",
         "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
-        "ASB calls", "Reconciliation", "Glossary", "Sources",
+        "Youth justice", "Exploitation and serious violen", "Prevent",
+        "Domestic abuse services", "Domestic abuse, pursuing perpet", "Restorative justice",
+        "Reducing offending action plan ", "ASB calls", "Reconciliation", "Glossary", "Sources",
     ]  # fmt: skip
 
 

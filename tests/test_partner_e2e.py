@@ -237,8 +237,8 @@ def test_each_provider_and_the_partnership_published_with_its_latest_return(
         assert (unit["status"], unit["stale"]) == ("published", False), key
     assert sources["partner_marac"]["release"] == "2022/23 Q4 (submitted 2023-04-14)"
     assert [f["file"] for f in sources["partner_marac"]["files"]] == [
-        "marac_2020-21-Q4.xlsx", "marac_2022-23-Q1.xlsx", "marac_2022-23-Q2.xlsx",
-        "marac_2022-23-Q3.xlsx", "marac_2022-23-Q4.xlsx",
+        "marac_2019-20-Q4.xlsx", "marac_2020-21-Q4.xlsx", "marac_2022-23-Q1.xlsx",
+        "marac_2022-23-Q2.xlsx", "marac_2022-23-Q3.xlsx", "marac_2022-23-Q4.xlsx",
     ]  # fmt: skip
     assert "kpi_marac_benchmark" in sources["partner_marac"]["tables"]
     partnership = sources["partnership"]

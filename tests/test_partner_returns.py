@@ -95,16 +95,21 @@ def messages(report: ReturnReport, blocking: bool = True) -> list[str]:
 # --- The catalogue and the quarters ----------------------------------------------------------
 
 
-def test_the_catalogue_declares_the_six_providers_the_board_reads() -> None:
+def test_the_catalogue_declares_the_providers_the_board_reads() -> None:
     assert CATALOGUE.keys == (
         "marac", "solace", "rise", "one_stop_shop", "victim_care_hub", "supporting_families",
+        "youth_justice", "exploitation", "prevent", "da_services", "police_da_pursue",
+        "restorative_justice", "offender_management",
     )  # fmt: skip
     marac = CATALOGUE.provider("marac")
     assert [rule.text for rule in marac.rules][0] == "repeat_referrals <= referrals"
     assert marac.ratio_of("repeat_rate").denominator == "referrals"  # type: ignore[union-attr]
     claims = CATALOGUE.provider("supporting_families").measure("claims")
     assert claims.target("quarter", FinancialQuarter.parse("2021-22-Q1")) == 97
-    assert claims.target("quarter", FinancialQuarter.parse("2021-22-Q2")) is None
+    # July 2021 pack, the Supporting Families table: 97 in Q1, then 91 in Q2, Q3 and Q4.
+    assert claims.target("quarter", FinancialQuarter.parse("2021-22-Q2")) == 91
+    assert claims.target("quarter", FinancialQuarter.parse("2021-22-Q4")) == 91
+    assert claims.target("quarter", FinancialQuarter.parse("2022-23-Q2")) is None
     assert claims.target("year", FinancialQuarter.parse("2021-22-Q3")) == 370
 
 
@@ -155,12 +160,13 @@ def test_the_template_names_provider_and_quarter_and_locks_labels_and_keys(tmp_p
     path = template(tmp_path)
     assert path.name == "marac_2022-23-Q4.xlsx"
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == ["Return", "Instructions"]
+    # The Figures sheet holds the quarter's profile (percentages the April 2023 report prints).
+    assert workbook.sheetnames == ["Return", "Figures", "Instructions"]
     ws = workbook["Return"]
     assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["Provider", "Quarter", "Submitted on"]
     assert (ws["C2"].value, ws["C3"].value, ws["C4"].value) == ("marac", "2022-23-Q4", None)
     keys = [ws[f"B{r}"].value for r in range(6, 11)]
-    assert keys == [m.key for m in CATALOGUE.provider("marac").measures]
+    assert keys == [m.key for m in CATALOGUE.provider("marac").measures_for(Q4)]
     assert ws.protection.sheet
     assert ws["A9"].protection.locked and ws["B9"].protection.locked
     assert not ws["C9"].protection.locked and not ws["D9"].protection.locked
@@ -215,7 +221,7 @@ def test_a_template_filled_with_valid_figures_passes_and_reads_back_what_was_typ
     report = validate_return(filled(tmp_path, MARAC_Q4), today=TODAY)
     assert report.problems == []
     assert (report.provider.key, report.quarter, report.submitted_on) == ("marac", Q4, SENT)  # type: ignore[union-attr]
-    read = {f.cell: f.typed for f in report.figures}
+    read = {f.cell: f.typed for f in report.figures if f.sheet == "Return"}
     assert read == {
         "Return!C6": 145, "Return!D6": 477, "Return!C7": 111, "Return!D7": 294,
         "Return!C8": 64, "Return!D8": 187, "Return!C9": 35, "Return!D9": 85,
@@ -234,8 +240,9 @@ def test_the_return_sheet_saved_as_csv_gives_the_same_figures(tmp_path: Path) ->
     csv_path.write_text(text, encoding="utf-8")
     from_xlsx, from_csv = validate_return(xlsx), validate_return(csv_path)
     assert from_csv.problems == [] and from_csv.submitted_on == SENT
+    # The CSV is the Return sheet alone: the Figures sheet's rows are not given in it.
     assert [(f.cell, f.value) for f in from_csv.figures] == [
-        (f.cell, pytest.approx(f.value)) for f in from_xlsx.figures
+        (f.cell, pytest.approx(f.value)) for f in from_xlsx.figures if f.sheet == "Return"
     ]
 
 
@@ -337,13 +344,17 @@ def test_a_provider_the_catalogue_does_not_know_is_refused(tmp_path: Path) -> No
     report = validate_return(filled(tmp_path, {**MARAC_Q4, "C2": "refuge_trust"}))
     assert messages(report) == [
         "Return!C2 provider 'refuge_trust' is not in the catalogue (it has marac, solace, "
-        "rise, one_stop_shop, victim_care_hub, supporting_families)"
+        "rise, one_stop_shop, victim_care_hub, supporting_families, youth_justice, "
+        "exploitation, prevent, da_services, police_da_pursue, restorative_justice, "
+        "offender_management)"
     ]
 
 
 def test_a_quarter_that_does_not_match_the_file_name_is_refused(tmp_path: Path) -> None:
     path = filled(tmp_path, {**MARAC_Q4, "C3": "2022-23-Q3"})
-    assert messages(validate_return(path)) == [
+    # (Read as a Q3 return, the Q4 template's Figures sheet has no place in it either.)
+    said = messages(validate_return(path))
+    assert [m for m in said if m.startswith("Return!")] == [
         "Return!C3 the quarter 2022-23-Q3 does not match the file name marac_2022-23-Q4.xlsx "
         "(2022-23-Q4): which quarter is this return for?"
     ]

@@ -225,16 +225,20 @@ def test_a_later_return_for_the_quarter_is_named_with_the_figures_it_changed(
             first.name,
             "marac_2022-23-Q4_corrected.xlsx",
             (
-                "referrals quarter 145 -> 150",
-                "referrals year_to_date 477 -> 482",
-                f"repeat_rate quarter {35 * 100 / 145:.2f} -> {35 * 100 / 150:.2f}",
-                f"repeat_rate year_to_date {85 * 100 / 477:.2f} -> {85 * 100 / 482:.2f}",
+                # Each figure by its measure, basis and period's last day (a return's other
+                # figures are for other periods), then what changed: its value or status.
+                "referrals quarter 2023-03-31 value 145 -> 150",
+                "referrals year_to_date 2023-03-31 value 477 -> 482",
+                f"repeat_rate quarter 2023-03-31 value {35 * 100 / 145:.2f} -> "
+                f"{35 * 100 / 150:.2f}",
+                f"repeat_rate year_to_date 2023-03-31 value {85 * 100 / 477:.2f} -> "
+                f"{85 * 100 / 482:.2f}",
             ),
         )
     ]
     assert str(report.handovers[0]).startswith(
         "2022/23 Q4: marac_2022-23-Q4_corrected.xlsx replaces marac_2022-23-Q4.xlsx; changed: "
-        "referrals quarter 145 -> 150, "
+        "referrals quarter 2023-03-31 value 145 -> 150, "
     )
     superseded = statement(
         PUBLISH_SQL,
@@ -260,7 +264,7 @@ def test_a_return_sent_again_under_its_own_name_is_named_as_its_earlier_version(
     report = sync_source(con, MARAC, tmp_path / "raw", today=TODAY)
     assert [str(h) for h in report.handovers] == [
         f"2022/23 Q4: {NAME} replaces the earlier version of {NAME}; changed: "
-        "children_in_household quarter 111 -> 112"
+        "children_in_household quarter 2023-03-31 value 111 -> 112"
     ]
 
 

@@ -60,8 +60,18 @@ def provider_source(provider: Provider, catalogue: Catalogue) -> Source:
         parser=ReturnParser(provider, catalogue),
         columns=COLUMNS,
         grain=Grain.QUARTER,
-        figure_keys=("measure", "basis"),
-        figure_columns=("value",),
+        # A figure: the measure (or plan), its basis and period, and on the Figures sheet its
+        # breakdown's category, comparator area or plan item.
+        figure_keys=(
+            "measure",
+            "basis",
+            "period_end",
+            "breakdown",
+            "category",
+            "area",
+            "plan_item",
+        ),  # fmt: skip
+        figure_columns=("value", "status"),
         period_label=financial_quarter,
         release_rule=(
             "A return's release is its quarter and its 'submitted on' date. For each quarter "

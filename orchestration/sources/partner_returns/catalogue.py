@@ -11,6 +11,7 @@ the text cell and the entry.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,14 +24,43 @@ import yaml
 from orchestration.lib.periods import (
     FinancialQuarter,
     NotAQuarter,
+    add_months,
+    financial_year_label,
     parse_financial_year,
 )
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
 
-Unit = Literal["count", "percent", "currency"]
+Unit = Literal["count", "percent", "currency", "rate"]
 Direction = Literal["increase_is_positive", "decrease_is_positive", "neutral"]
-UNITS: tuple[str, ...] = ("count", "percent", "currency")
+# rate: a number of 0 or more with decimals (reoffences per reoffender, custody per 1,000).
+UNITS: tuple[str, ...] = ("count", "percent", "currency", "rate")
+# The period a measure's figure covers. `quarter` figures are the Return sheet's (with the year
+# to date); every other kind is a row of the Figures sheet, for the periods `periods_for` says.
+PERIOD_KINDS: tuple[str, ...] = (
+    "quarter",
+    "snapshot",
+    "calendar_year",
+    "financial_year",
+    "rolling_12_months",
+)
+# The comparator areas a measure may be published beside, with their labels.
+AREAS: dict[str, str] = {
+    "london": "London",
+    "statistical_neighbours": "Statistical neighbours",
+    "england_and_wales": "England and Wales",
+    "national": "National",
+}
+# An action plan item's status, as the provider types it and as it is landed.
+PLAN_STATUSES: dict[str, str] = {
+    "complete": "complete",
+    "on_target": "on target",
+    "at_risk": "at risk",
+    "off_target": "off target",
+    "not_started": "not started",
+}
+# The status of a figure the provider cannot yet release.
+WITHHELD = "withheld"
 DIRECTIONS: tuple[str, ...] = ("increase_is_positive", "decrease_is_positive", "neutral")
 TextHolds = Literal["note", "job_title"]
 TEXT_HOLDS: tuple[str, ...] = ("note", "job_title")
@@ -59,11 +89,93 @@ class Target:
     value: float
     financial_year: int | None = None
     quarter: int | None = None
+    # A target range's upper end and the baseline it is set against ("satisfaction +10 to 15
+    # points on a 64% baseline": value 74, high 79, baseline 64), and the target in words.
+    high: float | None = None
+    baseline: float | None = None
+    note: str | None = None
 
     def applies_to(self, quarter: FinancialQuarter) -> bool:
         return (self.financial_year is None or self.financial_year == quarter.start_year) and (
             self.quarter is None or self.quarter == quarter.quarter
         )
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """The period one figure covers: a snapshot has start = end (the day)."""
+
+    start: dt.date
+    end: dt.date
+    kind: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "snapshot":
+            return f"at {self.end:%d %B %Y}"
+        if self.kind == "calendar_year":
+            return f"{self.start.year} (January to December)"
+        if self.kind == "financial_year":
+            return financial_year_label(self.start.year)
+        if self.kind == "quarter":
+            return FinancialQuarter.of_period(self.start).label
+        return f"12 months {self.start:%B %Y} to {self.end:%B %Y}"
+
+
+def period_ending(kind: str, end: dt.date) -> Period:
+    """The period of `kind` that ends on `end` (a quarter, a year or 12 months back)."""
+    if kind == "snapshot":
+        return Period(end, end, kind)
+    months = 3 if kind == "quarter" else 12
+    first_of_next = end + dt.timedelta(days=1)
+    return Period(add_months(first_of_next, -months), end, kind)
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    is_not_known: bool = False
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A measure split by a dimension: the categories (the last one the declared "not known")
+    sum to the measure's total for the same period."""
+
+    key: str
+    label: str
+    categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """The same measure for another area, as its publisher publishes it."""
+
+    area: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return AREAS[self.area]
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    key: str
+    theme: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action plan: its items (theme and owner declared here); each return gives every
+    item's status from PLAN_STATUSES, as at the day the return is sent."""
+
+    key: str
+    label: str
+    description: str
+    items: tuple[PlanItem, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +189,46 @@ class Measure:
     targets: tuple[Target, ...] = ()
     first: FinancialQuarter | None = None
     last: FinancialQuarter | None = None
+    # The period the figure covers (PERIOD_KINDS), and how many of the latest such periods
+    # ended by the quarter's end a return asks for; or `ending`, the days the periods asked
+    # for end on (a series whose periods do not end with a quarter).
+    period_kind: str = "quarter"
+    periods: int = 1
+    ending: tuple[dt.date, ...] = ()
+    breakdowns: tuple[Breakdown, ...] = ()
+    comparators: tuple[Comparator, ...] = ()
+    # The provider may type `withheld` for a figure not yet released (never 0, never blank).
+    may_be_withheld: bool = False
+    # `return` (a quarter's figure with its year to date) or `figures`: a quarter's figure
+    # asked on the Figures sheet, without a year to date (a profile of the quarter: the
+    # percentages a paper prints beside the counts).
+    sheet: str = "return"
+
+    @property
+    def is_quarterly(self) -> bool:
+        """A quarter's figure on the Return sheet (with its year to date)."""
+        return self.period_kind == "quarter" and self.sheet == "return"
+
+    def periods_for(self, quarter: FinancialQuarter) -> tuple[Period, ...]:
+        """The periods a return for `quarter` asks this measure's figures for, oldest first."""
+        end = quarter.period_end
+        if self.ending:
+            return tuple(period_ending(self.period_kind, e) for e in self.ending if e <= end)
+        if self.period_kind == "calendar_year":
+            last = end.year if end.month == 12 else end.year - 1
+            ends = [dt.date(year, 12, 31) for year in range(last - self.periods + 1, last + 1)]
+        elif self.period_kind == "financial_year":
+            last = end.year if end.month >= 3 else end.year - 1
+            ends = [dt.date(year, 3, 31) for year in range(last - self.periods + 1, last + 1)]
+        elif self.period_kind == "quarter":
+            return (period_ending("quarter", end),)
+        else:
+            ends = []
+            current = quarter
+            for _ in range(self.periods):
+                ends.insert(0, current.period_end)
+                current = current.previous()
+        return tuple(period_ending(self.period_kind, e) for e in ends)
 
     def asked_in(self, quarter: FinancialQuarter) -> bool:
         """Whether a return for `quarter` carries this measure (its `from` and `until`)."""
@@ -89,6 +241,9 @@ class Measure:
         found = [t for t in self.targets if t.per == per and t.applies_to(quarter)]
         found.sort(key=lambda t: (t.quarter is None, t.financial_year is None))
         return found[0].value if found else None
+
+    def breakdown(self, key: str) -> Breakdown | None:
+        return next((b for b in self.breakdowns if b.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -158,6 +313,7 @@ class Provider:
     section: str
     measures: tuple[Measure, ...]
     rules: tuple[Rule, ...] = ()
+    plans: tuple[Plan, ...] = ()
     # The catalogue's text cells, which every provider's return carries after its measures.
     text_cells: tuple[TextCell, ...] = ()
 
@@ -174,8 +330,16 @@ class Provider:
         return next(m for m in self.measures if m.key == key)
 
     def measures_for(self, quarter: FinancialQuarter) -> tuple[Measure, ...]:
-        """The measures a return for `quarter` carries, in the return's order."""
+        """The quarterly measures a return for `quarter` carries on its Return sheet, in the
+        return's order."""
+        return tuple(m for m in self.measures if m.is_quarterly and m.asked_in(quarter))
+
+    def every_measure_for(self, quarter: FinancialQuarter) -> tuple[Measure, ...]:
+        """Every measure a return for `quarter` carries, on either sheet."""
         return tuple(m for m in self.measures if m.asked_in(quarter))
+
+    def plan(self, key: str) -> Plan | None:
+        return next((p for p in self.plans if p.key == key), None)
 
     def ratio_of(self, measure: str) -> Rule | None:
         """The rule that computes a percent measure, if any."""
@@ -234,8 +398,110 @@ def _targets(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Target, ...]
             start = parse_financial_year(str(year)) if year is not None else None
         except NotAQuarter as exc:
             raise CatalogueError(f"{where}: {exc}") from exc
-        targets.append(Target(per, float(value), start, quarter))
+        numbers: dict[str, float | None] = {}
+        for name in ("high", "baseline"):
+            number = entry.get(name)
+            if number is not None and (
+                not isinstance(number, int | float) or isinstance(number, bool) or number < 0
+            ):
+                raise CatalogueError(f"{where}: target {name} {number!r}; expected a number >= 0")
+            numbers[name] = float(number) if number is not None else None
+        high = numbers["high"]
+        if high is not None and high < value:
+            raise CatalogueError(f"{where}: target high {high:g} is below the target {value:g}")
+        note = " ".join(str(entry.get("note") or "").split()) or None
+        targets.append(Target(per, float(value), start, quarter, high, numbers["baseline"], note))
     return tuple(targets)
+
+
+def _words(raw: Mapping[str, Any], name: str, where: str) -> str:
+    text = " ".join(str(raw.get(name) or "").split())
+    if not text:
+        raise CatalogueError(f"{where}: {name} must not be empty")
+    return text
+
+
+def _key(raw: Mapping[str, Any], what: str, where: str) -> str:
+    key = str(raw.get("key", ""))
+    if not _KEY.match(key):
+        raise CatalogueError(f"{where}: {what} key {key!r}; expected lower_case_with_underscores")
+    return key
+
+
+def _unique_keys(keys: Sequence[str], what: str, where: str) -> None:
+    if duplicated := sorted({k for k in keys if list(keys).count(k) > 1}):
+        raise CatalogueError(f"{where}: {what} keys appear twice: {', '.join(duplicated)}")
+
+
+def _breakdowns(raw: Sequence[Mapping[str, Any]], unit: str, where: str) -> tuple[Breakdown, ...]:
+    breakdowns = []
+    for entry in raw or ():
+        key = _key(entry, "breakdown", where)
+        at = f"{where}, breakdown {key}"
+        if unit != "count":
+            raise CatalogueError(f"{at}: a breakdown splits a count, not a {unit}")
+        categories = [
+            Category(_key(c, "category", at), _words(c, "label", at))
+            for c in entry.get("categories") or ()
+        ]
+        unknown = entry.get("not_known")
+        if not isinstance(unknown, Mapping):
+            raise CatalogueError(
+                f"{at}: declare its not_known category ({{key: not_known, label: Not known}}): "
+                "the categories sum to the total only with it"
+            )
+        categories.append(
+            Category(_key(unknown, "category", at), _words(unknown, "label", at), True)
+        )
+        if len(categories) < 2:
+            raise CatalogueError(f"{at}: at least one category besides the not known one")
+        _unique_keys([c.key for c in categories], "category", at)
+        breakdowns.append(Breakdown(key, _words(entry, "label", at), tuple(categories)))
+    _unique_keys([b.key for b in breakdowns], "breakdown", where)
+    return tuple(breakdowns)
+
+
+def _comparators(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Comparator, ...]:
+    comparators = []
+    for entry in raw or ():
+        area = str(entry.get("area", ""))
+        if area not in AREAS:
+            raise CatalogueError(
+                f"{where}: comparator area {area!r}; expected one of {', '.join(AREAS)}"
+            )
+        comparators.append(Comparator(area, _words(entry, "source", f"{where}, {area}")))
+    _unique_keys([c.area for c in comparators], "comparator area", where)
+    return tuple(comparators)
+
+
+def _period(raw: Mapping[str, Any], where: str) -> tuple[str, int, tuple[dt.date, ...]]:
+    kind = str(raw.get("period") or "quarter")
+    if kind not in PERIOD_KINDS:
+        raise CatalogueError(f"{where}: period {kind!r}; expected one of {', '.join(PERIOD_KINDS)}")
+    count = raw.get("periods", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 12:
+        raise CatalogueError(f"{where}: periods {count!r}; expected how many, 1-12")
+    ending = []
+    for value in raw.get("ending") or ():
+        if not isinstance(value, dt.date):
+            raise CatalogueError(f"{where}: ending {value!r}; expected dates, YYYY-MM-DD")
+        ending.append(value)
+    if ending and kind == "quarter":
+        raise CatalogueError(f"{where}: ending is for periods other than the quarter")
+    return kind, count, tuple(sorted(ending))
+
+
+def _plan(raw: Mapping[str, Any], where: str) -> Plan:
+    key = _key(raw, "plan", where)
+    at = f"{where}, plan {key}"
+    items = tuple(
+        PlanItem(_key(i, "item", at), _words(i, "theme", at), _words(i, "owner", at))
+        for i in raw.get("items") or ()
+    )
+    if not items:
+        raise CatalogueError(f"{at}: no items")
+    _unique_keys([i.key for i in items], "item", at)
+    return Plan(key, _words(raw, "label", at), _words(raw, "description", at), items)
 
 
 def _measure(raw: Mapping[str, Any], where: str) -> Measure:
@@ -253,7 +519,18 @@ def _measure(raw: Mapping[str, Any], where: str) -> Measure:
     for name in ("label", "description"):
         if not str(raw.get(name) or "").strip():
             raise CatalogueError(f"{where}: {name} must not be empty")
+    kind, count, ending = _period(raw, where)
+    sheet = str(raw.get("sheet") or "return")
+    if sheet not in ("return", "figures"):
+        raise CatalogueError(f"{where}: sheet {sheet!r}; expected return or figures")
     return Measure(
+        sheet=sheet if kind == "quarter" else "figures",
+        period_kind=kind,
+        periods=count,
+        ending=ending,
+        breakdowns=_breakdowns(raw.get("breakdowns") or (), unit, where),
+        comparators=_comparators(raw.get("comparators") or (), where),
+        may_be_withheld=bool(raw.get("may_be_withheld", False)),
         key=key,
         label=" ".join(str(raw["label"]).split()),
         unit=unit,
@@ -321,15 +598,22 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
         raise CatalogueError(f"provider key {key!r}; expected lower_case_with_underscores")
     where = f"provider {key}"
     measures = tuple(_measure(m, where) for m in raw.get("measures") or ())
-    if not measures:
-        raise CatalogueError(f"{where}: no measures")
+    plans = tuple(_plan(p, where) for p in raw.get("plans") or ())
+    if not measures and not plans:
+        raise CatalogueError(f"{where}: no measures and no plans")
     keys = [m.key for m in measures]
     if duplicated := sorted({k for k in keys if keys.count(k) > 1}):
         raise CatalogueError(f"{where}: measure keys appear twice: {', '.join(duplicated)}")
+    _unique_keys([*(m.key for m in measures), *(p.key for p in plans)], "measure and plan", where)
     rules = tuple(Rule.parse(text) for text in raw.get("rules") or ())
     units = {m.key: m.unit for m in measures}
     for rule in rules:
         unknown = [m for m in rule.measures if m not in units]
+        periods = {m.period_kind for m in measures if m.key in rule.measures}
+        if not unknown and periods != {"quarter"}:
+            raise CatalogueError(
+                f"{where}: rule {rule.text!r} ties measures that are not all quarterly"
+            )
         if unknown:
             raise CatalogueError(
                 f"{where}: rule {rule.text!r} names {', '.join(unknown)}, not a measure of "
@@ -353,6 +637,7 @@ def _provider(raw: Mapping[str, Any]) -> Provider:
         section=str(raw["section"]).strip(),
         measures=measures,
         rules=rules,
+        plans=plans,
     )
 
 

@@ -19,12 +19,14 @@ from orchestration.landing.source import ParsedFile, Release
 from orchestration.sources.partner_returns.catalogue import Catalogue, Provider
 from orchestration.sources.partner_returns.reading import cell_name
 from orchestration.sources.partner_returns.template import (
+    FIGURES_SHEET,
     QUARTER_COL,
     QUARTER_ROW,
     RETURN_SHEET,
     SUBMITTED_ROW,
 )
 from orchestration.sources.partner_returns.validate import (
+    Figure,
     ReturnReport,
     history_for,
     read_header,
@@ -46,7 +48,25 @@ COLUMNS = {
     "denominator": "double",
     "is_not_available": "boolean not null",
     "note": "varchar",
+    "period_end": "date not null",
+    "period_kind": "varchar not null",
+    "breakdown": "varchar",
+    "category": "varchar",
+    "category_label": "varchar",
+    "is_not_known": "boolean",
+    "area": "varchar",
+    "area_label": "varchar",
+    "comparator_source": "varchar",
+    "plan": "varchar",
+    "plan_item": "varchar",
+    "item_theme": "varchar",
+    "item_owner": "varchar",
+    "status": "varchar",
+    "typed_share": "double",
 }
+# The kinds of row a return lands: the Return sheet's (quarter and year to date) as before,
+# and each Figures sheet row that holds a figure or a status.
+_DATES = ("period_start", "period_end", "submitted_on")
 QUARTER_CELL = cell_name(RETURN_SHEET, QUARTER_ROW, QUARTER_COL)
 SUBMITTED_CELL = cell_name(RETURN_SHEET, SUBMITTED_ROW, QUARTER_COL)
 
@@ -72,36 +92,72 @@ def refusal(report: ReturnReport) -> ContractError:
     return ContractError(report.path, first.where, rule)
 
 
+def _row(report: ReturnReport, figure: Figure) -> dict[str, object]:
+    assert report.provider is not None and report.quarter is not None
+    quarter, spec = report.quarter, figure.spec
+    row: dict[str, object] = {
+        "source_row": figure.row,
+        "provider": report.provider.key,
+        "financial_year": quarter.financial_year,
+        "fiscal_quarter": quarter.quarter,
+        "submitted_on": report.submitted_on,
+        "measure": figure.measure,
+        "basis": figure.basis,
+        "cell": figure.cell,
+        "value": figure.value,
+        "typed_value": figure.typed,
+        "numerator": figure.numerator,
+        "denominator": figure.denominator,
+        "is_not_available": figure.state == "not_available",
+        "note": figure.note,
+        "status": figure.status,
+        "typed_share": figure.typed_share,
+    }
+    if spec is None:
+        # The Return sheet: the quarter's figure, or the year to date (its period the year
+        # from April to the quarter's end, as the marts compute it).
+        row.update(period_start=quarter.period_start, period_end=quarter.period_end,
+                   period_kind=figure.basis)  # fmt: skip
+        return row
+    if spec.item is not None and spec.plan is not None:
+        day = report.submitted_on
+        row.update(period_start=day, period_end=day, period_kind="snapshot", plan=spec.plan.key,
+                   plan_item=spec.item.key, item_theme=spec.item.theme,
+                   item_owner=spec.item.owner)  # fmt: skip
+        return row
+    assert spec.period is not None
+    row.update(period_start=spec.period.start, period_end=spec.period.end,
+               period_kind=spec.period.kind)  # fmt: skip
+    if spec.breakdown is not None and spec.category is not None:
+        row.update(breakdown=spec.breakdown.key, category=spec.category.key,
+                   category_label=spec.category.label,
+                   is_not_known=spec.category.is_not_known)  # fmt: skip
+    if spec.comparator is not None:
+        row.update(area=spec.comparator.area, area_label=spec.comparator.label,
+                   comparator_source=spec.comparator.source)  # fmt: skip
+    return row
+
+
 def rows_of(report: ReturnReport) -> pd.DataFrame:
-    """One row per figure cell: every measure's quarter, and the year to date where given."""
+    """One row per figure cell: every measure's quarter, the year to date where given, and each
+    Figures sheet row that holds a figure or a status (contract 1, docs/source_contracts.md)."""
     assert report.provider is not None and report.quarter is not None
     rows = [
-        {
-            "source_row": figure.row,
-            "provider": report.provider.key,
-            "financial_year": report.quarter.financial_year,
-            "fiscal_quarter": report.quarter.quarter,
-            "period_start": report.quarter.period_start,
-            "submitted_on": report.submitted_on,
-            "measure": figure.measure,
-            "basis": figure.basis,
-            "cell": figure.cell,
-            "value": figure.value,
-            "typed_value": figure.typed,
-            "numerator": figure.numerator,
-            "denominator": figure.denominator,
-            "is_not_available": figure.state == "not_available",
-            "note": figure.note,
-        }
+        _row(report, figure)
         for figure in report.figures
-        if figure.basis == "quarter" or figure.state != "blank" or figure.value is not None
+        if (figure.basis == "quarter" or figure.state != "blank" or figure.value is not None)
+        and not (figure.sheet == FIGURES_SHEET and figure.state in ("blank", "invalid"))
     ]
     frame = pd.DataFrame(rows, columns=["source_row", *COLUMNS])
-    for column in ("period_start", "submitted_on"):
+    for column in _DATES:
         frame[column] = pd.to_datetime(frame[column])
-    for column in ("value", "typed_value", "numerator", "denominator"):
+    for column in ("value", "typed_value", "numerator", "denominator", "typed_share"):
         frame[column] = frame[column].astype("float64")
     frame["fiscal_quarter"] = frame["fiscal_quarter"].astype("int32")
+    frame["is_not_known"] = frame["is_not_known"].astype("boolean")
+    for column, kind in COLUMNS.items():
+        if kind == "varchar":
+            frame[column] = frame[column].astype("object")
     return frame
 
 

@@ -68,8 +68,8 @@ def measures_seed_rows(catalogue: Catalogue) -> Iterator[dict[str, Any]]:
                 "last_quarter": measure.last.key if measure.last else None,
                 "sort_order": order,
                 "description": measure.description,
-                # The measure's declared period; `quarter` until the catalogue says otherwise.
-                "period_kind": getattr(measure, "period_kind", None) or "quarter",
+                # The measure's declared period (`quarter` unless the catalogue says otherwise).
+                "period_kind": measure.period_kind,
             }
 
 
@@ -88,9 +88,9 @@ def targets_seed_rows(catalogue: Catalogue) -> Iterator[dict[str, Any]]:
                     "financial_year": financial_year_label(year) if year is not None else None,
                     "fiscal_quarter": target.quarter,
                     "target": float(target.value),
-                    "target_high": getattr(target, "high", None),
-                    "baseline": getattr(target, "baseline", None),
-                    "target_note": getattr(target, "note", None) or None,
+                    "target_high": target.high,
+                    "baseline": target.baseline,
+                    "target_note": target.note or None,
                 }
 
 

@@ -31,7 +31,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestration.lib.periods import FinancialQuarter
 from orchestration.lib.xlsx import reproducible_bytes
-from orchestration.sources.partner_returns.catalogue import Measure, Provider, TextCell
+from orchestration.sources.partner_returns.catalogue import (
+    PLAN_STATUSES,
+    WITHHELD,
+    Breakdown,
+    Category,
+    Comparator,
+    Measure,
+    Period,
+    Plan,
+    PlanItem,
+    Provider,
+    TextCell,
+)
 
 RETURN_SHEET = "Return"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -55,11 +67,12 @@ NOT_AVAILABLE = "n/a"
 # What column E says on a text cell's row.
 TEXT_UNIT = "text"
 # The template's editions, oldest first: 1 had no text cells and other instructions; 2 added
-# the text cells. A return of any edition is read; a new template is the last edition.
-EDITIONS = (1, 2)
+# the text cells; 3 added the Figures sheet (for a provider and quarter that has figures other
+# than the quarter's totals). A return of any edition is read; a new template is the last one.
+EDITIONS = (1, 2, 3)
 EDITION = EDITIONS[-1]
-UNIT_WORDS = {"count": "count", "percent": "percent", "currency": "£"}
-NUMBER_FORMATS = {"count": "0", "percent": "0.0%", "currency": "£#,##0.00"}
+UNIT_WORDS = {"count": "count", "percent": "percent", "currency": "£", "rate": "rate"}
+NUMBER_FORMATS = {"count": "0", "percent": "0.0%", "currency": "£#,##0.00", "rate": "0.00"}
 DATE_FORMAT = "yyyy-mm-dd"
 
 _FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells to fill in
@@ -103,6 +116,144 @@ class TemplateCell:
     row: int
     column: int
     value: object
+
+
+# The Figures sheet: every figure that is not a quarter's total, one row each, in long form.
+# The template writes the keys, labels and periods (locked); the provider types the figure,
+# a status (n/a; withheld where the catalogue allows it; an action plan item's status) and,
+# for a breakdown's category, optionally the share it shows.
+FIGURES_SHEET = "Figures"
+FIGURES_HEADING_ROW = 2
+FIRST_FIGURE_ROW = 3
+(F_LABEL, F_MEASURE, F_BREAKDOWN, F_CATEGORY, F_AREA, F_ITEM, F_WHAT, F_PERIOD, F_VALUE,
+ F_STATUS, F_SHARE, F_UNIT) = range(1, 13)  # fmt: skip
+FIGURES_HEADINGS = {
+    F_LABEL: "Measure",
+    F_MEASURE: "measure",
+    F_BREAKDOWN: "breakdown",
+    F_CATEGORY: "category",
+    F_AREA: "area",
+    F_ITEM: "item",
+    F_WHAT: "Of what",
+    F_PERIOD: "Period",
+    F_VALUE: "Figure",
+    F_STATUS: "Status",
+    F_SHARE: "Share (optional)",
+    F_UNIT: "Unit",
+}
+# The key cells that place a row: the validator compares them with the catalogue's.
+F_KEYS = (F_MEASURE, F_BREAKDOWN, F_CATEGORY, F_AREA, F_ITEM)
+NOT_AVAILABLE_STATUS = NOT_AVAILABLE
+AS_AT_SENT = "as at the day the return is sent"
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """One row of the Figures sheet: a measure's total for a period, one category of its
+    breakdown, a comparator area's figure, or an action plan item."""
+
+    key: str
+    label: str
+    period: Period | None
+    measure: Measure | None = None
+    breakdown: Breakdown | None = None
+    category: Category | None = None
+    comparator: Comparator | None = None
+    plan: Plan | None = None
+    item: PlanItem | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.item is not None:
+            return "plan_item"
+        if self.category is not None:
+            return "category"
+        if self.comparator is not None:
+            return "comparator"
+        return "total"
+
+    @property
+    def keys(self) -> tuple[str | None, ...]:
+        """The values of F_KEYS, in order."""
+        return (
+            self.key,
+            self.breakdown.key if self.breakdown else None,
+            self.category.key if self.category else None,
+            self.comparator.area if self.comparator else None,
+            self.item.key if self.item else None,
+        )
+
+    @property
+    def what(self) -> str:
+        if self.item is not None:
+            return f"{self.item.theme} (owner: {self.item.owner})"
+        if self.category is not None and self.breakdown is not None:
+            return f"{self.breakdown.label}: {self.category.label}"
+        if self.comparator is not None:
+            return f"{self.comparator.label} ({self.comparator.source})"
+        return "Barnet"
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        """The words the status cell takes."""
+        if self.item is not None:
+            return tuple(PLAN_STATUSES.values())
+        assert self.measure is not None
+        if self.kind == "total" and self.measure.may_be_withheld:
+            return (NOT_AVAILABLE_STATUS, WITHHELD)
+        return (NOT_AVAILABLE_STATUS,)
+
+
+def figure_rows(provider: Provider, quarter: FinancialQuarter) -> list[FigureRow]:
+    """The Figures sheet's rows for a return of `quarter`, in order: for each measure and
+    period, the total (a measure that is not quarterly), the comparators, the breakdowns'
+    categories; then each action plan's items."""
+    rows: list[FigureRow] = []
+    for measure in provider.every_measure_for(quarter):
+        for period in measure.periods_for(quarter):
+            base = {"key": measure.key, "label": measure.label, "period": period,
+                    "measure": measure}  # fmt: skip
+            if not measure.is_quarterly:
+                rows.append(FigureRow(**base))  # type: ignore[arg-type]
+            for comparator in measure.comparators:
+                rows.append(FigureRow(**base, comparator=comparator))  # type: ignore[arg-type]
+            for breakdown in measure.breakdowns:
+                for category in breakdown.categories:
+                    rows.append(
+                        FigureRow(**base, breakdown=breakdown, category=category)  # type: ignore[arg-type]
+                    )
+    for plan in provider.plans:
+        for item in plan.items:
+            rows.append(FigureRow(plan.key, plan.label, None, plan=plan, item=item))
+    return rows
+
+
+def figure_row_number(index: int) -> int:
+    return FIRST_FIGURE_ROW + index
+
+
+def _figures_title(provider: Provider, quarter: FinancialQuarter) -> str:
+    return (
+        f"{provider.title}: the return's other figures for {quarter.label} (periods, "
+        "breakdowns, comparators, action plans)"
+    )
+
+
+def _figures_line(provider: Provider, quarter: FinancialQuarter) -> str:
+    value, status, share = (get_column_letter(c) for c in (F_VALUE, F_STATUS, F_SHARE))
+    return (
+        f"On the {FIGURES_SHEET} sheet, each row is one figure the partnership reads beside the "
+        f"quarter's: a measure for the period in column {get_column_letter(F_PERIOD)} (a "
+        "snapshot on its day, a year, 12 months), a category of a breakdown (the categories, "
+        "with 'not known', add up to the measure's total for the same period), another area's "
+        "figure as its publisher gives it, or an action plan item. Type the figure in column "
+        f"{value}, or in column {status} a status: n/a when you do not have it, {WITHHELD} for "
+        "a figure you cannot yet release (where the status list offers it: leave the figure "
+        "empty, never 0), and for a plan item one of "
+        f"{', '.join(PLAN_STATUSES.values())} ({AS_AT_SENT}). A row left empty is not given. "
+        f"Column {share} takes a category's share as a percentage if you have it: it is "
+        "recomputed from the counts."
+    )
 
 
 def _rules_text(provider: Provider, measure: Measure) -> str:
@@ -177,6 +328,8 @@ def instruction_lines(
         "you send it. The partnership's data team can check a return before you send it "
         "(make validate FILE=<this file>), and names every cell to correct.",
     ]
+    if edition >= 3 and figure_rows(provider, quarter):
+        filling.append(_figures_line(provider, quarter))
     steps = [*filling, *people, *rest]
     return [
         f"How to fill in the {provider.title} return for {quarter.label} ({quarter.months})",
@@ -213,6 +366,8 @@ def template_cells(
         yield TemplateCell(sheet, row, LABEL_COL, text.label)
         yield TemplateCell(sheet, row, KEY_COL, text.key)
         yield TemplateCell(sheet, row, UNIT_COL, TEXT_UNIT)
+    if edition >= 3:
+        yield from _figures_cells(provider, quarter)
     sheet = INSTRUCTIONS_SHEET
     lines = instruction_lines(provider, quarter, edition)
     for offset, line in enumerate(lines, start=1):
@@ -221,7 +376,8 @@ def template_cells(
     for column, heading in enumerate(("Key", "Measure", "Unit", "What it means", "Rules",
                                       "Target", "Required"), start=1):  # fmt: skip
         yield TemplateCell(sheet, table, column, heading)
-    for offset, measure in enumerate(provider.measures_for(quarter), start=1):
+    listed = provider.every_measure_for(quarter) if edition >= 3 else provider.measures_for(quarter)
+    for offset, measure in enumerate(listed, start=1):
         values = (
             measure.key,
             measure.label,
@@ -229,12 +385,16 @@ def template_cells(
             measure.description,
             _rules_text(provider, measure) or None,
             _target_text(measure, quarter) or None,
-            "yes (a figure or n/a)" if measure.required else "no (may be left blank)",
+            "yes (a figure or n/a)"
+            if measure.required and measure.is_quarterly
+            else "no (may be left blank)"
+            if measure.is_quarterly
+            else f"no: on the {FIGURES_SHEET} sheet, a row left empty is not given",
         )
         for column, value in enumerate(values, start=1):
             if value is not None:
                 yield TemplateCell(sheet, table + offset, column, value)
-    after = table + len(provider.measures_for(quarter))
+    after = table + len(listed)
     for offset, text in enumerate(texts, start=1):
         text_values = (
             text.key,
@@ -248,6 +408,31 @@ def template_cells(
         for column, value in enumerate(text_values, start=1):
             if value is not None:
                 yield TemplateCell(sheet, after + offset, column, value)
+
+
+def _figures_cells(provider: Provider, quarter: FinancialQuarter) -> Iterator[TemplateCell]:
+    rows = figure_rows(provider, quarter)
+    if not rows:
+        return
+    sheet = FIGURES_SHEET
+    yield TemplateCell(sheet, 1, 1, _figures_title(provider, quarter))
+    for column, heading in FIGURES_HEADINGS.items():
+        yield TemplateCell(sheet, FIGURES_HEADING_ROW, column, heading)
+    for index, figure in enumerate(rows):
+        row = figure_row_number(index)
+        values: dict[int, object] = {F_LABEL: figure.label, F_WHAT: figure.what}
+        values.update(zip(F_KEYS, figure.keys, strict=True))
+        if figure.period is not None:
+            values[F_PERIOD] = figure.period.label
+        else:
+            values[F_PERIOD] = AS_AT_SENT
+        if figure.measure is not None:
+            values[F_UNIT] = UNIT_WORDS[figure.measure.unit]
+        else:
+            values[F_UNIT] = "status"
+        for column, value in values.items():
+            if value is not None:
+                yield TemplateCell(sheet, row, column, value)
 
 
 def every_edition_cells(
@@ -400,11 +585,100 @@ def _instructions_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQua
     ws.protection.sheet = True
 
 
+def _figure_validation(figure: FigureRow, cell: str) -> DataValidation:
+    """Excel's own check on a figure cell: the unit's range (a blank cell is allowed)."""
+    assert figure.measure is not None
+    unit = figure.measure.unit
+    if unit == "count":
+        rule = f"AND(ISNUMBER({cell}),{cell}>=0,{cell}=INT({cell}))"
+        words = "a whole number of 0 or more (or leave it empty and type a status)"
+    elif unit == "percent":
+        rule = f"AND(ISNUMBER({cell}),{cell}>=0,{cell}<=1)"
+        words = "a percentage from 0% to 100% (or leave it empty and type a status)"
+    else:
+        rule = f"AND(ISNUMBER({cell}),{cell}>=0)"
+        words = "a number of 0 or more (or leave it empty and type a status)"
+    validation = DataValidation(
+        type="custom",
+        formula1=rule,
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Not a valid figure",
+        error=f"{figure.label}: {words}."[:225],
+        promptTitle=figure.key[:32],
+        prompt=f"{words[0].upper()}{words[1:]}."[:255],
+    )
+    validation.add(cell)
+    return validation
+
+
+def _status_validation(figure: FigureRow, cell: str) -> DataValidation:
+    """The status cell: a list of the words it takes."""
+    words = figure.statuses
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(words) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Not a status",
+        error=f"One of: {', '.join(words)}.",
+        promptTitle="status",
+        prompt=(
+            f"One of: {', '.join(words)}."
+            + (" Withheld: leave the figure empty, never 0." if WITHHELD in words else "")
+        )[:255],
+    )
+    validation.add(cell)
+    return validation
+
+
+def _figures_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
+    for cell in template_cells(provider, quarter):
+        if cell.sheet == FIGURES_SHEET:
+            ws.cell(row=cell.row, column=cell.column, value=cell.value)
+    ws["A1"].font = Font(bold=True, size=13)
+    for column in FIGURES_HEADINGS:
+        heading = ws.cell(row=FIGURES_HEADING_ROW, column=column)
+        heading.font = _WHITE_BOLD
+        heading.fill = _HEAD
+        heading.alignment = _WRAP
+    for index, figure in enumerate(figure_rows(provider, quarter)):
+        row = figure_row_number(index)
+        ws.cell(row=row, column=F_LABEL).alignment = _WRAP
+        ws.cell(row=row, column=F_WHAT).alignment = _WRAP
+        open_columns = [F_STATUS]
+        if figure.measure is not None:
+            open_columns.append(F_VALUE)
+            value = ws.cell(row=row, column=F_VALUE)
+            value.number_format = NUMBER_FORMATS[figure.measure.unit]
+            ws.add_data_validation(_figure_validation(figure, value.coordinate))
+        if figure.category is not None:
+            open_columns.append(F_SHARE)
+            ws.cell(row=row, column=F_SHARE).number_format = NUMBER_FORMATS["percent"]
+        for column in open_columns:
+            cell = ws.cell(row=row, column=column)
+            cell.fill = _FILL
+            cell.protection = _OPEN
+            cell.border = _BOX
+        ws.add_data_validation(_status_validation(figure, f"{get_column_letter(F_STATUS)}{row}"))
+    widths = (40, 24, 14, 16, 18, 18, 36, 30, 12, 12, 10, 8)
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = ws.cell(row=FIRST_FIGURE_ROW, column=F_VALUE)
+    ws.protection.sheet = True
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
 def template_workbook(provider: Provider, quarter: FinancialQuarter) -> Workbook:
     workbook = Workbook()
     ws = workbook.active
     ws.title = RETURN_SHEET
     _return_sheet(ws, provider, quarter)
+    if figure_rows(provider, quarter):
+        _figures_sheet(workbook.create_sheet(FIGURES_SHEET), provider, quarter)
     _instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET), provider, quarter)
     workbook.active = 0
     return workbook
@@ -426,6 +700,25 @@ def write_template(provider: Provider, quarter: FinancialQuarter, folder: Path) 
 
 
 Filled = dict[str, "float | str | None"]
+# A Figures sheet entry: the row's keys (measure; breakdown, category, area or item where it
+# has one; `to`, the period's last day, where the measure asks for more than one period) and
+# what is typed: `value`, `status`, `share`.
+FigureEntry = dict[str, object]
+
+
+def find_figure_row(provider: Provider, quarter: FinancialQuarter, entry: FigureEntry) -> int:
+    """The sheet row of a Figures entry (a KeyError naming it when the template has none)."""
+    wanted = tuple(entry.get(name) for name in ("measure", "breakdown", "category", "area",
+                                                "item"))  # fmt: skip
+    found = [
+        figure_row_number(index)
+        for index, figure in enumerate(figure_rows(provider, quarter))
+        if figure.keys == wanted
+        and (entry.get("to") is None or (figure.period and figure.period.end == entry["to"]))
+    ]
+    if len(found) != 1:
+        raise KeyError(f"{provider.key} {quarter.key}: {len(found)} Figures rows for {entry}")
+    return found[0]
 
 
 def filled_workbook(
@@ -435,6 +728,7 @@ def filled_workbook(
     quarter_figures: Filled,
     ytd_figures: Filled | None = None,
     texts: dict[str, str] | None = None,
+    figures: list[FigureEntry] | None = None,
 ) -> Workbook:
     """The template, filled in as a provider would: figures by measure key (a percentage as a
     fraction, as Excel stores 17.8%; "n/a" where not available), the day it is sent, and any
@@ -447,11 +741,17 @@ def filled_workbook(
     ws = workbook[RETURN_SHEET]
     ws.cell(row=SUBMITTED_ROW, column=QUARTER_COL, value=submitted_on)
     rows = {m.key: measure_row(i) for i, m in enumerate(provider.measures_for(quarter))}
-    for column, figures in ((QUARTER_COL, quarter_figures), (YTD_COL, ytd_figures or {})):
-        for key, value in figures.items():
+    for column, typed in ((QUARTER_COL, quarter_figures), (YTD_COL, ytd_figures or {})):
+        for key, value in typed.items():
             ws.cell(row=rows[key], column=column, value=value)
     for key, text in (texts or {}).items():
         ws.cell(row=text_rows(provider, quarter)[key], column=QUARTER_COL, value=text)
+    for entry in figures or ():
+        row = find_figure_row(provider, quarter, entry)
+        sheet = workbook[FIGURES_SHEET]
+        for name, column in (("value", F_VALUE), ("status", F_STATUS), ("share", F_SHARE)):
+            if name in entry:
+                sheet.cell(row=row, column=column, value=entry[name])
     return workbook
 
 

@@ -48,9 +48,12 @@ from orchestration.lib.periods import (
     NotAQuarter,
 )
 from orchestration.sources.partner_returns.catalogue import (
+    PLAN_STATUSES,
+    WITHHELD,
     Catalogue,
     CatalogueError,
     Measure,
+    Period,
     Provider,
     Rule,
     TextCell,
@@ -66,6 +69,16 @@ from orchestration.sources.partner_returns.personal_data import (
 )
 from orchestration.sources.partner_returns.reading import Grid, cell_name, read_grid
 from orchestration.sources.partner_returns.template import (
+    AS_AT_SENT,
+    F_AREA,
+    F_KEYS,
+    F_PERIOD,
+    F_SHARE,
+    F_STATUS,
+    F_VALUE,
+    FIGURES_HEADING_ROW,
+    FIGURES_HEADINGS,
+    FIGURES_SHEET,
     FIRST_MEASURE_ROW,
     HEADER_KEYS,
     HEADING_ROW,
@@ -77,11 +90,14 @@ from orchestration.sources.partner_returns.template import (
     RETURN_SHEET,
     SUBMITTED_ROW,
     VALUE_COLUMNS,
+    FigureRow,
     every_edition_cells,
+    figure_row_number,
+    figure_rows,
 )
 
-Basis = Literal["quarter", "year_to_date"]
-State = Literal["value", "not_available", "blank", "invalid"]
+Basis = Literal["quarter", "year_to_date", "period"]
+State = Literal["value", "not_available", "blank", "invalid", "withheld", "status"]
 ACCEPTED_SUFFIXES = (".xlsx", ".csv")
 NOT_AVAILABLE_WORDS = ("n/a", "na", "not available")
 YEAR_RULE = "year = sum of quarters"
@@ -167,10 +183,19 @@ class Figure:
     numerator: float | None = None
     denominator: float | None = None
     note: str | None = None
+    # A Figures sheet row's place and keys (None on the Return sheet, whose figures are the
+    # quarter's totals), its status (withheld; a plan item's) and a category's shares.
+    sheet: str = RETURN_SHEET
+    period: Period | None = None
+    spec: FigureRow | None = None
+    status: str | None = None
+    total: float | None = None
+    share: float | None = None
+    typed_share: float | None = None
 
     @property
     def cell(self) -> str:
-        return cell_name(RETURN_SHEET, self.row, self.column)
+        return cell_name(self.sheet, self.row, self.column)
 
 
 @dataclass
@@ -423,6 +448,7 @@ def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figu
         "count": "a whole number of 0 or more, or n/a",
         "percent": "a percentage from 0% to 100%, or n/a",
         "currency": "an amount in pounds of 0 or more, or n/a",
+        "rate": "a number of 0 or more, or n/a",
     }[measure.unit]
     figure.state = "invalid"
     if number is None:
@@ -450,7 +476,7 @@ def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figu
             row, column, f"{label} = {fmt(points)}%: expected {words}", measure=measure.key
         )
         return figure
-    if measure.unit == "currency" and number < 0:
+    if measure.unit in ("currency", "rate") and number < 0:
         check.problem(
             row, column, f"{label} = {fmt(number)}: expected {words}", measure=measure.key
         )
@@ -464,7 +490,11 @@ def _read_figure(check: _Check, measure: Measure, row: int, column: int) -> Figu
 def _measures(check: _Check, provider: Provider, quarter: FinancialQuarter | None) -> None:
     """Finds each measure's row by its key and reads its two figures."""
     report = check.report
-    asked = provider.measures_for(quarter) if quarter else provider.measures
+    asked = (
+        provider.measures_for(quarter)
+        if quarter
+        else tuple(m for m in provider.measures if m.is_quarterly)
+    )
     asked_keys = {m.key: m for m in asked}
     seen: dict[str, int] = {}
     last_row = max((r for r, _ in check.cells), default=0)
@@ -559,6 +589,7 @@ def _percentage_scale(check: _Check) -> None:
         (f.cell, f.typed)
         for f in report.figures
         if f.state == "value"
+        and f.sheet == RETURN_SHEET
         and f.typed is not None
         and report.provider.measure(f.measure).unit == "percent"
     ]
@@ -869,7 +900,7 @@ def _personal_data(check: _Check) -> None:
     places = (
         set(written)
         | check.read_cells
-        | {(RETURN_SHEET, f.row, f.column) for f in report.figures}
+        | {(f.sheet, f.row, f.column) for f in report.figures}
         | {(RETURN_SHEET, row, column) for row, column in texts}
     )
     for cell in looked:
@@ -884,6 +915,356 @@ def _personal_data(check: _Check) -> None:
             "text is not repeated here)",
             where=cell_name(*place),
         )
+
+
+BREAKDOWN_RULE = "the categories, with not known, sum to the total"
+WITHHELD_RULE = "withheld: a status with no figure, never 0"
+STATUS_RULE = "a status from the list"
+AREA_RULE = "a comparator only for the catalogue's areas"
+
+
+def _status_word(value: Any) -> str | None:
+    """A status as typed, normalised: `On target` -> `on_target`, `N/A` -> `n/a`."""
+    if value is None:
+        return None
+    text = " ".join(str(value).strip().lower().split())
+    if text in NOT_AVAILABLE_WORDS:
+        return "n/a"
+    return text.replace(" ", "_")
+
+
+def _figure_cell(check: _Check, row: int, column: int) -> str:
+    return cell_name(FIGURES_SHEET, row, column)
+
+
+def _read_figures_row(
+    check: _Check, spec: FigureRow, row: int, cells: dict[tuple[int, int], Any]
+) -> Figure:
+    """One Figures row: its figure or status, checked against the unit and the status list."""
+    column = F_VALUE
+    # A quarter's figure asked on the Figures sheet is a quarter's figure like the Return
+    # sheet's (the rules tie it to them); every other row is a period's.
+    basis: Basis = (
+        "quarter"
+        if spec.kind == "total" and spec.period and spec.period.kind == "quarter"
+        else "period"
+    )
+    figure = Figure(
+        spec.key, basis, row, column, "blank", sheet=FIGURES_SHEET, period=spec.period, spec=spec
+    )
+    raw, raw_status = cells.get((row, F_VALUE)), cells.get((row, F_STATUS))
+    status = _status_word(raw_status)
+    where_status = _figure_cell(check, row, F_STATUS)
+    where_value = _figure_cell(check, row, F_VALUE)
+    check.read_cells.add((FIGURES_SHEET, row, F_STATUS))
+    label = spec.key if spec.kind == "total" else f"{spec.key} ({spec.what})"
+    if spec.period is not None:
+        label += f", {spec.period.label}"
+    if spec.item is not None:
+        figure.column = F_STATUS
+        if status is None:
+            check.problem(
+                None,
+                None,
+                f"{label}: the item's status is missing: one of "
+                f"{', '.join(PLAN_STATUSES.values())}",
+                where=where_status,
+                measure=spec.key,
+            )
+            figure.state = "invalid"
+        elif status not in PLAN_STATUSES:
+            check.problem(
+                None,
+                None,
+                f"{label}: the status {_shown(raw_status)} is not one of "
+                f"{', '.join(PLAN_STATUSES.values())} (rule {STATUS_RULE})",
+                where=where_status,
+                measure=spec.key,
+            )
+            figure.state = "invalid"
+        else:
+            figure.state, figure.status = "status", status
+        return figure
+    assert spec.measure is not None
+    if isinstance(raw, str) and _status_word(raw) in ("n/a", WITHHELD):
+        # The status typed in the figure's cell: read as the status.
+        check.read_cells.add((FIGURES_SHEET, row, F_VALUE))
+        if status is None or status == _status_word(raw):
+            status, raw, where_status = _status_word(raw), None, where_value
+    allowed = spec.statuses
+    if status is not None and status not in allowed:
+        check.problem(
+            None,
+            None,
+            f"{label}: the status {_shown(raw_status)} is not one of "
+            f"{', '.join(allowed)} for this row (rule {STATUS_RULE}"
+            + (
+                "; withheld only where the catalogue says may_be_withheld"
+                if status == WITHHELD
+                else ""
+            )
+            + ")",
+            where=where_status,
+            measure=spec.key,
+        )
+        figure.state = "invalid"
+        return figure
+    if status is not None and raw is not None:
+        shown = fmt(_number(raw)) if _number(raw) is not None else "text (not shown here)"
+        rule = WITHHELD_RULE if status == WITHHELD else "n/a: a status with no figure"
+        check.problem(
+            None,
+            None,
+            f"{label} holds {shown} but its status is {status}: a "
+            f"{status} figure has no value, 0 is a figure (rule {rule})",
+            where=where_value,
+            measure=spec.key,
+        )
+        check.read_cells.add((FIGURES_SHEET, row, F_VALUE))
+        figure.state = "invalid"
+        return figure
+    if status == WITHHELD:
+        figure.state, figure.status = "withheld", WITHHELD
+        return figure
+    if status == "n/a":
+        figure.state = "not_available"
+        return figure
+    if raw is None:
+        return figure
+    unit = spec.measure.unit
+    number = (
+        _number(raw.rstrip()[:-1])
+        if isinstance(raw, str) and raw.rstrip().endswith("%")
+        else _number(raw)
+    )
+    figure.state = "invalid"
+    if number is None:
+        what = "a date" if isinstance(raw, dt.date) else "text (not shown here)"
+        check.problem(
+            None,
+            None,
+            f"{label}: expected a figure ({unit}) or a status in column "
+            f"{get_column_letter(F_STATUS)}, found {what}",
+            where=where_value,
+            measure=spec.key,
+        )
+        return figure
+    check.read_cells.add((FIGURES_SHEET, row, F_VALUE))
+    points = number * 100 if unit == "percent" and not isinstance(raw, str) else number
+    if (
+        (unit == "count" and (number < 0 or not float(number).is_integer()))
+        or (unit == "percent" and not 0 <= points <= 100)
+        or number < 0
+        or abs(number) >= LARGEST_SHOWN
+    ):
+        expected = {
+            "count": "a whole number of 0 or more",
+            "percent": "a percentage from 0% to 100%",
+        }.get(unit, "a number of 0 or more")
+        shown = fmt(points) if abs(number) < LARGEST_SHOWN else "a number not shown here"
+        check.problem(
+            None,
+            None,
+            f"{label} = {shown}: expected {expected}",
+            where=where_value,
+            measure=spec.key,
+        )
+        return figure
+    figure.state, figure.typed, figure.value = "value", points, points
+    if spec.category is not None and (share := cells.get((row, F_SHARE))) is not None:
+        check.read_cells.add((FIGURES_SHEET, row, F_SHARE))
+        as_text = isinstance(share, str) and share.rstrip().endswith("%")
+        number_share = _number(share.rstrip()[:-1] if as_text else share)
+        typed = number_share if as_text or number_share is None else number_share * 100
+        if typed is None or not 0 <= typed <= 100:
+            check.problem(
+                None,
+                None,
+                f"{label}: the share is not a percentage from 0% to 100%",
+                where=_figure_cell(check, row, F_SHARE),
+                measure=spec.key,
+            )
+        else:
+            figure.typed_share = typed
+    return figure
+
+
+def _figures(check: _Check, provider: Provider, quarter: FinancialQuarter) -> None:
+    """The Figures sheet: each row placed by its keys as the template wrote them, its figure
+    or status read; then every breakdown summed against its total."""
+    report = check.report
+    expected = figure_rows(provider, quarter)
+    cells = check.grid.sheets.get(FIGURES_SHEET)
+    if not expected:
+        return
+    if cells is None:
+        # A return made from a template before the Figures sheet: its other figures are not
+        # given.
+        return
+    for column, heading in FIGURES_HEADINGS.items():
+        if str(cells.get((FIGURES_HEADING_ROW, column)) or "").strip() != heading:
+            check.problem(
+                None,
+                None,
+                f"expected the heading {heading!r} here: the {FIGURES_SHEET} "
+                "sheet was not made from this quarter's template (make template)",
+                where=_figure_cell(check, FIGURES_HEADING_ROW, column),
+            )
+            return
+    for index, spec in enumerate(expected):
+        row = figure_row_number(index)
+        period = spec.period.label if spec.period is not None else AS_AT_SENT
+        for column, want in (*zip(F_KEYS, spec.keys, strict=True), (F_PERIOD, period)):
+            found = cells.get((row, column))
+            found_text = None if found is None else str(found).strip()
+            if found_text == want:
+                continue
+            where = _figure_cell(check, row, column)
+            if column == F_AREA and found_text is not None:
+                areas = ", ".join(c.area for c in spec.measure.comparators) if spec.measure else ""
+                check.problem(
+                    None,
+                    None,
+                    f"a comparator for an unknown area {_shown(found)}: "
+                    f"{spec.key} is compared only with {areas or 'no other area'} in "
+                    f"the catalogue (rule {AREA_RULE})",
+                    where=where,
+                    measure=spec.key,
+                )
+            else:
+                check.problem(
+                    None,
+                    None,
+                    f"expected {want!r} here: the {FIGURES_SHEET} sheet's "
+                    "rows are the template's, in its order; fill in a new template "
+                    "(make template)",
+                    where=where,
+                )
+            return
+        report.figures.append(_read_figures_row(check, spec, row, cells))
+    last = figure_row_number(len(expected) - 1)
+    for (row, column), value in sorted(cells.items()):
+        if row <= last or value is None:
+            continue
+        if column == F_AREA:
+            check.problem(
+                None,
+                None,
+                f"a comparator for an unknown area {_shown(value)}: the "
+                f"catalogue declares each measure's comparator areas, and the "
+                f"template writes their rows (rule {AREA_RULE})",
+                where=_figure_cell(check, row, column),
+            )
+        elif _number(value) is not None:
+            check.problem(
+                None,
+                None,
+                "a figure on a row the template did not write: it would "
+                "be lost; use the template's rows",
+                where=_figure_cell(check, row, column),
+            )
+        check.read_cells.add((FIGURES_SHEET, row, column))
+    _breakdowns(check, provider)
+
+
+def _breakdowns(check: _Check, provider: Provider) -> None:
+    """Each breakdown's categories sum to its measure's total for the same period (the
+    Return sheet's quarter figure for a quarterly measure); shares recomputed."""
+    report = check.report
+    groups: dict[tuple[str, str, Period | None], list[Figure]] = {}
+    for figure in report.figures:
+        spec = figure.spec
+        if spec is not None and spec.kind == "category" and spec.breakdown is not None:
+            groups.setdefault((figure.measure, spec.breakdown.key, figure.period), []).append(
+                figure
+            )
+    for (measure_key, breakdown, period), figures in groups.items():
+        given = [f for f in figures if f.state == "value"]
+        if not given or any(f.state == "invalid" for f in figures):
+            continue
+        measure = provider.measure(measure_key)
+        where = _range(FIGURES_SHEET, [(f.row, f.column) for f in figures])
+        if len(given) < len(figures):
+            missing = [
+                f.spec.category.key
+                for f in figures
+                if f.state != "value" and f.spec and f.spec.category
+            ]
+            check.problem(
+                None,
+                None,
+                f"{measure_key} by {breakdown} ({period.label if period else ''}): "
+                f"{', '.join(missing)} not given: every category (0 where none, "
+                f"not known where not known) is needed (rule {BREAKDOWN_RULE})",
+                where=where,
+                measure=measure_key,
+            )
+            continue
+        if measure.is_quarterly:
+            total_figure = report.figure(measure_key, "quarter")
+        else:
+            total_figure = next(
+                (
+                    f
+                    for f in report.figures
+                    if f.measure == measure_key
+                    and f.spec is not None
+                    and f.spec.kind == "total"
+                    and f.period == period
+                ),
+                None,
+            )
+        if total_figure is None or total_figure.state != "value":
+            check.problem(
+                None,
+                None,
+                f"{measure_key} by {breakdown}: the categories are given "
+                f"but the total {measure_key} is not (rule {BREAKDOWN_RULE})",
+                where=where,
+                measure=measure_key,
+            )
+            continue
+        total = total_figure.value or 0.0
+        added = sum(f.value or 0.0 for f in figures)
+        if added != total:
+            parts = " + ".join(fmt(f.value) for f in figures)
+            check.problem(
+                None,
+                None,
+                f"{measure_key} by {breakdown}: the categories add up to "
+                f"{fmt(added)} ({parts}), not the total {measure_key} = {fmt(total)} "
+                f"in {total_figure.cell} (rule {BREAKDOWN_RULE})",
+                where=where,
+                measure=measure_key,
+            )
+            continue
+        for figure in figures:
+            figure.total = total
+            figure.share = (figure.value or 0.0) * 100.0 / total if total else None
+            typed = figure.typed_share
+            if typed is not None and (
+                figure.share is None or not agrees_within_rounding(typed, figure.share)
+            ):
+                recomputed = (
+                    "not computed (the total is 0)"
+                    if figure.share is None
+                    else fmt_percent(figure.share)
+                )
+                figure.note = (
+                    f"The return gives a share of {fmt(typed)}%; {fmt(figure.value)} / "
+                    f"{fmt(total)} = {recomputed}, which is shown."
+                )
+                check.problem(
+                    None,
+                    None,
+                    f"{figure.measure} {figure.spec.what if figure.spec else ''}: "
+                    f"the share is typed as {fmt(typed)}%, but {fmt(figure.value)} / "
+                    f"{fmt(total)} = {recomputed}; the recomputed share is published "
+                    f"(rule {BREAKDOWN_RULE})",
+                    where=_figure_cell(check, figure.row, F_SHARE),
+                    blocking=False,
+                    measure=figure.measure,
+                )
 
 
 def _dates_against_today(check: _Check, today: dt.date) -> None:
@@ -964,6 +1345,8 @@ def validate_return(
                     _within(check, rule, basis)
                 else:
                     _ratio(check, rule, basis)
+        if report.quarter is not None:
+            _figures(check, report.provider, report.quarter)
         history = [h for h in history if h.provider == report.provider]
         _year_to_date(check, history)
         _against_history(check, history)
