@@ -672,3 +672,29 @@ def test_a_file_with_a_header_and_no_rows_is_refused_on_every_sync_and_never_loa
         (_sha(header_only), "refused", _naive_utc(FIRST_LOAD), _naive_utc(SECOND_LOAD))
     ]
     assert _rows_of(con, "header_only.csv") == []
+
+
+def test_a_raw_table_an_older_version_declared_otherwise_is_rebuilt(tmp_path: Path) -> None:
+    """Same column names, but a column's NULL rule or type differs from the declaration (an
+    older version of the project: the ASB feed's repeat calls became optional): the table is
+    rebuilt as declared, and reloaded from the folder, or the new rows could never load."""
+    from orchestration.landing.load import ensure_tables
+
+    def offence_count() -> tuple:
+        return con.execute(
+            "select data_type, is_nullable from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'met_recorded_crime' "
+            "and column_name = 'offence_count'"
+        ).fetchone()
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        assert ensure_tables(con, SOURCE) is False
+        assert ensure_tables(con, SOURCE) is False  # as declared: left alone
+        declared = offence_count()
+        assert declared == ("BIGINT", "NO")
+        con.execute(f"alter table {TABLE} alter column offence_count drop not null")
+        assert ensure_tables(con, SOURCE) is True
+        assert offence_count() == declared
+        con.execute(f"alter table {TABLE} alter column offence_count type varchar")
+        assert ensure_tables(con, SOURCE) is True
+        assert offence_count() == declared

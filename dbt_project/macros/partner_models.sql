@@ -1,15 +1,15 @@
 {#- Every provider's raw table of landed returns (raw.partner_<provider>), one relation: the
-    providers are the catalogue's (the seed partner_measures), so no dbt file names one. A
+    providers are the catalogue's (the seed partner_providers), so no dbt file names one. A
     provider whose raw table is not there yet (never landed, not set up) adds nothing; the typed
     empty row first gives every column of the landed rows (docs/decisions.md, "One chain of
     partner models"), so a raw table written before a column existed still reads. -#}
-{% macro partner_raw_returns(measures_relation) -%}
+{% macro partner_raw_returns(providers_relation) -%}
     {%- set tables = [] -%}
     {%- if execute -%}
         {%- set seed = adapter.get_relation(
-            database=measures_relation.database,
-            schema=measures_relation.schema,
-            identifier=measures_relation.identifier) -%}
+            database=providers_relation.database,
+            schema=providers_relation.schema,
+            identifier=providers_relation.identifier) -%}
         {%- if seed is not none -%}
             {%- set providers = run_query(
                 "select distinct provider from " ~ seed ~ " order by provider") -%}

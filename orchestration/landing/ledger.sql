@@ -107,6 +107,12 @@ select
 from incoming;
 
 -- name: raw_columns
-select column_name from information_schema.columns
-where table_schema = ? and table_name = ?
+-- A table's columns as declared: name, type and whether it may be NULL (the temp table of the
+-- declaration is in catalog `temp`, the raw tables in the warehouse's).
+select
+    column_name,
+    data_type,
+    is_nullable
+from information_schema.columns
+where table_schema = ? and table_name = ? and (table_catalog = 'temp') = ?
 order by ordinal_position;

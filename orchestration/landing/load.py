@@ -203,12 +203,17 @@ def raw_table_ddl(source: Source) -> str:
 def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """Creates the source's table and the ledger; returns True if the table was rebuilt.
 
-    A table whose columns differ from the declaration (an older version of the project) is
-    dropped and reloaded from the folder: it mirrors the folder, so nothing is lost.
+    A table whose columns differ from the declaration (an older version of the project: a
+    column added, renamed, retyped, or now allowed to be empty) is dropped and reloaded from
+    the folder: it mirrors the folder, so nothing is lost.
     """
     schema, name = source.table.split(".")
-    existing = [column for (column,) in con.execute(_sql("raw_columns"), [schema, name]).fetchall()]
-    declared = [*LINEAGE_COLUMNS, *source.columns]
+    existing = con.execute(_sql("raw_columns"), [schema, name, False]).fetchall()
+    columns = {**LINEAGE_COLUMNS, **source.columns}
+    body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
+    con.execute(f"create or replace temp table scp_declared_raw ({body})")
+    declared = con.execute(_sql("raw_columns"), ["main", "scp_declared_raw", True]).fetchall()
+    con.execute("drop table scp_declared_raw")
     rebuilt = bool(existing) and existing != declared
     if rebuilt:
         con.execute(f"drop table {source.table}")

@@ -3,7 +3,8 @@
     python -m orchestration.sources.partner_returns.seeds          # write them
     python -m orchestration.sources.partner_returns.seeds --check  # exit 1 if out of date
 
-Writes `dbt_project/seeds/partner_measures.csv` (a row per provider and measure),
+Writes `dbt_project/seeds/partner_providers.csv` (a row per provider: the raw tables the chain
+reads), `partner_measures.csv` (a row per provider and measure),
 `partner_targets.csv` (a row per target) and `partner_rules.csv` (a row per part of each
 "parts within a total" rule). They are written from `catalogue.yml` whenever the project is set
 up (`make setup`, which `make run` runs first) and are not kept in git: the catalogue is the one
@@ -25,6 +26,7 @@ from orchestration.lib.config import DBT_PROJECT_DIR, SEEDS_DIR
 from orchestration.lib.periods import financial_year_label
 from orchestration.sources.partner_returns.catalogue import Catalogue, load_catalogue
 
+PROVIDER_COLUMNS = ["provider", "provider_title", "section"]
 MEASURE_COLUMNS = [
     "provider", "provider_title", "section", "measure", "label", "unit", "direction",
     "is_required", "numerator", "denominator", "first_quarter", "last_quarter", "sort_order",
@@ -46,6 +48,16 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def providers_seed_rows(catalogue: Catalogue) -> Iterator[dict[str, Any]]:
+    """One row per provider, measures or not (a provider may return an action plan alone)."""
+    for provider in catalogue:
+        yield {
+            "provider": provider.key,
+            "provider_title": provider.title,
+            "section": provider.section,
+        }
 
 
 def measures_seed_rows(catalogue: Catalogue) -> Iterator[dict[str, Any]]:
@@ -120,6 +132,7 @@ def _csv(columns: list[str], rows: Iterator[dict[str, Any]]) -> str:
 def seed_files(catalogue: Catalogue) -> dict[Path, str]:
     """Every seed written from the catalogue, and its text."""
     return {
+        SEEDS_DIR / "partner_providers.csv": _csv(PROVIDER_COLUMNS, providers_seed_rows(catalogue)),
         SEEDS_DIR / "partner_measures.csv": _csv(MEASURE_COLUMNS, measures_seed_rows(catalogue)),
         SEEDS_DIR / "partner_targets.csv": _csv(TARGET_COLUMNS, targets_seed_rows(catalogue)),
         SEEDS_DIR / "partner_rules.csv": _csv(RULE_COLUMNS, rules_seed_rows(catalogue)),

@@ -2,12 +2,12 @@
 -- landed rows of docs/decisions.md, "One chain of partner models"). The providers are the
 -- catalogue's; a raw table written before the period and breakdown columns existed reads as a
 -- quarter's figure and its year to date, as the returns then were.
--- depends_on: {{ ref('partner_measures') }}
+-- depends_on: {{ ref('partner_providers') }}
 with
 
 source as (
 
-    {{ partner_raw_returns(ref('partner_measures')) }}
+    {{ partner_raw_returns(ref('partner_providers')) }}
 
 ),
 
