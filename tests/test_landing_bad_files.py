@@ -650,7 +650,9 @@ class TidyReturn(Case):
         )
 
     def future_period(self) -> Bad:
-        records = [*self.copy(), list(self.future_row)]
+        # The row as wide as the header: a return's optional column groups are left empty.
+        row = [*self.future_row, *[""] * (len(self.header) - len(self.future_row))]
+        records = [*self.copy(), row]
         return Bad(
             self.data(records),
             f"row {len(records)}, column 'quarter'",

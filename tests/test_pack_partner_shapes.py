@@ -31,7 +31,7 @@ import openpyxl
 import pytest
 
 from orchestration.landing.discovery import Registry
-from orchestration.publish.pack import build_pack
+from orchestration.publish.pack import build_pack, pack_sections
 from orchestration.publish.pack.build import PackOutput
 from orchestration.sources import REGISTRY
 from orchestration.sources.partner_returns.catalogue import Measure, Provider
@@ -402,13 +402,20 @@ def _sections() -> tuple[Any, ...]:
 
 def _registry() -> Registry:
     """The project's units, with the new providers' sections as the catalogue will add them."""
-    extra = SimpleNamespace(SECTIONS=_sections())
+    real = {section.key: section.order for section in pack_sections()}
+    extra = tuple(replace(s, order=real.get(s.key, s.order)) for s in _sections())
+    keys = {section.key for section in extra}
+    # The catalogue declares these providers too: the hand-built ones stand in for them.
+    modules = [
+        SimpleNamespace(SECTIONS=[s for s in getattr(m, "SECTIONS", ()) if s.key not in keys])
+        for m in REGISTRY.section_modules()
+    ]
     return cast(
         Registry,
         SimpleNamespace(
             sources=REGISTRY.sources,
             combined_units=REGISTRY.combined_units,
-            section_modules=lambda: [*REGISTRY.section_modules(), extra],
+            section_modules=lambda: [*modules, SimpleNamespace(SECTIONS=extra)],
         ),
     )
 

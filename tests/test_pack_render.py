@@ -2106,7 +2106,7 @@ def test_workbook_has_one_sheet_per_section(workbook: openpyxl.Workbook) -> None
         "Domestic abuse One Stop Shop", "Victim Care Hub", "Supporting Families claims",
         "Youth justice", "Exploitation and serious violen", "Prevent",
         "Domestic abuse services", "Domestic abuse, pursuing perpet", "Restorative justice",
-        "Reducing offending action plan ", "ASB calls", "Reconciliation", "Glossary", "Sources",
+        "Reducing offending action plan", "ASB calls", "Reconciliation", "Glossary", "Sources",
     ]  # fmt: skip
 
 
