@@ -137,6 +137,11 @@ def _year(year: int) -> dt.date:
 # fractions), a status is `status`; `to` the period's last day where the template asks for
 # more than one period.
 FIGURES: dict[tuple[str, str], list[dict]] = {
+    # July 2021 pack, Family Services update §2, Table 1: the families allocated per phase.
+    ("supporting_families", "2021-22-Q1"): [
+        {"measure": "families_allocated", "to": dt.date(year, 3, 31), "value": value}
+        for year, value in ((2015, 705), (2020, 2592), (2021, 372), (2022, 370))
+    ],
     # April 2023 report §3.4.9-3.4.10: the quarter's profile, printed as percentages only.
     ("marac", "2022-23-Q4"): [
         {"measure": key, "value": value}

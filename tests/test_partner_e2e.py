@@ -437,3 +437,18 @@ def test_the_da_services_and_pursue_figures_are_the_april_2023_reports(
     }  # fmt: skip
     assert {key: found[key]["value"] for key in expected} == expected
     assert found[("police_da_pursue", "dvpns")]["period_kind"] == "rolling_12_months"
+
+
+def test_the_supporting_families_phases_are_the_july_2021_packs_table(
+    pipeline: PipelineRun,
+) -> None:
+    rows = records(
+        pipeline,
+        "select period_start, period_end, value from kpi_partner_measures "
+        "where provider = 'supporting_families' and measure = 'families_allocated' "
+        "and period_kind = 'programme_phase' order by period_start",
+    )
+    # July 2021 pack, Family Services update §2, Table 1: 705, 2,592, 372 and 370 families.
+    assert [(r["period_start"].year, r["period_end"].year, r["value"]) for r in rows] == [
+        (2012, 2015, 705), (2015, 2020, 2592), (2020, 2021, 372), (2021, 2022, 370),
+    ]  # fmt: skip

@@ -150,6 +150,28 @@ def test_financial_years_and_rolling_12_months_say_their_period() -> None:
     assert one(police, measure="dvpos")["value"] == 22
 
 
+def test_programme_phases_land_with_their_own_first_and_last_days() -> None:
+    """July 2021 pack, Family Services update §2, Table 1: the families allocated to Barnet
+    in each Supporting Families phase, 2012-2015 705, 2015-2020 2,592, 2020-2021 372 and
+    2021-2022 370 (April to March)."""
+    frame = rows("supporting_families", "2021-22-Q1")
+    phases = frame[frame["measure"] == "families_allocated"]
+    assert sorted(
+        zip(
+            phases["period_start"],
+            phases["period_end"],
+            phases["period_kind"],
+            phases["value"],
+            strict=True,
+        )
+    ) == [
+        (day("2012-04-01"), day("2015-03-31"), "programme_phase", 705),
+        (day("2015-04-01"), day("2020-03-31"), "programme_phase", 2592),
+        (day("2020-04-01"), day("2021-03-31"), "programme_phase", 372),
+        (day("2021-04-01"), day("2022-03-31"), "programme_phase", 370),
+    ]
+
+
 def test_a_withheld_figure_lands_as_withheld_never_as_zero() -> None:
     """April 2023 report §5.2.2: the Q4 2022/23 youth justice data "will not be presented"."""
     frame = rows("youth_justice", "2022-23-Q4")
@@ -469,11 +491,15 @@ BASE = {"key": "m", "label": "M", "unit": "count", "direction": "neutral", "desc
          "declare its not_known category"),
         ({"comparators": [{"area": "wales", "source": "MoJ"}]}, "comparator area 'wales'"),
         ({"period": "fortnight"}, "period 'fortnight'"),
+        ({"period": "programme_phase"}, "spans are given for, and only for"),
+        ({"period": "calendar_year", "spans": [["2012-04-01", "2015-03-31"]]},
+         "spans 'programme_phase'|spans \\["),
         ({"unit": "percent", "breakdowns": [{"key": "g", "label": "G", "categories": [],
                                              "not_known": {"key": "u", "label": "U"}}]},
          "a breakdown splits a count"),
     ],
-    ids=["no not known", "unknown area", "unknown period", "breakdown of a percent"],
+    ids=["no not known", "unknown area", "unknown period", "phases without spans",
+         "spans on another period", "breakdown of a percent"],
 )  # fmt: skip
 def test_a_catalogue_that_cannot_be_a_return_is_refused(extra: dict[str, Any], says: str) -> None:
     with pytest.raises(CatalogueError, match=says):

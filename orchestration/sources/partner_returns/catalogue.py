@@ -43,6 +43,7 @@ PERIOD_KINDS: tuple[str, ...] = (
     "calendar_year",
     "financial_year",
     "rolling_12_months",
+    "programme_phase",
 )
 # The comparator areas a measure may be published beside, with their labels.
 AREAS: dict[str, str] = {
@@ -119,6 +120,8 @@ class Period:
             return financial_year_label(self.start.year)
         if self.kind == "quarter":
             return FinancialQuarter.of_period(self.start).label
+        if self.kind == "programme_phase":
+            return f"{self.start:%B %Y} to {self.end:%B %Y} (programme phase)"
         return f"12 months {self.start:%B %Y} to {self.end:%B %Y}"
 
 
@@ -195,6 +198,10 @@ class Measure:
     period_kind: str = "quarter"
     periods: int = 1
     ending: tuple[dt.date, ...] = ()
+    # `programme_phase`: each phase's first and last day (a programme's phases are of no
+    # fixed length: the Supporting Families phases of three, five and one years). A return
+    # asks for every phase begun by its quarter's end.
+    spans: tuple[tuple[dt.date, dt.date], ...] = ()
     breakdowns: tuple[Breakdown, ...] = ()
     comparators: tuple[Comparator, ...] = ()
     # The provider may type `withheld` for a figure not yet released (never 0, never blank).
@@ -212,6 +219,9 @@ class Measure:
     def periods_for(self, quarter: FinancialQuarter) -> tuple[Period, ...]:
         """The periods a return for `quarter` asks this measure's figures for, oldest first."""
         end = quarter.period_end
+        if self.spans:
+            return tuple(Period(first, last, self.period_kind) for first, last in self.spans
+                         if first <= end)  # fmt: skip
         if self.ending:
             return tuple(period_ending(self.period_kind, e) for e in self.ending if e <= end)
         if self.period_kind == "calendar_year":
@@ -474,6 +484,25 @@ def _comparators(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Comparat
     return tuple(comparators)
 
 
+def _spans(raw: Mapping[str, Any], kind: str, where: str) -> tuple[tuple[dt.date, dt.date], ...]:
+    """A programme's phases, each `[first day, last day]`; only and always for that kind."""
+    spans = []
+    for value in raw.get("spans") or ():
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 2
+            or not all(isinstance(day, dt.date) for day in value)
+            or value[0] > value[1]
+        ):
+            raise CatalogueError(
+                f"{where}: spans {value!r}; expected [first day, last day], YYYY-MM-DD"
+            )
+        spans.append((value[0], value[1]))
+    if bool(spans) != (kind == "programme_phase"):
+        raise CatalogueError(f"{where}: spans are given for, and only for, period programme_phase")
+    return tuple(sorted(spans))
+
+
 def _period(raw: Mapping[str, Any], where: str) -> tuple[str, int, tuple[dt.date, ...]]:
     kind = str(raw.get("period") or "quarter")
     if kind not in PERIOD_KINDS:
@@ -528,6 +557,7 @@ def _measure(raw: Mapping[str, Any], where: str) -> Measure:
         period_kind=kind,
         periods=count,
         ending=ending,
+        spans=_spans(raw, kind, where),
         breakdowns=_breakdowns(raw.get("breakdowns") or (), unit, where),
         comparators=_comparators(raw.get("comparators") or (), where),
         may_be_withheld=bool(raw.get("may_be_withheld", False)),

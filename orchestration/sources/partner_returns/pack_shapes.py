@@ -138,6 +138,8 @@ def period_label(kind: str | None, start: dt.date | None, end: dt.date | None) -
         return financial_year_label(FinancialQuarter.containing(start).start_year)
     if kind == "rolling_12_months":
         return f"12 months to {month_long(end)}"
+    if kind == "programme_phase":
+        return f"{start.year} to {end.year}"
     if kind == "quarter":
         quarter = FinancialQuarter.containing(start)
         return f"Q{quarter.quarter} {quarter.financial_year} ({quarter.months})"
