@@ -16,9 +16,10 @@ from orchestration.lib.config import Settings
 from orchestration.lib.resources import PipelineSettings
 
 # How often each landing folder is looked at (`SCP_LANDING_SENSOR_SECONDS`): a tick hashes only
-# the folder's files, so 30 s costs little and a landed file starts its refresh within 30 s.
+# the folder's files, so 15 s costs little, and a landed file served publishes within 90 s
+# (docs/deployment.md, "A landed file publishes by itself").
 INTERVAL_ENV = "SCP_LANDING_SENSOR_SECONDS"
-DEFAULT_INTERVAL_SECONDS = 30
+DEFAULT_INTERVAL_SECONDS = 15
 
 
 def interval_seconds() -> int:
