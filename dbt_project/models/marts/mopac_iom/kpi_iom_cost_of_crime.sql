@@ -29,48 +29,28 @@ phases as (
 
 by_phase as (
 
+    -- One row per phase: the phase's own cost and offence columns, picked by its key.
     select
-        area_name,
-        area_code,
-        period_start,
-        period_end,
-        cost_offenders,
-        source_file,
-        'before' as phase,
-        cost_before_gbp as cost_of_crime_gbp,
-        offences_before as offences
+        cohort.area_name,
+        cohort.area_code,
+        cohort.period_start,
+        cohort.period_end,
+        cohort.cost_offenders,
+        cohort.source_file,
+        phases.phase,
+        case phases.phase
+            when 'before' then cohort.cost_before_gbp
+            when 'during' then cohort.cost_during_gbp
+            when 'after' then cohort.cost_after_gbp
+        end as cost_of_crime_gbp,
+        case phases.phase
+            when 'before' then cohort.offences_before
+            when 'during' then cohort.offences_during
+            when 'after' then cohort.offences_after
+        end as offences
     from cohort
-    where cost_offenders is not null
-
-    union all
-
-    select
-        area_name,
-        area_code,
-        period_start,
-        period_end,
-        cost_offenders,
-        source_file,
-        'during' as phase,
-        cost_during_gbp as cost_of_crime_gbp,
-        offences_during as offences
-    from cohort
-    where cost_offenders is not null
-
-    union all
-
-    select
-        area_name,
-        area_code,
-        period_start,
-        period_end,
-        cost_offenders,
-        source_file,
-        'after' as phase,
-        cost_after_gbp as cost_of_crime_gbp,
-        offences_after as offences
-    from cohort
-    where cost_offenders is not null
+    cross join phases
+    where cohort.cost_offenders is not null
 
 ),
 
