@@ -246,8 +246,9 @@ def every_borough_pack(settings: Settings, month: str | None) -> int:
     failed."""
     import time
 
+    from orchestration.borough_runs import run_every_borough
     from orchestration.lib.boroughs import london_boroughs
-    from orchestration.publish.borough_packs import pack_dir, run_every_borough
+    from orchestration.publish.borough_packs import pack_dir
 
     if not settings.published_db_path.exists():
         raise UsageError(

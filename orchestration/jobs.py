@@ -13,8 +13,8 @@ from orchestration.landing.contract import ContractError
 from orchestration.landing.load import landed_files
 from orchestration.landing.source import Source
 from orchestration.lib.config import Settings
+from orchestration.lib.partitions import BOROUGH_PACKS
 from orchestration.lib.periods import FinancialQuarter, add_months, month_key
-from orchestration.publish.borough_packs import BOROUGH_PACKS
 from orchestration.sources import SOURCES
 from orchestration.sources.partner_returns import SOURCES as PARTNER_SOURCES
 

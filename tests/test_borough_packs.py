@@ -16,14 +16,11 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.borough_runs import run_every_borough
 from orchestration.lib.boroughs import london_boroughs
 from orchestration.lib.instance import write_dagster_yaml
-from orchestration.publish.borough_packs import (
-    BOROUGH_PACKS,
-    borough_keys,
-    borough_partitions,
-    run_every_borough,
-)
+from orchestration.lib.partitions import BOROUGH_PACKS
+from orchestration.publish.borough_packs import borough_keys, borough_partitions
 from tests.test_pack_render import _write_published_db
 
 pytestmark = pytest.mark.xdist_group("borough_packs")

@@ -20,6 +20,10 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt=
 # set in the instance's dagster.yaml).
 WAREHOUSE_POOL = "duckdb_warehouse"
 
+# Every London borough's pack (publish/borough_packs.py), partitioned by borough: a job of its
+# own, which the monthly refresh leaves out.
+BOROUGH_PACKS = dg.AssetKey(["published", "borough_packs"])
+
 # A backfill of pack months is one run that builds each month's pack.
 backfill_policy = dg.BackfillPolicy.single_run()
 
