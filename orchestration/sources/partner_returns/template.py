@@ -19,11 +19,12 @@ template's return.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -503,23 +504,47 @@ def _text_validation(text: TextCell, cell: str) -> DataValidation:
     return validation
 
 
-def _return_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
-    for cell in template_cells(provider, quarter):
-        if cell.sheet == RETURN_SHEET:
+def _write_cells(ws: Worksheet, cells: list[TemplateCell], sheet: str) -> None:
+    """A sheet's template cells (labels, keys, instructions), its title in bold."""
+    for cell in cells:
+        if cell.sheet == sheet:
             ws.cell(row=cell.row, column=cell.column, value=cell.value)
     ws["A1"].font = Font(bold=True, size=13)
-    for row in HEADER_LABELS:
-        ws.cell(row=row, column=LABEL_COL).font = _BOLD
-    for column in HEADINGS:
-        heading = ws.cell(row=HEADING_ROW, column=column)
+
+
+def _style_headings(ws: Worksheet, row: int, columns: Iterable[int]) -> None:
+    """A table's heading row: white bold on the heading colour, wrapped."""
+    for column in columns:
+        heading = ws.cell(row=row, column=column)
         heading.font = _WHITE_BOLD
         heading.fill = _HEAD
         heading.alignment = _WRAP
+
+
+def _open_for_input(cell: Cell) -> None:
+    """A yellow cell the provider fills in: unlocked in the protected sheet, boxed."""
+    cell.fill = _FILL
+    cell.protection = _OPEN
+    cell.border = _BOX
+
+
+def _protect(ws: Worksheet) -> None:
+    """Labels and keys are locked; the provider can still select and fill the yellow cells."""
+    ws.protection.sheet = True
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def _return_sheet(
+    ws: Worksheet, provider: Provider, quarter: FinancialQuarter, cells: list[TemplateCell]
+) -> None:
+    _write_cells(ws, cells, RETURN_SHEET)
+    for row in HEADER_LABELS:
+        ws.cell(row=row, column=LABEL_COL).font = _BOLD
+    _style_headings(ws, HEADING_ROW, HEADINGS)
     submitted = ws.cell(row=SUBMITTED_ROW, column=QUARTER_COL)
     submitted.number_format = DATE_FORMAT
-    submitted.fill = _FILL
-    submitted.protection = _OPEN
-    submitted.border = _BOX
+    _open_for_input(submitted)
     date_check = DataValidation(
         type="date",
         operator="greaterThan",
@@ -541,18 +566,14 @@ def _return_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) 
         for column in VALUE_COLUMNS:
             cell = ws.cell(row=row, column=column)
             cell.number_format = NUMBER_FORMATS[measure.unit]
-            cell.fill = _FILL
-            cell.protection = _OPEN
-            cell.border = _BOX
+            _open_for_input(cell)
             ws.add_data_validation(_validation(measure, cell.coordinate))
     for index, text in enumerate(provider.text_cells):
         row = text_row(provider, quarter, index)
         ws.cell(row=row, column=LABEL_COL).alignment = _WRAP
         cell = ws.cell(row=row, column=QUARTER_COL)
         cell.number_format = "@"
-        cell.fill = _FILL
-        cell.protection = _OPEN
-        cell.border = _BOX
+        _open_for_input(cell)
         cell.alignment = _WRAP
         ws.add_data_validation(_text_validation(text, cell.coordinate))
         if text.holds == "note":
@@ -560,14 +581,13 @@ def _return_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) 
     for letter, width in zip("ABCDE", (52, 28, 14, 16, 10), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=FIRST_MEASURE_ROW, column=QUARTER_COL)
-    # Labels and keys are locked; the provider can still select and fill the yellow cells.
-    ws.protection.sheet = True
-    ws.protection.selectLockedCells = False
-    ws.protection.selectUnlockedCells = False
+    _protect(ws)
 
 
-def _instructions_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
-    for cell in template_cells(provider, quarter):
+def _instructions_sheet(
+    ws: Worksheet, provider: Provider, quarter: FinancialQuarter, cells: list[TemplateCell]
+) -> None:
+    for cell in cells:
         if cell.sheet == INSTRUCTIONS_SHEET:
             target = ws.cell(row=cell.row, column=cell.column, value=cell.value)
             target.alignment = _WRAP
@@ -634,17 +654,10 @@ def _status_validation(figure: FigureRow, cell: str) -> DataValidation:
     return validation
 
 
-def _figures_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter) -> None:
-    for cell in template_cells(provider, quarter):
-        if cell.sheet == FIGURES_SHEET:
-            ws.cell(row=cell.row, column=cell.column, value=cell.value)
-    ws["A1"].font = Font(bold=True, size=13)
-    for column in FIGURES_HEADINGS:
-        heading = ws.cell(row=FIGURES_HEADING_ROW, column=column)
-        heading.font = _WHITE_BOLD
-        heading.fill = _HEAD
-        heading.alignment = _WRAP
-    for index, figure in enumerate(figure_rows(provider, quarter)):
+def _figures_sheet(ws: Worksheet, figures: list[FigureRow], cells: list[TemplateCell]) -> None:
+    _write_cells(ws, cells, FIGURES_SHEET)
+    _style_headings(ws, FIGURES_HEADING_ROW, FIGURES_HEADINGS)
+    for index, figure in enumerate(figures):
         row = figure_row_number(index)
         ws.cell(row=row, column=F_LABEL).alignment = _WRAP
         ws.cell(row=row, column=F_WHAT).alignment = _WRAP
@@ -658,28 +671,26 @@ def _figures_sheet(ws: Worksheet, provider: Provider, quarter: FinancialQuarter)
             open_columns.append(F_SHARE)
             ws.cell(row=row, column=F_SHARE).number_format = NUMBER_FORMATS["percent"]
         for column in open_columns:
-            cell = ws.cell(row=row, column=column)
-            cell.fill = _FILL
-            cell.protection = _OPEN
-            cell.border = _BOX
+            _open_for_input(ws.cell(row=row, column=column))
         ws.add_data_validation(_status_validation(figure, f"{get_column_letter(F_STATUS)}{row}"))
     widths = (40, 24, 14, 16, 18, 18, 36, 30, 12, 12, 10, 8)
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = ws.cell(row=FIRST_FIGURE_ROW, column=F_VALUE)
-    ws.protection.sheet = True
-    ws.protection.selectLockedCells = False
-    ws.protection.selectUnlockedCells = False
+    _protect(ws)
 
 
 def template_workbook(provider: Provider, quarter: FinancialQuarter) -> Workbook:
     workbook = Workbook()
     ws = workbook.active
     ws.title = RETURN_SHEET
-    _return_sheet(ws, provider, quarter)
-    if figure_rows(provider, quarter):
-        _figures_sheet(workbook.create_sheet(FIGURES_SHEET), provider, quarter)
-    _instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET), provider, quarter)
+    # Every sheet's fixed cells, worked out once for the three sheets.
+    cells = list(template_cells(provider, quarter))
+    _return_sheet(ws, provider, quarter, cells)
+    figures = figure_rows(provider, quarter)
+    if figures:
+        _figures_sheet(workbook.create_sheet(FIGURES_SHEET), figures, cells)
+    _instructions_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET), provider, quarter, cells)
     workbook.active = 0
     return workbook
 
