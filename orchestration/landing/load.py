@@ -194,10 +194,14 @@ def landed_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(_HIDDEN_PREFIXES))
 
 
-def raw_table_ddl(source: Source) -> str:
+def _column_types(source: Source) -> str:
+    """The raw table's columns as DDL: the lineage columns, then the declaration's."""
     columns = {**LINEAGE_COLUMNS, **source.columns}
-    body = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-    return _sql("create_raw_table", table=source.table, column_types=body)
+    return ", ".join(f"{name} {kind}" for name, kind in columns.items())
+
+
+def raw_table_ddl(source: Source) -> str:
+    return _sql("create_raw_table", table=source.table, column_types=_column_types(source))
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
@@ -209,9 +213,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """
     schema, name = source.table.split(".")
     existing = con.execute(_sql("raw_columns"), [schema, name, False]).fetchall()
-    columns = {**LINEAGE_COLUMNS, **source.columns}
-    body = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-    con.execute(f"create or replace temp table scp_declared_raw ({body})")
+    con.execute(f"create or replace temp table scp_declared_raw ({_column_types(source)})")
     declared = con.execute(_sql("raw_columns"), ["main", "scp_declared_raw", True]).fetchall()
     con.execute("drop table scp_declared_raw")
     rebuilt = bool(existing) and existing != declared
