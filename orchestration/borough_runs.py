@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.lib.runs import step_failure_text
 from orchestration.publish.borough_packs import BOROUGH_PACKS_JOB, STEP, borough_keys
 
 
@@ -67,12 +68,8 @@ def _run_one(key: str, month: str, log_path: str) -> BoroughOutcome:
                 "ops": {STEP: {"config": {"month": month}}},
             },
         )
-    message = ""
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data is not None:
-            data = event.step_failure_data
-            text = data.user_failure_data.description if data.user_failure_data else None
-            message = (text or data.error.message if data.error else text or "").strip()
+    failures = [step_failure_text(e) for e in result.all_events if e.is_step_failure]
+    message = failures[-1] if failures else ""
     return BoroughOutcome(
         key, name, result.success, time.perf_counter() - started, result.run_id, message
     )

@@ -36,7 +36,7 @@ from orchestration.lib.instance import (
     write_dagster_yaml,
 )
 from orchestration.lib.partitions import FIRST_MONTH, partition_month
-from orchestration.lib.runs import DEFAULT_WAIT_SECONDS
+from orchestration.lib.runs import DEFAULT_WAIT_SECONDS, step_failure_text
 
 
 class UsageError(ValueError):
@@ -165,9 +165,7 @@ def _print_outcome(result: Any, settings: Settings, borough: Borough, month: str
     if failures:
         print("\nFailed steps:")
         for event in failures:
-            data = event.step_failure_data
-            text = data.user_failure_data.description if data.user_failure_data else None
-            print(f"  {event.step_key}: {(text or data.error.message).strip()}")
+            print(f"  {event.step_key}: {step_failure_text(event)}")
     if refused:
         print("\nRefused or held back (each source keeps its last good data):")
         for evaluation in refused:

@@ -29,6 +29,15 @@ class WarehouseBusy(RuntimeError):
     """A live run still holds the warehouse after the time limit."""
 
 
+def step_failure_text(event: dg.DagsterEvent) -> str:
+    """A failed step's reason: the description its `Failure` gave, else the error's message."""
+    data = event.step_failure_data
+    if data is None:
+        return ""
+    text = data.user_failure_data.description if data.user_failure_data else None
+    return (text or (data.error.message if data.error else "") or "").strip()
+
+
 @dataclass(frozen=True)
 class RunProcess:
     """The process a run's latest event came from, and whether it still runs."""
