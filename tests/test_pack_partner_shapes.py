@@ -249,39 +249,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any
 
 
 def _add_shapes(path: Path) -> None:
-    """Contract 2's tables and columns, with the papers' figures."""
+    """Contract 2's rows, with the papers' figures, in the published layout's own tables."""
+    # The published layout already holds them (empty, under their contracts).
     with duckdb.connect(str(path)) as con:
-        for column, kind in (("period_kind", "varchar"), ("status", "varchar"),
-                             ("target_high", "double"), ("baseline", "double"),
-                             ("target_note", "varchar")):  # fmt: skip
-            con.execute(
-                f"alter table kpi_partner_measures add column if not exists {column} {kind}"
-            )
-        con.execute(
-            "create or replace table "
-            "kpi_partner_breakdowns (provider varchar, measure varchar, "
-            "breakdown varchar, category varchar, category_label varchar, is_not_known boolean, "
-            "period_start date, period_end date, period_kind varchar, financial_year varchar, "
-            "quarter integer, value double, total double, share_pct double, "
-            "typed_share_pct double, source_file varchar)"
-        )
-        con.execute(
-            "create or replace table "
-            "kpi_partner_comparators (provider varchar, measure varchar, "
-            "label varchar, unit varchar, area varchar, area_label varchar, "
-            "comparator_source varchar, period_start date, period_end date, "
-            "period_kind varchar, value double, borough_value double, difference double)"
-        )
-        con.execute(
-            "create or replace table "
-            "kpi_action_plan_items (provider varchar, plan varchar, item varchar, "
-            "theme varchar, owner varchar, status varchar, as_at date, source_file varchar)"
-        )
-        con.execute(
-            "create or replace table "
-            "kpi_action_plan_status (provider varchar, plan varchar, as_at date, "
-            "status varchar, items integer)"
-        )
         for rows in QUARTERLY.values():
             _insert(con, "rpt_partner_measures", rows)
         _insert(
