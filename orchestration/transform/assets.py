@@ -16,13 +16,17 @@ asset was not materialized, and one failed model would otherwise stop publishing
 
 The tests of a unit with no data (a source that has never landed a file, or whose every file
 was refused) are left out of the build: empty tables prove nothing, and the unit has nothing
-to publish.
+to publish. The tests that read only seeds (the reference tables' own rules) give the same
+verdict while the project's files are the same: once they have all passed on them, a stamp
+under the dbt project's target folder says so and later builds leave them out.
 
 After the build, dbt's documentation site (`dbt docs generate --static`: every model, column,
 test and the lineage, in one HTML file) is written to `warehouse/catalogue/index.html`, from
 the build's own compiled project, unless the one there was made of the same project, vintage
-and tables; the publish step puts it beside the marts for analysts. Each published table's
-asset links to its page there.
+and tables. Each site made is also kept in the dbt project's target folder under its key, so a
+new warehouse of the same project and tables (another working copy's, a test's) takes it from
+there instead of running dbt again. The publish step puts it beside the marts for analysts.
+Each published table's asset links to its page there.
 """
 
 import hashlib
@@ -158,17 +162,23 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator()
 
 
-def catalogue_key(project: DbtProject, warehouse: Path, as_of: str | None) -> str:
-    """What the catalogue is made of: the dbt project's files (models, YAML, macros, seeds, the
-    doc blocks), the build's `as_of`, and the warehouse's tables and columns. The same key, the
-    same site."""
-    digest = hashlib.sha256(f"as_of={as_of}".encode())
+def project_digest(project: DbtProject) -> str:
+    """A SHA-256 of the dbt project's files (models, YAML, macros, seeds, tests) and the doc
+    blocks in docs/: what a build makes of the same data cannot differ while it is the same."""
+    digest = hashlib.sha256()
     folders = [Path(project.project_dir), Path(project.project_dir).parent / "docs"]
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not {"target", "logs"} & set(path.relative_to(folder).parts):
                 digest.update(str(path.relative_to(folder)).encode())
                 digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def catalogue_key(project_files: str, warehouse: Path, as_of: str | None) -> str:
+    """What the catalogue is made of: the dbt project's files (`project_digest`), the build's
+    `as_of`, and the warehouse's tables and columns. The same key, the same site."""
+    digest = hashlib.sha256(f"{project_files} as_of={as_of}".encode())
     with read_write(warehouse) as con:
         columns = con.execute(
             "select table_schema, table_name, column_name, data_type "
@@ -178,17 +188,27 @@ def catalogue_key(project: DbtProject, warehouse: Path, as_of: str | None) -> st
     return digest.hexdigest()
 
 
+# The sites kept in the dbt project's target folder, by key, and how many of them.
+CATALOGUE_CACHE = "catalogue"
+KEEP_SITES = 8
+
+
 def write_catalogue(
     dbt: DbtCliResource, build: DbtCliInvocation, project: DbtProject, to: Path, key: str
 ) -> str:
     """dbt's static docs site of the build just run, at `to`; '' when written (or when the site
-    there was made of the same `key`), else why not.
+    there, or the one kept under the project's target folder, was made of the same `key`), else
+    why not.
 
     `--no-compile` reuses the build's compiled project in its target folder: the catalogue
     reads the warehouse's tables and columns, and costs a few seconds, not a second compile.
     """
     stamp = to.with_name(".key")
     if to.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        return ""
+    kept = Path(project.project_dir) / "target" / CATALOGUE_CACHE / f"{key}.html"
+    if kept.exists():
+        _install(kept, to, stamp, key)
         return ""
     docs = dbt.cli(
         ["docs", "generate", "--static", "--no-compile"],
@@ -200,12 +220,22 @@ def write_catalogue(
     page = build.target_path / "static_index.html"
     if not docs.is_successful() or not page.exists():
         return f"dbt docs generate failed: {docs.get_error()}"
+    _install(page, to, stamp, key)
+    _install(page, kept)
+    for stale in sorted(kept.parent.glob("*.html"), key=lambda p: p.stat().st_mtime)[:-KEEP_SITES]:
+        stale.unlink(missing_ok=True)
+    return ""
+
+
+def _install(page: Path, to: Path, stamp: Path | None = None, key: str = "") -> None:
+    """`page` copied to `to` whole (never half-written, whoever else writes it), and its key
+    beside it."""
     to.parent.mkdir(parents=True, exist_ok=True)
-    staged = to.with_name(f".{to.name}.tmp")
+    staged = to.with_name(f".{to.name}.{os.getpid()}.tmp")
     shutil.copyfile(page, staged)
     os.replace(staged, to)
-    stamp.write_text(key, encoding="utf-8")
-    return ""
+    if stamp is not None:
+        stamp.write_text(key, encoding="utf-8")
 
 
 def published_tables(project: DbtProject) -> dict[str, list[tuple[str, str]]]:
@@ -328,18 +358,38 @@ def units_without_data(warehouse: Path, sources: Sequence[str]) -> list[str]:
 UNIT_TESTS_EXCLUDED = ("--exclude-resource-type", "unit_test")
 
 
-def _test_exclusions(manifest: Mapping[str, Any], empty_units: set[str]) -> list[str]:
-    """dbt --exclude arguments for the data tests of units with no data."""
-    if not empty_units:
-        return []
-    names = sorted(
-        {
-            node["name"]
-            for unique_id, node in manifest.get("nodes", {}).items()
-            if node.get("resource_type") == "test" and node_unit(manifest, unique_id) in empty_units
-        }
-    )
-    return ["--exclude", " ".join(names)] if names else []
+def data_tests_of_units(manifest: Mapping[str, Any], units: set[str]) -> set[str]:
+    """The names of the data tests of `units` (the units with no data: empty tables prove
+    nothing)."""
+    return {
+        node["name"]
+        for unique_id, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") == "test" and node_unit(manifest, unique_id) in units
+    }
+
+
+def data_tests_of_seeds(manifest: Mapping[str, Any]) -> set[str]:
+    """The names of the data tests that read seeds and nothing else: their verdict is a function
+    of the project's files, not of any delivery."""
+    return {
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "test"
+        and (read := node.get("depends_on", {}).get("nodes"))
+        and all(unique_id.startswith("seed.") for unique_id in read)
+    }
+
+
+def seed_tests_stamp(project: DbtProject, project_files: str) -> Path:
+    """Where a build records that the seeds' tests all passed on these project files: under the
+    project's target folder, so a new warehouse of the same project (another working copy's,
+    a test's) needs no second proof."""
+    return Path(project.project_dir) / "target" / "seed_tests_passed" / project_files
+
+
+def _exclusions(names: set[str]) -> list[str]:
+    """dbt --exclude arguments for the named tests."""
+    return ["--exclude", " ".join(sorted(names))] if names else []
 
 
 def _with_error_severity(event: Any) -> Any:
@@ -436,6 +486,15 @@ def build_dbt_assets(
             context.log.info(
                 "no data yet, so their tests are left out: " + ", ".join(sorted(empty))
             )
+        project_files = project_digest(project)
+        seed_tests = data_tests_of_seeds(manifest)
+        stamp = seed_tests_stamp(project, project_files)
+        proven = stamp.exists()
+        if proven:
+            context.log.info(
+                f"the seeds' {len(seed_tests)} data tests passed on these same project files "
+                f"before ({stamp.parent.name}/{stamp.name[:12]}), so they are left out"
+            )
         dbt_vars = ["--vars", json.dumps({"as_of": vintage.as_of or None})]
         started_at = datetime.now(UTC)
         build = dbt.cli(
@@ -443,7 +502,9 @@ def build_dbt_assets(
                 "build",
                 *dbt_vars,
                 *UNIT_TESTS_EXCLUDED,
-                *_test_exclusions(manifest, empty),
+                *_exclusions(
+                    data_tests_of_units(manifest, empty) | (seed_tests if proven else set())
+                ),
             ],
             context=context,
             raise_on_error=False,
@@ -466,8 +527,12 @@ def build_dbt_assets(
             yield _with_error_severity(event)
         results = node_results(manifest, [build], started_at)
         record_results(warehouse, results)
+        passed = set(results.loc[results["status"] == "pass", "name"])
+        if not proven and seed_tests and seed_tests <= passed:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
         catalogue = pipeline.settings.catalogue_path
-        key = catalogue_key(project, warehouse, vintage.as_of or None)
+        key = catalogue_key(project_files, warehouse, vintage.as_of or None)
         problem = write_catalogue(dbt, build, project, catalogue, key)
         if problem:
             context.log.warning(f"the catalogue was not rebuilt: {problem}")
