@@ -20,6 +20,7 @@ from orchestration.landing.sensors import build_landing_sensor
 from orchestration.landing.source import Source
 from orchestration.lib.boroughs import resolve_borough
 from orchestration.lib.config import Settings
+from orchestration.lib.instance import relax_sqlite_instance_sync
 from orchestration.lib.resources import PipelineSettings, Vintage
 from orchestration.lib.runs import warehouse_watchdog
 from orchestration.publish.assets import build_publish_assets, publication_units
@@ -28,6 +29,11 @@ from orchestration.quality.cross_source import CROSS_SOURCE_CHECKS, CrossSourceC
 from orchestration.sources import REGISTRY
 from orchestration.transform.assets import DBT_EXECUTABLE, build_dbt_assets
 from orchestration.transform.assets import dbt_project as default_dbt_project
+
+# Every process that loads the code location (make run, a run worker, the code server) stores
+# its events in a SQLite instance without waiting for the disk at each commit
+# (orchestration/lib/instance.py).
+relax_sqlite_instance_sync()
 
 # The Met's delivery day, when no monthly source declares one.
 DEFAULT_DELIVERY_DAY = 10

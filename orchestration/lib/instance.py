@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 from orchestration.lib.partitions import WAREHOUSE_POOL
 
 # The PostgreSQL database the instance's run, event log and schedule storage use, when set
 # (a URL, postgresql://user:password@host:port/db); unset, SQLite files in DAGSTER_HOME.
 DAGSTER_PG_ENV = "SCP_DAGSTER_PG_URL"
+# How the SQLite instance's files are written: SQLite's `synchronous` (off, normal, full).
+SQLITE_SYNC_ENV = "SCP_DAGSTER_SQLITE_SYNC"
+SQLITE_SYNC_MODES = ("off", "normal", "full")
 
 DAGSTER_YAML = f"""\
 # The project's Dagster instance. Written by `make` when absent; edit freely, make leaves an
@@ -104,3 +109,52 @@ def write_dagster_yaml(dagster_home: Path) -> Path | None:
         return None
     target.write_text(dagster_yaml(bool(os.environ.get(DAGSTER_PG_ENV))), encoding="utf-8")
     return target
+
+
+def sqlite_sync_mode() -> str:
+    """SQLite's `synchronous` for the instance's files: `SCP_DAGSTER_SQLITE_SYNC`, else off."""
+    mode = os.environ.get(SQLITE_SYNC_ENV, "off").strip().lower() or "off"
+    if mode not in SQLITE_SYNC_MODES:
+        raise ValueError(
+            f"{SQLITE_SYNC_ENV}={mode!r}: expected one of {', '.join(SQLITE_SYNC_MODES)}"
+        )
+    return mode
+
+
+def _under_dagster_home(connection: sqlite3.Connection) -> bool:
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return False
+    files = [row[2] for row in connection.execute("pragma database_list").fetchall() if row[2]]
+    return any(Path(file).resolve().is_relative_to(Path(home).resolve()) for file in files)
+
+
+_sync_listener: list[Any] = []
+
+
+def relax_sqlite_instance_sync() -> None:
+    """The SQLite files of the instance in DAGSTER_HOME are written without waiting for the disk
+    (`synchronous = off`, unless SCP_DAGSTER_SQLITE_SYNC says otherwise), in this process.
+
+    Dagster opens a connection for every event it stores and commits it; with SQLite's default
+    each commit waits for the disk (about 15 ms here), and a refresh stores about 1,500 events,
+    three or more commits each. A process that ends, even killed, loses nothing this way; a
+    machine that loses power mid-write may leave the run history to be removed (docs/
+    decisions.md). PostgreSQL storage (SCP_DAGSTER_PG_URL) is untouched. Only connections to
+    files under DAGSTER_HOME are changed; once per process.
+    """
+    if _sync_listener:
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    mode = sqlite_sync_mode()
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection) and _under_dagster_home(
+            dbapi_connection
+        ):
+            dbapi_connection.execute(f"pragma synchronous = {mode}")
+
+    event.listen(Engine, "connect", on_connect)
+    _sync_listener.append(on_connect)
