@@ -2,11 +2,11 @@
 
 The sample's two ward releases (raw/met/ward_crime/: 2022-08 on the old wards, 2023-08 on the
 2022 wards; boroughs whose wards did not change carry the same 2022 codes in both, so their
-months 2021-09 to 2022-08 are in both releases) are landed through the gate once, then held in a
-warehouse's raw table as releases come and go, and dbt builds the source's model folders and
-everything upstream (models only). Each state is compared, every ward model's rows and columns,
-with a warehouse built from nothing from the same files: the reference is the plain build of
-the files, not anything the incremental path writes.
+months 2021-09 to 2022-08 are in both releases) are landed through the gate once, then held in
+a warehouse's raw table (five boroughs' rows) as releases come and go, and dbt builds the
+source's model folders and everything upstream (models only). Each state is compared, every
+ward model's rows and columns, with a warehouse built from nothing from the same files: the
+reference is the plain build of the files, not anything the incremental path writes.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ OLD = "MPS_Ward_Level_Crime_most_recent_24_months_202009-202208.csv"
 NEW = "MPS_Ward_Level_Crime_most_recent_24_months_202109-202308_wards2022.csv"
 # Between the two releases: a build as of this date reads the 2022-08 release only.
 AS_OF_BETWEEN = "2023-01-31"
+# Five boroughs' rows keep the builds short: two whose wards changed in 2022 (a crosswalk each),
+# Heathrow's airport command (a 2022 ward of Hillingdon), two whose wards did not (their months
+# 2021-09 to 2022-08 in both releases, on the same codes).
+BOROUGHS = ["Barnet", "Hillingdon", "Aviation Security (SO18)", "Bexley", "Croydon"]
 # Which run recomputed a row: differs between any two builds by design.
 RUN_COLUMNS = {"built_at"}
 # The ward models and everything upstream (the source's models are its folders).
@@ -52,18 +56,20 @@ def land_both(root: Path) -> Path:
 
 
 def hold(warehouse: Path, landed: Path, *files: str) -> None:
-    """The warehouse's raw table holds exactly the rows of `files`, as landed: a file taken
-    out of the landing folder leaves raw, one put in arrives with its landed rows."""
+    """The warehouse's raw table holds exactly the rows of `files` (of BOROUGHS), as landed: a
+    file taken out of the landing folder leaves raw, one put in arrives with its landed rows."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"attach '{landed}' as landed (read_only)")
         con.execute(
-            "delete from raw.met_ward_crime where not list_contains(?, source_file)", [list(files)]
+            "delete from raw.met_ward_crime where not list_contains(?, source_file) "
+            "or not list_contains(?, borough_name)",
+            [list(files), BOROUGHS],
         )
         con.execute(
             "insert into raw.met_ward_crime select * from landed.raw.met_ward_crime "
-            "where list_contains(?, source_file) and source_file not in "
-            "(select distinct source_file from raw.met_ward_crime)",
-            [list(files)],
+            "where list_contains(?, source_file) and list_contains(?, borough_name) "
+            "and source_file not in (select distinct source_file from raw.met_ward_crime)",
+            [list(files), BOROUGHS],
         )
 
 
@@ -147,7 +153,7 @@ def assert_same(built: Path, reference: Path, what: str) -> None:
     assert not wrong, f"{what}: not the rows of a full rebuild: {wrong}"
     # Every ward model was compared, with its rows.
     assert len(relations) >= 12
-    assert expected["marts.fct_ward_crime_monthly"][0] > 100_000
+    assert expected["marts.fct_ward_crime_monthly"][0] > 20_000
 
 
 def test_releases_coming_and_going_give_a_full_rebuilds_figures(tmp_path: Path) -> None:
