@@ -698,3 +698,26 @@ def test_a_raw_table_an_older_version_declared_otherwise_is_rebuilt(tmp_path: Pa
         con.execute(f"alter table {TABLE} alter column offence_count type varchar")
         assert ensure_tables(con, SOURCE) is True
         assert offence_count() == declared
+
+
+def test_a_suite_of_each_files_own_rows_reads_only_the_files_being_landed(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, landing: Path
+) -> None:
+    # known_boroughs judges each row on its own: one row per source row of the files it reads.
+    _land(landing, MONTHS_24)
+    sync(con, raw_dir, FIRST_LOAD)
+    _land(landing, HISTORICAL)
+    report = sync(con, raw_dir, SECOND_LOAD)
+    assert _names(report.loaded) == [HISTORICAL]
+    outcomes = {outcome.suite.name: outcome for outcome in report.outcomes}
+    _, body = _records(FIXTURES / HISTORICAL)
+    assert outcomes["known_boroughs"].result.rows == len(body)
+    both = sum(len(_records(FIXTURES / name)[1]) for name in (MONTHS_24, HISTORICAL))
+    assert outcomes["known_boroughs"].result.rows < both
+
+    # Nothing new: the per-file suites judge nothing and pass, without reading the table.
+    report = sync(con, raw_dir, THIRD_LOAD)
+    outcomes = {outcome.suite.name: outcome for outcome in report.outcomes}
+    assert outcomes["known_boroughs"].passed
+    assert outcomes["known_boroughs"].result.rows == 0
+    assert "no new file to judge" in outcomes["known_boroughs"].result.summary()

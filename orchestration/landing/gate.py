@@ -114,15 +114,34 @@ def register_seeds(con: duckdb.DuckDBPyConnection, seeds_dir: Path = SEEDS_DIR) 
 
 
 def run_suites(
-    con: duckdb.DuckDBPyConnection, source: Source, excluded: Iterable[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    excluded: Iterable[str] = (),
+    judged: Iterable[str] | None = None,
 ) -> list[SuiteOutcome]:
-    """Runs the source's suites on its table, leaving out the files in `excluded`."""
+    """Runs the source's suites on its table, leaving out the files in `excluded`.
+
+    A suite that judges each file on its own rows (`Suite.per_file`) reads only the files in
+    `judged` (the files being landed), so landing one release onto years of them reads that
+    release, not the whole table; with nothing to judge it is not run and passes. `judged`
+    None: every file.
+    """
     names = ", ".join(quote_literal(name) for name in sorted(excluded))
     where = f" where source_file not in ({names})" if names else ""
     register_seeds(con)
-    con.execute(f"create or replace temp view {LANDED_VIEW} as select * from {source.table}{where}")
+    whole = f"select * from {source.table}{where}"
+    judged_names = None if judged is None else sorted(set(judged) - set(excluded))
     outcomes = []
     for suite in source.suites:
+        if suite.per_file and judged_names is not None:
+            if not judged_names:
+                outcomes.append(SuiteOutcome(suite, SuiteResult(suite.name, True, 0, 0)))
+                continue
+            files = ", ".join(quote_literal(name) for name in judged_names)
+            view = f"select * from {source.table} where source_file in ({files})"
+        else:
+            view = whole
+        con.execute(f"create or replace temp view {LANDED_VIEW} as {view}")
         directory = source.suite_dir(suite)
         query = render(
             (directory / f"{suite.name}.sql").read_text(encoding="utf-8"), **suite.params

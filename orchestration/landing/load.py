@@ -411,15 +411,17 @@ def _gate(
         committed = False
         try:
             _stage(con, source, removed, candidates, loaded_at)
-            outcomes = run_suites(con, source)
+            names = {parsed.path.name for parsed in candidates}
+            outcomes = run_suites(con, source, judged=names)
             if not candidates or not any(outcome.blocks for outcome in outcomes):
                 con.commit()
                 committed = True
                 return candidates, refused, outcomes
-            names = {parsed.path.name for parsed in candidates}
             culprits: dict[str, list[SuiteOutcome]] = {}
             for parsed in candidates:
-                alone = run_suites(con, source, excluded=names - {parsed.path.name})
+                alone = run_suites(
+                    con, source, excluded=names - {parsed.path.name}, judged={parsed.path.name}
+                )
                 blocking = [outcome for outcome in alone if outcome.blocks]
                 if blocking:
                     culprits[parsed.path.name] = blocking
@@ -504,9 +506,12 @@ def _owners(con: duckdb.DuckDBPyConnection, source: Source) -> dict[date, tuple[
     column = source.period_column
     if column is None:
         return {}
+    # Each file's periods first (one row per file and period, not per row): the choice among
+    # them reads the table once and sorts only those.
     rows = con.execute(
-        f'select cast("{column}" as date), source_file, source_sha256 from {source.table} '
-        f'qualify row_number() over (partition by cast("{column}" as date) '
+        f'select period, source_file, source_sha256 from (select distinct cast("{column}" as '
+        f"date) as period, source_file, source_sha256, released_on, loaded_at from {source.table}) "
+        "qualify row_number() over (partition by period "
         "order by released_on desc, loaded_at desc, source_file desc) = 1"
     ).fetchall()
     return {period: (name, sha) for period, name, sha in rows}

@@ -20,6 +20,7 @@ def known_boroughs(area: str = "borough_name") -> Suite:
         index_columns=("source_file", "source_row", area),
         shared=True,
         params={"area": area},
+        per_file=True,
     )
 
 

@@ -143,6 +143,9 @@ class Suite:
         rule: the rule in words, for messages.
         params: values for the suite's SQL, a Jinja template (`{{ area }}`): what a shared
             suite needs to know of the source's columns (which column names the area).
+        per_file: the suite's rows for a file come from that file's rows alone (no rule across
+            files), so the gate judges only the files being landed, not every file the table
+            holds (a file already accepted was judged when it landed).
     """
 
     name: str
@@ -151,6 +154,7 @@ class Suite:
     index_columns: tuple[str, ...] = ("source_file", "source_row")
     shared: bool = False
     params: Mapping[str, Any] = field(default_factory=dict)
+    per_file: bool = False
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,8 @@ class SuiteResult:
     failures: list[ExpectationFailure] = field(default_factory=list)
 
     def summary(self) -> str:
+        if self.success and not self.evaluated:
+            return f"{self.suite}: no new file to judge (it judges each file on its own rows)"
         if self.success:
             return f"{self.suite}: {self.evaluated} expectations met on {self.rows:,} rows"
         broken = "; ".join(failure.describe() for failure in self.failures)

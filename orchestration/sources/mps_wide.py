@@ -38,7 +38,10 @@ _LINE = re.compile(r"CSV Error on Line: (\d+)")
 # (expectations/shared/).
 KNOWN_BOROUGHS = known_boroughs()
 EVERY_BOROUGH_EVERY_MONTH = Suite(
-    "every_borough_every_month", "each of the 32 boroughs is in every month", shared=True
+    "every_borough_every_month",
+    "each of the 32 boroughs is in every month",
+    shared=True,
+    per_file=True,
 )
 LABELS_KNOWN = Suite(
     "labels_known",
@@ -46,6 +49,7 @@ LABELS_KNOWN = Suite(
     blocking=False,
     index_columns=("source_file", "source_row", "source_layout", "major_text", "minor_text"),
     shared=True,
+    per_file=True,
 )
 _WIDTH = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 

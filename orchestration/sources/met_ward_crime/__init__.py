@@ -33,6 +33,7 @@ SOURCE = Source(
             "one_ward_generation_per_file",
             "each borough of a file is on the 2022 wards or on its old wards, not a mix",
             index_columns=("source_file", "borough_name", "wards_2022", "other_wards"),
+            per_file=True,
         ),
         EVERY_BOROUGH_EVERY_MONTH,
         LABELS_KNOWN,

@@ -2,14 +2,28 @@
 -- once the Met publishes the borough on its 2022 wards, apportioned from the old wards before
 -- then (int_ward_crosswalk). A borough whose wards did not change keeps its codes, so its old
 -- files are already on 2022 wards and nothing is apportioned.
--- A table, not a view: it apportions a million ward rows, and two models read it.
-{{ config(materialized='table') }}
+-- A table, not a view: it apportions a million ward rows, and two models read it. Incremental,
+-- keyed on borough and month (docs/decisions.md, "A new ward release costs what is new"): it
+-- recomputes the boroughs and months int_ward_crime__latest_release recomputed since this table
+-- last read it, and every month of a borough whose first month on the 2022 wards or whose
+-- crosswalk changed; it rebuilds whole when that table was rebuilt whole or this model's SQL or
+-- a seed upstream changed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ ward_on_2022_reset() }}",
+    post_hook="{{ ward_follow_record(ref('int_ward_crime__latest_release'),
+        '(' ~ ward_on_2022_boroughs_sql() ~ ') as boroughs') }}",
+) }}
+{%- set plan = ward_on_2022_plan() %}
 
 with
 
 measures as (
 
     select * from {{ ref('int_ward_measures__monthly') }}
+    {{ ward_on_2022_where(plan) }}
 
 ),
 
@@ -35,11 +49,7 @@ observed as (
 
 first_observed as (
 
-    select
-        borough_code,
-        min(month) as first_month
-    from observed
-    group by borough_code
+    {{ ward_first_observed_sql() }}
 
 ),
 
