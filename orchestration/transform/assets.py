@@ -35,7 +35,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -249,11 +249,15 @@ def published_tables(project: DbtProject) -> dict[str, list[tuple[str, str]]]:
     return tables
 
 
-def _row_counts(warehouse: Path, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
+def _row_counts(
+    warehouse: Path, keys: list[dg.AssetKey], counted: Set[tuple[str, str]] = frozenset()
+) -> dict[dg.AssetKey, int]:
     """Row counts of the tables dbt just built, read once dbt has let go of the file.
 
     DuckDB keeps each table's row count (`duckdb_tables().estimated_size`, exact for a table
-    dbt has just created), so nothing is scanned; views (staging) have none.
+    dbt has just created), so nothing is scanned; views (staging) have none. The tables in
+    `counted` (incremental models: `estimated_size` still counts the rows a build deleted) are
+    counted.
     """
     with read_write(warehouse) as con:
         sizes = {
@@ -262,10 +266,23 @@ def _row_counts(warehouse: Path, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, i
                 "select schema_name, table_name, estimated_size from duckdb_tables()"
             ).fetchall()
         }
+        for schema, table in counted & sizes.keys():
+            (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone() or (0,)
+            sizes[(schema, table)] = int(rows)
     return {
         key: sizes[(key.path[0], key.path[-1])]
         for key in keys
         if (key.path[0], key.path[-1]) in sizes and len(key.path) == 2
+    }
+
+
+def incremental_tables(manifest: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(schema, table) of every incremental model."""
+    return {
+        (node["schema"], node["name"])
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+        and node.get("config", {}).get("materialized") == "incremental"
     }
 
 
@@ -516,7 +533,7 @@ def build_dbt_assets(
             if isinstance(event, dg.Output)
         }
         try:
-            counts = _row_counts(warehouse, list(keys.values()))
+            counts = _row_counts(warehouse, list(keys.values()), incremental_tables(manifest))
         except (WarehouseUnavailable, duckdb.Error) as exc:
             raise dg.Failure(description=str(exc)) from exc
         for event in events:
