@@ -512,7 +512,9 @@ def build_dbt_assets(
                 f"the seeds' {len(seed_tests)} data tests passed on these same project files "
                 f"before ({stamp.parent.name}/{stamp.name[:12]}), so they are left out"
             )
-        dbt_vars = ["--vars", json.dumps({"as_of": vintage.as_of or None})]
+        # Only a build as of a date passes vars: dbt parses the whole project again when its
+        # vars differ from those of the parse `make` ran, and the default (null) is the same.
+        dbt_vars = ["--vars", json.dumps({"as_of": vintage.as_of})] if vintage.as_of else []
         started_at = datetime.now(UTC)
         build = dbt.cli(
             [
