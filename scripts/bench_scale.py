@@ -35,8 +35,9 @@ Then, each in its own process with its peak memory sampled (Linux VmHWM):
    and built onto that warehouse, against a full rebuild from an empty warehouse with both files.
 
 Writes warehouse/bench/<scale>.json (the figures below, the per-stage peaks, the load average,
-and the slopes against the other scale's JSON when it is there). Wall-clock times on a shared
-machine vary by tens of percent between runs; take medians.
+and the slopes against the other scale's JSON when it is there), again as each step ends, so a
+long run shows its steps so far; a failed step is in it as `failed`, with `complete` false.
+Wall-clock times on a shared machine vary by tens of percent between runs; take medians.
 """
 
 from __future__ import annotations
@@ -414,7 +415,9 @@ def median(runs: list[tuple[float, int]]) -> tuple[float, float, int]:
 def line(name: str, runs: list[tuple[float, int]]) -> tuple[float, float]:
     """Prints the median, the fastest and the peak; returns (median seconds, peak MiB)."""
     middle, low, peak = median(runs)
-    print(f"  {name:<44} {middle:7.2f}   (min {low:6.2f})   peak {peak / 1024:6.0f} MiB")
+    print(
+        f"  {name:<44} {middle:7.2f}   (min {low:6.2f})   peak {peak / 1024:6.0f} MiB", flush=True
+    )
     return middle, peak / 1024
 
 
@@ -435,21 +438,23 @@ def slopes(report: dict, other: dict) -> dict[str, float]:
     return {"between": f"{small['scale']} and {large['scale']}", **found}
 
 
-def write_report(report: dict, folder: Path = REPORT_DIR) -> Path:
+def write_report(report: dict, folder: Path = REPORT_DIR, *, partial: bool = False) -> Path:
     """warehouse/bench/<scale>.json, with the slopes against every other scale's report there;
-    a report missing a required field is refused, naming it."""
+    a report missing a required field is refused, naming it, unless it is `partial` (a run's
+    steps so far: written with `complete` false)."""
     missing = [name for name in REQUIRED_FIELDS if report.get(name) is None]
-    if missing:
+    if missing and not partial:
         raise ValueError(f"the {report.get('scale')} report lacks {', '.join(missing)}")
     folder.mkdir(parents=True, exist_ok=True)
-    report = dict(report)
+    report = {**report, "complete": not missing}
     report["slopes"] = {}
     for other_path in sorted(folder.glob("*.json")):
         if other_path.stem == report["scale"]:
             continue
         other = json.loads(other_path.read_text())
         if all(other.get(f) is not None for f in REQUIRED_FIELDS):
-            report["slopes"][other["scale"]] = slopes(report, other)
+            if not missing:
+                report["slopes"][other["scale"]] = slopes(report, other)
     path = folder / f"{report['scale']}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     return path
@@ -486,91 +491,100 @@ def main() -> int:
             f"DuckDB memory limit {memory_limit()}; {args.repeat} run(s), median seconds"
         )
 
-        pipeline: dict[str, list[tuple[float, int]]] = {}
-        bare, pandas_runs, tests, fixed, increments, rebuilds = [], [], [], [], [], []
-        for _ in range(args.repeat):
-            for stage, measured in pipeline_once(project, raw_dir, root / "warehouse").items():
-                pipeline.setdefault(stage, []).append(measured)
-            bare.append(bare_duckdb(history, root))
-            pandas_runs.append(pandas_script(history, root))
-            one = pipeline_once(project, fixed_raw, root / "fixed_warehouse")
-            fixed.append((sum(s for s, _ in one.values()), max(p for _, p in one.values())))
-        shutil.rmtree(root / "fixed_warehouse")
-        (root / "bare.duckdb").unlink(missing_ok=True)
-        overview_wards = wards_in_overview(root / "warehouse")
-        if overview_wards != wards:
-            raise SystemExit(f"kpi_ward_overview has {overview_wards} wards, the files {wards}")
-        tests.append(dbt(project, root / "warehouse", "test", "--indirect-selection", "cautious"))
-        # One new release onto the built warehouse, then everything from nothing.
-        shutil.copy(release, landing / release.name)
-        for _ in range(args.repeat):
-            shutil.copytree(root / "warehouse", root / "increment", dirs_exist_ok=False)
-            landed = land(project, raw_dir, root / "increment")
-            built = dbt(project, root / "increment", *MODELS_ONLY)
-            increments.append((landed[0] + built[0], max(landed[1], built[1])))
-            shutil.rmtree(root / "increment")
-            full = pipeline_once(project, raw_dir, root / "rebuild")
-            shutil.rmtree(root / "rebuild")
-            rebuilds.append((sum(s for s, _ in full.values()), max(p for _, p in full.values())))
-        (landing / release.name).unlink()
+        report: dict = {
+            "scale": args.scale,
+            "values": values,
+            "wards": wards,
+            "months": scale.months,
+            "file_mb": round(file_mb, 1),
+            "duckdb_memory_limit": memory_limit(),
+            "repeat": args.repeat,
+            "generate_s": round(generate_s, 1),
+            "cores": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+        }
 
-        print("the ten-year history, from an empty warehouse:")
-        landing_s, landing_mib = line(
-            "pipeline: landing (read_csv, checks, load)", pipeline["landing"]
-        )
-        models_s, models_mib = line("pipeline: dbt, ward models", pipeline["dbt models"])
-        both = [
-            (a[0] + b[0], max(a[1], b[1]))
-            for a, b in zip(pipeline["landing"], pipeline["dbt models"], strict=True)
-        ]
-        pipeline_s, pipeline_mib = line("pipeline: landing + ward models", both)
-        bare_s, bare_mib = line("bare DuckDB: read_csv + UNPIVOT + aggregate", bare)
-        pandas_s, pandas_mib = line("pandas: read_csv + melt + merge + groupby", pandas_runs)
-        tests_s, tests_mib = line("(pipeline: dbt tests of the ward models)", tests)
-        fixed_s, fixed_mib = line("pipeline on a one-month file (fixed cost)", fixed)
-        print(
-            f"  pipeline / bare DuckDB {pipeline_s / bare_s:.2f}x; "
-            f"pandas / pipeline {pandas_s / pipeline_s:.2f}x; "
-            f"landing {landing_s:.1f} s + models {models_s:.1f} s"
-        )
-        print("one new monthly release:")
-        release_s, release_mib = line("landing + ward models onto the built warehouse", increments)
-        rebuild_s, rebuild_mib = line("full rebuild (both files, empty warehouse)", rebuilds)
-        print(f"  new release / full rebuild {release_s / rebuild_s:.0%} (target: at most 15%)")
+        def record(name: str, label: str, runs: list[tuple[float, int]]) -> float:
+            """Prints a step's line and writes the report so far (a long run shows its steps
+            as they end, and a stopped one keeps them)."""
+            seconds, mib = line(label, runs)
+            report[f"{name}_s"] = round(seconds, 2)
+            report[f"{name}_peak_rss_mib"] = round(mib)
+            write_report(report, partial=True)
+            return seconds
 
-    report = {
-        "scale": args.scale,
-        "values": values,
-        "wards": wards,
-        "months": scale.months,
-        "file_mb": round(file_mb, 1),
-        "pipeline_s": round(pipeline_s, 2),
-        "landing_s": round(landing_s, 2),
-        "models_s": round(models_s, 2),
-        "dbt_tests_s": round(tests_s, 2),
-        "duckdb_s": round(bare_s, 2),
-        "pandas_s": round(pandas_s, 2),
-        "fixed_s": round(fixed_s, 2),
-        "release_s": round(release_s, 2),
-        "rebuild_s": round(rebuild_s, 2),
-        "release_over_rebuild": round(release_s / rebuild_s, 3),
-        "pipeline_peak_rss_mib": round(pipeline_mib),
-        "landing_peak_rss_mib": round(landing_mib),
-        "models_peak_rss_mib": round(models_mib),
-        "dbt_tests_peak_rss_mib": round(tests_mib),
-        "duckdb_peak_rss_mib": round(bare_mib),
-        "pandas_peak_rss_mib": round(pandas_mib),
-        "fixed_peak_rss_mib": round(fixed_mib),
-        "release_peak_rss_mib": round(release_mib),
-        "rebuild_peak_rss_mib": round(rebuild_mib),
-        "duckdb_memory_limit": memory_limit(),
-        "repeat": args.repeat,
-        "generate_s": round(generate_s, 1),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "cores": os.cpu_count(),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+        try:
+            print("the ten-year history, from an empty warehouse:", flush=True)
+            stages: dict[str, list[tuple[float, int]]] = {"landing": [], "dbt models": []}
+            for _ in range(args.repeat):
+                shutil.rmtree(root / "warehouse", ignore_errors=True)
+                stages["landing"].append(land(project, raw_dir, root / "warehouse"))
+                # Written before the models run, so a run they fail still reports it.
+                record("landing", "(landing so far)", stages["landing"])
+                stages["dbt models"].append(dbt(project, root / "warehouse", *MODELS_ONLY))
+            overview_wards = wards_in_overview(root / "warehouse")
+            if overview_wards != wards:
+                raise SystemExit(f"kpi_ward_overview has {overview_wards} wards, the files {wards}")
+            landing_s = record(
+                "landing", "pipeline: landing (read_csv, checks, load)", stages["landing"]
+            )
+            models_s = record("models", "pipeline: dbt, ward models", stages["dbt models"])
+            both = [
+                (a[0] + b[0], max(a[1], b[1]))
+                for a, b in zip(stages["landing"], stages["dbt models"], strict=True)
+            ]
+            pipeline_s = record("pipeline", "pipeline: landing + ward models", both)
+            bare = [bare_duckdb(history, root) for _ in range(args.repeat)]
+            (root / "bare.duckdb").unlink(missing_ok=True)
+            bare_s = record("duckdb", "bare DuckDB: read_csv + UNPIVOT + aggregate", bare)
+            pandas_runs = [pandas_script(history, root) for _ in range(args.repeat)]
+            pandas_s = record("pandas", "pandas: read_csv + melt + merge + groupby", pandas_runs)
+            fixed = []
+            for _ in range(args.repeat):
+                one = pipeline_once(project, fixed_raw, root / "fixed_warehouse")
+                fixed.append((sum(s for s, _ in one.values()), max(p for _, p in one.values())))
+            shutil.rmtree(root / "fixed_warehouse")
+            record("fixed", "pipeline on a one-month file (fixed cost)", fixed)
+            print(
+                f"  pipeline / bare DuckDB {pipeline_s / bare_s:.2f}x; "
+                f"pandas / pipeline {pandas_s / pipeline_s:.2f}x; "
+                f"landing {landing_s:.1f} s + models {models_s:.1f} s",
+                flush=True,
+            )
+            # One new release onto the built warehouse, then everything from nothing.
+            print("one new monthly release:", flush=True)
+            shutil.copy(release, landing / release.name)
+            increments, rebuilds = [], []
+            for _ in range(args.repeat):
+                shutil.copytree(root / "warehouse", root / "increment", dirs_exist_ok=False)
+                landed = land(project, raw_dir, root / "increment")
+                built = dbt(project, root / "increment", *MODELS_ONLY)
+                increments.append((landed[0] + built[0], max(landed[1], built[1])))
+                shutil.rmtree(root / "increment")
+            release_s = record(
+                "release", "landing + ward models onto the built warehouse", increments
+            )
+            for _ in range(args.repeat):
+                full = pipeline_once(project, raw_dir, root / "rebuild")
+                shutil.rmtree(root / "rebuild")
+                rebuilds.append(
+                    (sum(s for s, _ in full.values()), max(p for _, p in full.values()))
+                )
+            rebuild_s = record("rebuild", "full rebuild (both files, empty warehouse)", rebuilds)
+            report["release_over_rebuild"] = round(release_s / rebuild_s, 3)
+            print(f"  new release / full rebuild {release_s / rebuild_s:.0%} (target: at most 15%)")
+            (landing / release.name).unlink()
+            tests = [dbt(project, root / "warehouse", "test", "--indirect-selection", "cautious")]
+            record("dbt_tests", "(pipeline: dbt tests of the ward models)", tests)
+
+        except SystemExit as failed:
+            # A step that fails (out of memory, say) is in the report too, with the steps before.
+            report["failed"] = str(failed.code)[-2000:]
+            write_report(report, partial=True)
+            raise
+
+    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    report["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     path = write_report(report)
     for other, found in json.loads(path.read_text())["slopes"].items():
         print(

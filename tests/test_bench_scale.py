@@ -88,3 +88,7 @@ def test_the_report_has_every_field_and_the_slopes(tmp_path: Path) -> None:
     del incomplete["pandas_peak_rss_mib"]
     with pytest.raises(ValueError, match="pandas_peak_rss_mib"):
         bench.write_report(incomplete, tmp_path)
+    # A run's steps so far (or a failed run's) are written as incomplete, without slopes.
+    partial = json.loads(bench.write_report(incomplete, tmp_path, partial=True).read_text())
+    assert (partial["complete"], partial["slopes"]) == (False, {})
+    assert written["complete"] and large["complete"]
