@@ -22,6 +22,7 @@ from orchestration.landing.contract import (
     decode_text,
     not_text,
     read_bytes,
+    scan_utf8,
     sha256_of,
 )
 
@@ -252,3 +253,51 @@ def test_read_bytes_returns_the_bytes_or_refuses_a_file_it_cannot_read(tmp_path:
     assert caught.value.where == "file"
     assert "cannot be read" in caught.value.rule
     assert str(caught.value).startswith("gone.csv: file: ")
+
+
+_MIB = 1 << 20
+_ROW = b"2021 Q1,Barnet,47\r\n"
+_LONG = b"quarter,borough,count\r\n" + _ROW * (_MIB // len(_ROW) + 10)  # past one chunk
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b" \r\n\t",
+        b"PK\x03\x04" + _LONG,
+        HTML_ERROR_PAGE,
+        "quarter,count\r\n".encode("utf-16"),
+        _LONG + b"2021 Q2,Barnet,\x00\r\n",  # a NUL byte in the second chunk
+        _LONG[:100] + b"\xe9" + _LONG[100:] + b"\x00",  # a NUL byte beats a bad byte before it
+        _LONG + "2021 Q2,Bromley,caf\u00e9\r\n".encode("latin-1"),  # Latin-1 past one chunk
+        BOM + _LONG + b"\xff",
+        _LONG[: _MIB - 1] + "\u00e9".encode() + _LONG[_MIB - 1 :] + b"\xe2\x82",  # cut at the end
+    ],
+    ids=["empty", "blank", "zip", "html", "utf-16", "nul", "nul-first", "latin-1", "bom", "cut"],
+)
+def test_scan_utf8_refuses_what_decode_text_refuses_naming_the_same_byte(
+    tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / FILE.name
+    path.write_bytes(data)
+    expected = _refusal(data)
+    with pytest.raises(ContractError) as caught:
+        scan_utf8(path)
+    assert (caught.value.where, caught.value.rule) == (expected.where, expected.rule)
+
+
+def test_scan_utf8_hashes_the_file_and_keeps_its_first_lines(tmp_path: Path) -> None:
+    # A character split by the first chunk's end, and a blank line split by it too.
+    data = BOM + _LONG[: _MIB - 4] + "\u00e9".encode() + b"\r\n" + b"\r\n" + _LONG[_MIB:]
+    path = tmp_path / FILE.name
+    path.write_bytes(data)
+    scan = scan_utf8(path)
+    assert scan.sha256 == hashlib.sha256(data).hexdigest()
+    text = data.decode("utf-8-sig")
+    assert text.startswith(scan.head)
+    assert scan.head.startswith("quarter,borough,count\r\n2021 Q1,Barnet,47\r\n")
+    assert scan.head.endswith("\n")
+    assert "\r\n\r\n" in text and scan.has_blank_lines
+    path.write_bytes(_LONG)
+    assert not scan_utf8(path).has_blank_lines

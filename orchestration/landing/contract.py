@@ -7,11 +7,13 @@ person who has to fix the file never needs a terminal or the code to find the fa
 from __future__ import annotations
 
 import _csv
+import codecs
 import csv
 import hashlib
 import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 BOM_UTF8 = b"\xef\xbb\xbf"
@@ -117,6 +119,107 @@ def decode_text(path: Path, data: bytes, encodings: Iterable[str] = ("utf-8",)) 
         f"the file must be {encoding.upper()} text, found byte 0x{data[offset]:02x} "
         "(a Latin-1 or Windows-1252 export? In Excel: Save As 'CSV UTF-8')",
     )
+
+
+# How much of a file's start `scan_utf8` keeps as text: its header and the lines below it.
+_HEAD_BYTES = 1 << 16
+_BLANK_LINE = (b"\n\n", b"\r\r", b"\n\r\n")
+
+
+@dataclass(frozen=True)
+class TextScan:
+    """What one pass over a UTF-8 file found (`scan_utf8`).
+
+    Attributes:
+        sha256: the SHA-256 of its bytes.
+        head: its first lines as text, byte order mark removed (at least 64 KiB of the file,
+            ending on a whole line, or all of it).
+        has_blank_lines: whether a line of it is empty (two line ends in a row).
+    """
+
+    sha256: str
+    head: str
+    has_blank_lines: bool
+
+
+def scan_utf8(path: Path) -> TextScan:
+    """`decode_text(path, read_bytes(path))`'s rules for a UTF-8 contract, in one pass over the
+    file a chunk at a time, so a file of any size is checked without holding it in memory.
+
+    The same refusals, naming the same byte: empty, a zip, a PDF, an HTML page, UTF-16, a NUL
+    byte, and the first byte that is not UTF-8.
+    """
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    blank = b"\r\n\t " + BOM_UTF8
+    first = b""
+    head: list[str] = []
+    head_size = offset = 0
+    nul = bad = None
+    bad_byte = 0
+    pending = b""  # the bytes the decoder holds back (a character cut by the chunk's end)
+    tail = b""  # the last two bytes of the previous chunk, for a blank line across chunks
+    has_text = has_blank = False
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                if not first:
+                    first = chunk
+                digest.update(chunk)
+                has_text = has_text or bool(chunk.strip(blank))
+                joined = tail + chunk
+                has_blank = has_blank or any(mark in joined for mark in _BLANK_LINE)
+                tail = joined[-2:]
+                if nul is None and b"\x00" in chunk:
+                    nul = offset + chunk.index(b"\x00")
+                if bad is None:
+                    try:
+                        text = decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        data = pending + chunk
+                        bad = offset - len(pending) + exc.start
+                        bad_byte = data[exc.start]
+                    else:
+                        pending = decoder.getstate()[0]
+                        if head_size < _HEAD_BYTES:
+                            head.append(text)
+                            head_size += len(chunk)
+                offset += len(chunk)
+            if bad is None:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError as exc:
+                    bad = offset - len(pending) + exc.start
+                    bad_byte = pending[exc.start]
+    except OSError as exc:
+        raise ContractError(path, "file", f"cannot be read: {exc.strerror or exc}") from exc
+    if not has_text:
+        raise ContractError(path, "file", "the file is empty; expected a header and data rows")
+    # The start decides what else the file is (its first chunk is longer than the checks read).
+    problem = not_text(first) if first.strip(blank) else None
+    if problem:
+        raise ContractError(path, "file", problem)
+    if first.startswith(BOMS_UTF16):
+        raise ContractError(
+            path,
+            "file",
+            "the file is UTF-16 text; the contract is utf-8 (in Excel: Save As 'CSV UTF-8')",
+        )
+    if nul is not None:
+        raise ContractError(
+            path, f"byte {nul}", "the file holds binary data (a NUL byte), not CSV text"
+        )
+    if bad is not None:
+        raise ContractError(
+            path,
+            f"byte {bad}",
+            f"the file must be UTF-8 text, found byte 0x{bad_byte:02x} "
+            "(a Latin-1 or Windows-1252 export? In Excel: Save As 'CSV UTF-8')",
+        )
+    text = "".join(head)
+    if head_size < offset:
+        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
+    return TextScan(digest.hexdigest(), text.removeprefix("\ufeff"), has_blank)
 
 
 def _decode_utf16(path: Path, data: bytes) -> str:

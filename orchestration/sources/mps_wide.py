@@ -12,7 +12,6 @@ or the cell, and the rule.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,10 +21,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.landing.contract import ContractError, csv_header, decode_text, read_bytes
+from orchestration.landing.contract import ContractError, csv_header, decode_text, scan_utf8
 from orchestration.landing.shared_suites import known_boroughs
 from orchestration.landing.source import Grain, ParsedFile, Release, Suite
-from orchestration.lib.duck import quote_literal, registered
+from orchestration.lib.duck import in_memory, quote_literal, registered
 
 MONTH_COLUMN = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
 # ASCII digits only, and at most 18 of them: a count must fit the warehouse's BIGINT.
@@ -186,7 +185,7 @@ class WideFile:
     def parse(self, path: Path) -> ParsedFile:
         """Parses one file, or raises ContractError at the first broken rule; the rows as an
         Arrow table (read in a DuckDB connection of its own)."""
-        con = duckdb.connect()
+        con = in_memory()
         try:
             con.execute("set enable_progress_bar = false")
             parsed = self.parse_in(con, path)
@@ -200,26 +199,28 @@ class WideFile:
         Rules: UTF-8 text; a known layout; month columns `YYYYMM`, consecutive, none twice;
         every row as wide as the header; key fields present; counts whole numbers >= 0 of at
         most 18 digits (a BIGINT); no key twice; at least one data row.
+
+        The file is never held in Python's memory: one pass checks its encoding and hashes it
+        (`scan_utf8`), its first lines give the header, and DuckDB reads the rest.
         """
-        data = read_bytes(path)
-        text = decode_text(path, data)
-        header = csv_header(path, text)
-        layout = self.detect_layout(path, header, text)
+        scan = scan_utf8(path)
+        header = csv_header(path, scan.head)
+        layout = self.detect_layout(path, header, scan.head)
         months = parse_months(path, header, len(layout.key_columns))
-        sha256 = hashlib.sha256(data).hexdigest()
-        scratch = f"landing_{sha256[:16]}"
+        table = f"landing_{scan.sha256[:16]}"
+        lines = _LineNumbers(path, scan.has_blank_lines)
         try:
-            rows = self._read(con, scratch, path, text, header, layout, months)
+            rows = self._read(con, table, path, lines, header, layout, months)
         except BaseException:
-            con.execute(f"drop table if exists {scratch}")
+            con.execute(f"drop table if exists {table}")
             raise
         return ParsedFile(
             path=path,
-            sha256=sha256,
+            sha256=scan.sha256,
             release=release_of(months, header),
             rows=rows,
             details={"layout": layout.name},
-            scratch=scratch,
+            scratch=table,
         )
 
     def _read(
@@ -227,7 +228,7 @@ class WideFile:
         con: duckdb.DuckDBPyConnection,
         scratch: str,
         path: Path,
-        text: str,
+        lines: _LineNumbers,
         header: list[str],
         layout: Layout,
         months: tuple[date, ...],
@@ -248,7 +249,6 @@ class WideFile:
             raise ContractError(
                 path, "row 2", "the file has a header but no data rows; a file holds at least one"
             )
-        lines = _LineNumbers(text)
         self._check_keys(con, scratch, path, layout, lines)
         self._check_counts(con, scratch, path, header, layout, months, lines)
         month_columns = ", ".join(f"m{month:%Y%m}" for month in months)
@@ -357,27 +357,27 @@ class _LineNumbers:
     """Record numbers (1 = the first data row) to lines in the file (the header is line 1).
 
     A record's line is its number plus one, unless the file has blank lines, which DuckDB skips:
-    then it is the header plus the non-blank lines before it, worked out once.
+    then it is the header plus the non-blank lines before it, worked out once, reading the file
+    a line at a time (lines end at CR, LF or CRLF).
     """
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, path: Path, has_blank_lines: bool) -> None:
+        self.path = path
+        self.has_blank_lines = has_blank_lines
         self._lines: list[int] | None = None
 
     @property
     def lines(self) -> list[int]:
         """The line of each record, or [] when every record's line is its number plus one."""
         if self._lines is None:
-            blank = "\n\n" in self.text or "\r\r" in self.text or "\n\r\n" in self.text
-            self._lines = (
-                [
-                    number
-                    for number, line in enumerate(self.text.splitlines(), start=1)
-                    if number > 1 and line.strip()
-                ]
-                if blank
-                else []
-            )
+            self._lines = []
+            if self.has_blank_lines:
+                with self.path.open(encoding="utf-8-sig", newline="") as handle:
+                    self._lines = [
+                        number
+                        for number, line in enumerate(handle, start=1)
+                        if number > 1 and line.strip()
+                    ]
         return self._lines
 
     def line_of(self, record: int) -> int:
