@@ -49,9 +49,11 @@ def apply_settings(con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
     """Sets `duckdb_settings` on a connection, leaving alone those it has already (DuckDB
     refuses to name the spill directory again once the database has spilled, even unchanged)."""
     for name, value in duckdb_settings(path).items():
-        current = con.execute("select current_setting(?)", [name]).fetchone()
-        if not current or str(current[0]) != value:
-            con.execute(f"set {name} = {quote_literal(value)}")
+        # Each result fetched to its end: DuckDB 2 refuses other work (a frame registered, say)
+        # on a connection whose last result is unfinished.
+        current = con.execute("select current_setting(?)", [name]).fetchall()
+        if not current or str(current[0][0]) != value:
+            con.execute(f"set {name} = {quote_literal(value)}").fetchall()
 
 
 def in_memory() -> duckdb.DuckDBPyConnection:
