@@ -185,16 +185,26 @@
         ~ ' borough x ward generation x month key(s) recomputed'
         ~ (', ' ~ plan.get('first_month') ~ ' to ' ~ plan.get('last_month')
            if plan.get('keys') else '')) }}
+    {{ ward_delete_keys(
+        plan,
+        ward_grid_keys(plan['new_files']) if plan.get('new_files') else '',
+        ['borough_code', 'is_ward_2022', 'month'],
+    ) }}
+{%- endmacro %}
+
+{% macro ward_delete_keys(plan, keys_sql, columns) -%}
+    {#- A pre-hook's delete: every row when the plan rebuilds the model whole, else the rows of
+        the keys `keys_sql` selects (its `columns`); nothing when there is none. -#}
     {%- if execute and is_incremental() -%}
         {%- if plan['full'] -%}
             delete from {{ this }}
-        {%- elif plan['new_files'] -%}
-            delete from {{ this }} as grid
-            using ({{ ward_grid_keys(plan['new_files']) }}) as changed
+        {%- elif keys_sql -%}
+            delete from {{ this }} as target
+            using ({{ keys_sql }}) as changed
             where
-                grid.borough_code is not distinct from changed.borough_code
-                and grid.is_ward_2022 = changed.is_ward_2022
-                and grid.month = changed.month
+            {%- for column in columns %}
+                {{ 'and ' if not loop.first }}target.{{ column }} is not distinct from changed.{{ column }}
+            {%- endfor %}
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -226,25 +236,17 @@
     {{ ward_log_plan(plan, (plan.get('changed') or 0) ~ ' row(s) of ' ~ latest.identifier
         ~ ' recomputed since ' ~ plan.get('since') ~ ', months ' ~ plan.get('first_month')
         ~ ' to ' ~ plan.get('last_month')) }}
-    {%- if execute and is_incremental() -%}
-        {%- if plan['full'] -%}
-            delete from {{ this }}
-        {%- elif plan['changed'] -%}
-            delete from {{ this }} as fact
-            using (
-                select distinct
-                    borough_code,
-                    case when is_ward_2022 then '2022' else 'pre-2022' end as ward_generation,
-                    month
-                from {{ latest }}
-                where built_at > {{ plan['since'] }}
-            ) as changed
-            where
-                fact.borough_code is not distinct from changed.borough_code
-                and fact.ward_generation = changed.ward_generation
-                and fact.month = changed.month
-        {%- endif -%}
-    {%- endif -%}
+    {%- set keys -%}
+        select distinct
+            borough_code,
+            case when is_ward_2022 then '2022' else 'pre-2022' end as ward_generation,
+            month
+        from {{ latest }}
+        where built_at > {{ plan.get('since') }}
+    {%- endset -%}
+    {{ ward_delete_keys(
+        plan, keys if plan.get('changed') else '', ['borough_code', 'ward_generation', 'month']
+    ) }}
 {%- endmacro %}
 
 {% macro ward_first_observed_sql() -%}
@@ -314,17 +316,11 @@
         ~ ' recomputed since ' ~ plan.get('since') ~ ', months ' ~ plan.get('first_month') ~ ' to '
         ~ plan.get('last_month') ~ '; boroughs recomputed whole: '
         ~ ((plan.get('boroughs') or []) | join(', ') or 'none')) }}
-    {%- if execute and is_incremental() -%}
-        {%- if plan['full'] -%}
-            delete from {{ this }}
-        {%- elif plan['changed'] or plan['boroughs'] -%}
-            delete from {{ this }} as measures
-            using ({{ ward_on_2022_keys(plan) }}) as changed
-            where
-                measures.borough_code is not distinct from changed.borough_code
-                and measures.month = changed.month
-        {%- endif -%}
-    {%- endif -%}
+    {{ ward_delete_keys(
+        plan,
+        ward_on_2022_keys(plan) if not plan['full'] and (plan['changed'] or plan['boroughs']) else '',
+        ['borough_code', 'month'],
+    ) }}
 {%- endmacro %}
 
 {% macro ward_grid_where(plan) -%}
