@@ -10,6 +10,7 @@ in the ledger `audit.landing_files`, refusals with the file, the place and the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -527,48 +528,82 @@ def _figure(value: object) -> str:
 def _changes(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    period: date,
-    previous: tuple[str, str],
-    current: tuple[str, str],
-) -> tuple[tuple[str, ...] | None, int]:
-    """The figures of `period` that differ between two files, by the source's figure keys
-    (None when the source declares no figures)."""
-    if not source.figure_columns or source.period_column is None:
-        return None, 0
+    handed: Mapping[date, tuple[tuple[str, str], tuple[str, str]]],
+) -> dict[date, tuple[tuple[str, ...], int]]:
+    """For each period handed from one file version to another ({period: (previous,
+    current)}), the figures that differ between the two by the source's figure keys: the first
+    few in the order of their keys, and how many more. Empty when the source declares no
+    figures.
+
+    Each period's two versions are paired and compared by DuckDB, which returns only the
+    figures listed and the count: a national ward release hands 23 months of 380,000 figures
+    each to the new file, which took Python about 100 s to hold and compare. A period at a time:
+    all of them in one query pair 9 million figures on each side, which under the memory cap
+    spills and takes twice as long."""
+    if not source.figure_columns or source.period_column is None or not handed:
+        return {}
     keys = [f'"{k}"' for k in source.figure_keys]
-    # The figures are compared as they would be shown, so 1 and 1.0 agree.
-    key_list = ", ".join(keys) or "1"
-    select = ", ".join([*keys, *(f'"{c}"' for c in source.figure_columns)])
-    query = (
-        f"select {select} from (select * from {source.table} union all by name "
-        f"select * from {PREVIOUS}) where source_file = ? and source_sha256 = ? "
-        f'and cast("{source.period_column}" as date) = ? order by {key_list}'
+    figures = [f'"{c}"' for c in source.figure_columns]
+
+    def version(side: str) -> str:
+        return (
+            f"select handed.period, {', '.join(f'rows.{c}' for c in [*keys, *figures])} "
+            f"from (select * from {source.table} union all by name select * from {PREVIOUS}) "
+            f"as rows inner join handed on rows.source_file = handed.{side}_file "
+            f"and rows.source_sha256 = handed.{side}_sha256 "
+            f'and cast(rows."{source.period_column}" as date) = handed.period '
+            # One row per key, as the comparison reads them.
+            f"qualify row_number() over (partition by {', '.join(['handed.period', *keys])}) = 1"
+        )
+
+    # A figure differs when its value does, null included; 1 and 1.0 agree (the same column).
+    changed = " + ".join(
+        f"cast(earlier.{c} is distinct from later.{c} as integer)" for c in figures
     )
-    width = len(keys)
-
-    def figures(version: tuple[str, str]) -> dict[tuple, tuple]:
-        return {
-            tuple(row[:width]): tuple(row[width:])
-            for row in con.execute(query, [*version, period]).fetchall()
-        }
-
-    before, after = figures(previous), figures(current)
-    found = []
-    for key in sorted(set(before) | set(after), key=str):
-        old, new = before.get(key), after.get(key)
+    columns = [
+        "coalesce(later.period, earlier.period) as period",
+        *(f"coalesce(later.{k}, earlier.{k}) as {k}" for k in keys),
+        *(f"earlier.{c} as was_{i}, later.{c} as now_{i}" for i, c in enumerate(figures)),
+        f"{changed} as changed",
+    ]
+    same_key = [f"earlier.{k} is not distinct from later.{k}" for k in keys]
+    paired = " and ".join(["earlier.period = later.period", *same_key])
+    query = (
+        f"with handed (period, previous_file, previous_sha256, current_file, current_sha256) as "
+        f"(values (?, ?, ?, ?, ?)), earlier as ({version('previous')}), "
+        f"later as ({version('current')}), "
+        f"paired as (select {', '.join(columns)} from earlier full join later on {paired}), "
+        "ranked as (select *, sum(changed) over (partition by period) as total, row_number() "
+        f"over (partition by period order by {', '.join([*keys, 'changed'])}) as listed "
+        f"from paired where changed > 0) "
+        f"select * exclude (listed) from ranked where listed <= {_LISTED} order by period, listed"
+    )
+    width = 1 + len(keys)
+    found: dict[date, tuple[list[str], int]] = {period: ([], 0) for period in handed}
+    rows = [
+        row
+        for period, (previous, current) in handed.items()
+        for row in con.execute(query, [period, *previous, *current]).fetchall()
+    ]
+    for row in rows:
+        period, key, total = row[0], row[1:width], int(row[-1])
+        listed = found[period][0]
         for index, column in enumerate(source.figure_columns):
-            was = None if old is None else old[index]
-            now = None if new is None else new[index]
+            was, now = row[width + 2 * index], row[width + 2 * index + 1]
             if was != now:
                 # The figure's name only when the source has several figures a period.
-                named = [*key, column] if len(source.figure_columns) > 1 else list(key)
+                named = [*key, column] if len(figures) > 1 else list(key)
                 where = " ".join(str(part) for part in named if part is not None)
-                found.append(
+                listed.append(
                     f"{where} "
                     f"{'none' if was is None else _figure(was)} -> "
                     f"{'none' if now is None else _figure(now)}"
                 )
-    return tuple(found[:_LISTED]), max(len(found) - _LISTED, 0)
+        found[period] = (listed, total)
+    return {
+        period: (tuple(listed[:_LISTED]), max(total - _LISTED, 0))
+        for period, (listed, total) in found.items()
+    }
 
 
 def _handovers(
@@ -579,6 +614,12 @@ def _handovers(
 ) -> list[Handover]:
     """The periods whose file (or file version) changed in this sync, and how their figures
     changed."""
+    handed = {
+        period: (previous, after[period])
+        for period, previous in sorted(before.items())
+        if after.get(period) not in (None, previous)
+    }
+    changes = _changes(con, source, handed)
     found = []
     for period in sorted(before):
         previous, current = before[period], after.get(period)
@@ -587,9 +628,9 @@ def _handovers(
         if current is None:
             found.append(Handover(source.label(period), previous[0], ""))
             continue
-        changes, more = _changes(con, source, period, previous, current)
+        listed, more = changes.get(period, (None, 0))
         was = previous[0] if previous[0] != current[0] else f"the earlier version of {current[0]}"
-        found.append(Handover(source.label(period), was, current[0], changes, more))
+        found.append(Handover(source.label(period), was, current[0], listed, more))
     return found
 
 

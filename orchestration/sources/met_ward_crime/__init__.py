@@ -21,7 +21,8 @@ SOURCE = Source(
         "offence_count": "bigint not null",
     },
     grain=Grain.MONTH,
-    figure_keys=("ward_code", "major_text", "minor_text"),
+    # The borough too: the Met lists Heathrow Villages under two boroughs.
+    figure_keys=("borough_name", "ward_code", "major_text", "minor_text"),
     figure_columns=("offence_count",),
     release_rule=(
         "A file's release is its last month column. Each month of each ward generation comes "
