@@ -87,7 +87,7 @@ def test_a_new_warehouse_of_the_same_project_and_tables_takes_the_kept_catalogue
     assert (to.parent / ".key").read_text(encoding="utf-8") == key
 
 
-def test_an_incremental_tables_row_count_leaves_out_the_rows_its_build_deleted(
+def test_a_counted_relations_row_count_leaves_out_deleted_rows_and_counts_a_view(
     tmp_path: Path,
 ) -> None:
     """DuckDB's kept count (estimated_size) still holds deleted rows; the count the UI shows for
@@ -106,8 +106,27 @@ def test_an_incremental_tables_row_count_leaves_out_the_rows_its_build_deleted(
         con.execute("delete from marts.grid where month >= 700")
         con.execute("insert into marts.grid select range + 700 from range(200)")
         con.execute("delete from marts.kept where month >= 700")
+        # A published view (fct_ward_crime_monthly is one): DuckDB keeps no count of its rows.
+        con.execute("create view marts.facts as select * from marts.grid where month < 100")
     grid, kept = dg.AssetKey(["marts", "grid"]), dg.AssetKey(["marts", "kept"])
-    counts = _row_counts(warehouse, [grid, kept], {("marts", "grid")})
+    facts = dg.AssetKey(["marts", "facts"])
+    counts = _row_counts(warehouse, [grid, kept, facts], {("marts", "grid"), ("marts", "facts")})
     assert counts[grid] == 900
+    assert counts[facts] == 100
     # Left to DuckDB's kept count, the same kind of table is overstated.
     assert counts[kept] == 1000
+
+
+def test_the_counted_relations_are_the_incremental_models_and_the_published_views() -> None:
+    """Read from the project's own manifest: which models the UI's row counts count."""
+    import json
+
+    from orchestration.transform.assets import counted_relations, dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    counted = counted_relations(manifest)
+    assert ("intermediate", "int_ward_crime__latest_release") in counted
+    assert ("intermediate", "int_ward_measures__on_2022_wards") in counted
+    assert ("marts", "fct_ward_crime_monthly") in counted
+    # A staging view is not published: nothing reads its count.
+    assert not {name for schema, name in counted if schema == "staging"}

@@ -6,12 +6,13 @@
       it, so a changed rule, seed or model rebuilds it whole;
     - int_ward_crime__latest_release: `files`, each raw file it read (`name@loaded_at`, after
       the as_of filter);
-    - the models below it: `consumed`, the latest `built_at` of int_ward_crime__latest_release
-      they were built from (and int_ward_measures__on_2022_wards: each borough's first 2022-ward
-      month and crosswalk fingerprint, `boroughs`).
+    - int_ward_measures__on_2022_wards, built on it: `consumed`, the latest `built_at` of
+      int_ward_crime__latest_release it was built from, and each borough's first 2022-ward
+      month and crosswalk fingerprint, `boroughs`.
     A plan (the dict the macros below return) says whether the model is rebuilt whole
     (`full`) and why, and otherwise what it recomputes. The plan is made twice, when the
-    model's SQL is compiled and when its pre-hook runs, both before anything is written. -#}
+    model's SQL is compiled and when its strategy (`ward_keys`, at the end) deletes what it
+    recomputes; nothing the plan reads changes in between. -#}
 
 {% macro ward_state_relation() -%}
     "{{ this.schema }}"."{{ this.identifier }}__state"
@@ -177,14 +178,18 @@
     where source_file in ({{ ward_quoted(new_files) }})
 {%- endmacro %}
 
-{% macro ward_grid_reset() -%}
-    {#- Pre-hook of int_ward_crime__latest_release: says what it recomputes, and deletes it. -#}
-    {%- set plan = ward_grid_plan() -%}
+{% macro ward_grid_log(plan) -%}
+    {#- int_ward_crime__latest_release: says in dbt's log what it recomputes, and why. -#}
     {{ ward_log_plan(plan, ((plan.get('new_files') or []) | length) ~ ' new file(s) ('
         ~ ((plan.get('new_files') or []) | join(', ') or 'none') ~ '), ' ~ plan.get('keys')
         ~ ' borough x ward generation x month key(s) recomputed'
         ~ (', ' ~ plan.get('first_month') ~ ' to ' ~ plan.get('last_month')
            if plan.get('keys') else '')) }}
+{%- endmacro %}
+
+{% macro ward_grid_delete() -%}
+    {#- int_ward_crime__latest_release: deletes what it recomputes. -#}
+    {%- set plan = ward_grid_plan() -%}
     {{ ward_delete_keys(
         plan,
         ward_grid_keys(plan['new_files']) if plan.get('new_files') else '',
@@ -193,7 +198,7 @@
 {%- endmacro %}
 
 {% macro ward_delete_keys(plan, keys_sql, columns) -%}
-    {#- A pre-hook's delete: every row when the plan rebuilds the model whole, else the rows of
+    {#- A ward model's delete: every row when the plan rebuilds the model whole, else the rows of
         the keys `keys_sql` selects (its `columns`); nothing when there is none. -#}
     {%- if execute and is_incremental() -%}
         {%- if plan['full'] -%}
@@ -226,27 +231,6 @@
         (select max(built_at) from {{ latest }}) as consumed,
         {{ ward_built_at() }} as built_at
     {{- (', ' ~ extra) if extra }}
-{%- endmacro %}
-
-{% macro ward_fact_reset() -%}
-    {#- Pre-hook of fct_ward_crime_monthly: the keys int_ward_crime__latest_release recomputed
-        since this table last read it are deleted here and inserted again. -#}
-    {%- set latest = ref('int_ward_crime__latest_release') -%}
-    {%- set plan = ward_follow_plan(latest) -%}
-    {{ ward_log_plan(plan, (plan.get('changed') or 0) ~ ' row(s) of ' ~ latest.identifier
-        ~ ' recomputed since ' ~ plan.get('since') ~ ', months ' ~ plan.get('first_month')
-        ~ ' to ' ~ plan.get('last_month')) }}
-    {%- set keys -%}
-        select distinct
-            borough_code,
-            case when is_ward_2022 then '2022' else 'pre-2022' end as ward_generation,
-            month
-        from {{ latest }}
-        where built_at > {{ plan.get('since') }}
-    {%- endset -%}
-    {{ ward_delete_keys(
-        plan, keys if plan.get('changed') else '', ['borough_code', 'ward_generation', 'month']
-    ) }}
 {%- endmacro %}
 
 {% macro ward_first_observed_sql() -%}
@@ -309,13 +293,17 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro ward_on_2022_reset() -%}
-    {#- Pre-hook of int_ward_measures__on_2022_wards. -#}
-    {%- set plan = ward_on_2022_plan() -%}
+{% macro ward_on_2022_log(plan) -%}
+    {#- int_ward_measures__on_2022_wards: says in dbt's log what it recomputes, and why. -#}
     {{ ward_log_plan(plan, (plan.get('changed') or 0) ~ ' row(s) of int_ward_crime__latest_release'
         ~ ' recomputed since ' ~ plan.get('since') ~ ', months ' ~ plan.get('first_month') ~ ' to '
         ~ plan.get('last_month') ~ '; boroughs recomputed whole: '
         ~ ((plan.get('boroughs') or []) | join(', ') or 'none')) }}
+{%- endmacro %}
+
+{% macro ward_on_2022_delete() -%}
+    {#- int_ward_measures__on_2022_wards: deletes what it recomputes. -#}
+    {%- set plan = ward_on_2022_plan() -%}
     {{ ward_delete_keys(
         plan,
         ward_on_2022_keys(plan) if not plan['full'] and (plan['changed'] or plan['boroughs']) else '',
@@ -341,13 +329,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro ward_follow_where(plan) -%}
-    {#- fct_ward_crime_monthly reads the rows recomputed since it last read. -#}
-    {%- if not plan['full'] -%}
-        where built_at > {{ plan['since'] }}
-    {%- endif -%}
-{%- endmacro %}
-
 {% macro ward_on_2022_where(plan) -%}
     {#- int_ward_measures__on_2022_wards reads the measures of the borough and month keys it
         recomputes (their months first, when no borough is recomputed whole). -#}
@@ -365,4 +346,23 @@
             and month between {{ plan['first_month'] }} and {{ plan['last_month'] }}
         {%- endif %}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro get_incremental_ward_keys_sql(arg_dict) -%}
+    {#- The incremental ward models' strategy (`incremental_strategy='ward_keys'`): delete the
+        rows the plan recomputes (every row when it rebuilds the model whole), then insert the
+        new ones, in the model's transaction. dbt stages the new rows before this runs; a delete
+        before the staging (a pre-hook) made DuckDB run out of memory staging a national ward
+        release under the warehouse's 1 GB cap, and the same statements in this order do not. -#}
+    {%- if model.name == 'int_ward_crime__latest_release' -%}
+        {%- set delete = ward_grid_delete() -%}
+    {%- elif model.name == 'int_ward_measures__on_2022_wards' -%}
+        {%- set delete = ward_on_2022_delete() -%}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_strategy 'ward_keys' is for the incremental ward models, not " ~ model.name
+        ) }}
+    {%- endif -%}
+    {%- if delete | trim %}{{ delete }};{% endif %}
+    {{ get_incremental_append_sql(arg_dict) }}
 {%- endmacro %}

@@ -255,9 +255,9 @@ def _row_counts(
     """Row counts of the tables dbt just built, read once dbt has let go of the file.
 
     DuckDB keeps each table's row count (`duckdb_tables().estimated_size`, exact for a table
-    dbt has just created), so nothing is scanned; views (staging) have none. The tables in
-    `counted` (incremental models: `estimated_size` still counts the rows a build deleted) are
-    counted.
+    dbt has just created), so nothing is scanned; views have none. The tables and views in
+    `counted` are counted: incremental models (`estimated_size` still counts the rows a build
+    deleted) and the published views (`counted_relations`).
     """
     with read_write(warehouse) as con:
         sizes = {
@@ -266,7 +266,12 @@ def _row_counts(
                 "select schema_name, table_name, estimated_size from duckdb_tables()"
             ).fetchall()
         }
-        for schema, table in counted & sizes.keys():
+        views = set(
+            con.execute(
+                "select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
+        )
+        for schema, table in counted & (sizes.keys() | views):
             (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone() or (0,)
             sizes[(schema, table)] = int(rows)
     return {
@@ -276,13 +281,20 @@ def _row_counts(
     }
 
 
-def incremental_tables(manifest: Mapping[str, Any]) -> set[tuple[str, str]]:
-    """(schema, table) of every incremental model."""
+def counted_relations(manifest: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(schema, name) of every model whose rows are counted rather than read from DuckDB's
+    kept count: the incremental models, and the views analysts get as published tables."""
     return {
         (node["schema"], node["name"])
         for node in manifest.get("nodes", {}).values()
         if node.get("resource_type") == "model"
-        and node.get("config", {}).get("materialized") == "incremental"
+        and (
+            node.get("config", {}).get("materialized") == "incremental"
+            or (
+                node.get("config", {}).get("materialized") == "view"
+                and node["schema"] in PUBLISHED_SCHEMAS
+            )
+        )
     }
 
 
@@ -535,7 +547,7 @@ def build_dbt_assets(
             if isinstance(event, dg.Output)
         }
         try:
-            counts = _row_counts(warehouse, list(keys.values()), incremental_tables(manifest))
+            counts = _row_counts(warehouse, list(keys.values()), counted_relations(manifest))
         except (WarehouseUnavailable, duckdb.Error) as exc:
             raise dg.Failure(description=str(exc)) from exc
         for event in events:

@@ -13,12 +13,12 @@
 -- says which run recomputed each row; the models below it recompute what changed since.
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='ward_keys',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ ward_grid_reset() }}",
     post_hook="{{ ward_grid_record() }}",
 ) }}
 {%- set plan = ward_grid_plan() %}
+{%- do ward_grid_log(plan) %}
 
 with
 

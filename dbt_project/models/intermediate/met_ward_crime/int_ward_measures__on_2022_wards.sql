@@ -10,13 +10,13 @@
 -- a seed upstream changed.
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='ward_keys',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ ward_on_2022_reset() }}",
     post_hook="{{ ward_follow_record(ref('int_ward_crime__latest_release'),
         '(' ~ ward_on_2022_boroughs_sql() ~ ') as boroughs') }}",
 ) }}
 {%- set plan = ward_on_2022_plan() %}
+{%- do ward_on_2022_log(plan) %}
 
 with
 

@@ -1,26 +1,17 @@
 -- Ward-level recorded crime for analysts: every ward, canonical category and month as the Met
 -- published it, on the ward's own generation (never apportioned), from the latest release that
 -- contains the month, with the zeros the files omit filled in.
--- Incremental, on int_ward_crime__latest_release's key (borough, ward generation, month): it
--- recomputes the keys that table recomputed since this one last read it, and rebuilds whole when
--- that table was rebuilt whole (a file removed or replaced, an earlier as_of date) or this
--- model's SQL or a seed upstream changed (docs/decisions.md, "A new ward release costs what is
--- new").
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ ward_fact_reset() }}",
-    post_hook="{{ ward_follow_record(ref('int_ward_crime__latest_release')) }}",
-) }}
-{%- set plan = ward_follow_plan(ref('int_ward_crime__latest_release')) %}
+-- A view of int_ward_crime__latest_release, the incremental table that holds these rows: the
+-- publish step copies it into the analysts' marts, and a second table of the same rows in the
+-- warehouse would cost a national history's 45 million rows again (docs/decisions.md, "A new
+-- ward release costs what is new").
+{{ config(materialized='view') }}
 
 with
 
 latest as (
 
     select * from {{ ref('int_ward_crime__latest_release') }}
-    {{ ward_follow_where(plan) }}
 
 ),
 
