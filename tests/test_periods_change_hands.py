@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.landing.load import sync_source
+from orchestration.landing.source import Source
 from orchestration.sources.met_asb_calls import SOURCE
 from tests.conftest import SAMPLE_RAW
 
@@ -31,6 +32,18 @@ def _rows(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
+def _landed_alone(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, source: Source, sample: Path
+) -> tuple[Path, Path]:
+    """(raw folder, landing folder) with `sample` landed on its own: nothing handed over."""
+    raw = tmp_path / "raw"
+    folder = source.landing_folder(raw)
+    folder.mkdir(parents=True)
+    shutil.copyfile(sample, folder / sample.name)
+    assert sync_source(con, source, raw, today=TODAY).handovers == []
+    return raw, folder
+
+
 @pytest.fixture
 def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
@@ -41,11 +54,7 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def test_a_resent_extract_names_the_periods_it_takes_over_and_the_figure_it_changed(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
-    raw = tmp_path / "raw"
-    folder = SOURCE.landing_folder(raw)
-    folder.mkdir(parents=True)
-    shutil.copyfile(SAMPLE, folder / SAMPLE.name)
-    assert sync_source(con, SOURCE, raw, today=TODAY).handovers == []
+    raw, folder = _landed_alone(tmp_path, con, SOURCE, SAMPLE)
 
     header, *body = _rows(SAMPLE)
     months = [row[0] for row in body]
@@ -100,11 +109,7 @@ def test_a_replaced_ward_file_lists_each_months_first_six_changes_in_key_order(
         / WARDS.folder
         / "MPS_Ward_Level_Crime_most_recent_24_months_202109-202308_wards2022.csv"
     )
-    raw = tmp_path / "raw"
-    folder = WARDS.landing_folder(raw)
-    folder.mkdir(parents=True)
-    shutil.copyfile(sample, folder / sample.name)
-    assert sync_source(con, WARDS, raw, today=TODAY).handovers == []
+    raw, folder = _landed_alone(tmp_path, con, WARDS, sample)
 
     header, *body = _rows(sample)
     edited = [list(row) for row in body]
