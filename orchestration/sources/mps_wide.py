@@ -264,13 +264,20 @@ class WideFile:
                     f"where record_lines.record = {scratch}.record"
                 )
             line = "line"
+        # Each row's keys trimmed and its counts cast (checked above) before the unpivot, not
+        # once per month after it: the unpivot then copies a number a month, not text
+        # (docs/decisions.md, "Wide files are read by DuckDB, in the loading connection").
+        counts = ", ".join(
+            f"cast(trim(m{month:%Y%m}) as bigint) as m{month:%Y%m}" for month in months
+        )
         return con.sql(
-            f"select {line} as source_row, "
-            f"{quote_literal(layout.name)} as source_layout, {fields}, "
+            f"select source_row, {quote_literal(layout.name)} as source_layout, "
+            f"{', '.join(self.fields)}, "
             # The month columns are named `mYYYYMM`, checked by parse_months.
             "make_date(cast(month[2:5] as integer), cast(month[6:7] as integer), 1) as month, "
-            "cast(trim(cell) as bigint) as offence_count "
-            f"from (unpivot {scratch} on {month_columns} into name month value cell)"
+            "offence_count "
+            f"from (unpivot (select {line} as source_row, {fields}, {counts} from {scratch}) "
+            f"on {month_columns} into name month value offence_count)"
         )
 
     def _check_keys(
