@@ -209,6 +209,92 @@ def test_the_ward_fact_is_the_files_cells_with_the_omitted_zeros(pipeline: Pipel
     }
 
 
+def _seed(name: str) -> list[dict[str, str]]:
+    with (PROJECT_ROOT / "dbt_project" / "seeds" / f"{name}.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# Boroughs whose grid is compared row by row: the City (an alias and a handful of wards),
+# Hillingdon (Heathrow Villages), Bexley (its codes did not change in 2022) and Barnet.
+GRID_BOROUGHS = ("E09000001", "E09000017", "E09000004", BARNET.code)
+
+
+def test_every_boroughs_ward_grid_is_its_latest_files_rows_and_omitted_zeros(
+    pipeline: PipelineRun,
+) -> None:
+    """The grid: for each borough, ward generation and month, the latest file that has it, each
+    of that file's wards of the borough times each category the file carries, its cells summed
+    (Heathrow Villages is on two rows, under two boroughs' names) and 0 where the file has no row
+    for the ward and category. Worked out from the two files with the csv module and the seeds
+    that place a ward (wards_2022, borough_name_aliases) and name a category
+    (crime_category_map): every borough's row count and offences, and four boroughs row by row."""
+    wards_2022 = {row["ward_code"]: row["borough_code"] for row in _seed("wards_2022")}
+    aliases = {
+        row["source_name"].lower(): row["borough_code"] for row in _seed("borough_name_aliases")
+    }
+    categories = {
+        (row["source_major_text"].lower(), row["source_minor_text"].lower()): row[
+            "minor_category_key"
+        ]
+        for row in _seed("crime_category_map")
+        if row["source_layout"] == "mps_2019"
+    }
+    wards: dict[str, set[tuple]] = defaultdict(set)  # file -> (borough, is 2022, code, name)
+    carried: dict[str, set[str]] = defaultdict(set)  # file -> the categories it carries
+    cells: dict[tuple, int] = defaultdict(int)  # (file, ward, category, month) -> offences
+    chosen: dict[tuple, tuple[dt.date, str]] = {}  # (borough, is 2022, month) -> (release, file)
+    for path in (OLD_FILE, NEW_FILE):
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            days = [dt.datetime.strptime(month, "%Y%m").date() for month in header[KEYS:]]
+            for row in reader:
+                major, minor, name, code, borough_name = (cell.strip() for cell in row[:KEYS])
+                is_2022 = code in wards_2022
+                borough = wards_2022[code] if is_2022 else aliases.get(borough_name.lower())
+                category = categories.get(
+                    (major.lower(), minor.lower()), f"unmapped:{major.lower()}/{minor.lower()}"
+                )
+                wards[path.name].add((borough, is_2022, code, name))
+                carried[path.name].add(category)
+                for day, value in zip(days, row[KEYS:], strict=True):
+                    cells[path.name, code, category, day] += int(value)
+                    key = (borough, is_2022, day)
+                    # A file's release is its last month; the later release has the month.
+                    chosen[key] = max(chosen.get(key, (dt.date.min, "")), (max(days), path.name))
+    expected: dict[tuple, tuple[int, bool]] = {}
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # borough -> [rows, offences]
+    for (borough, is_2022, day), (_, name) in chosen.items():
+        for ward_borough, ward_is_2022, code, _ in wards[name]:
+            if (ward_borough, ward_is_2022) != (borough, is_2022):
+                continue
+            for category in carried[name]:
+                found = cells.get((name, code, category, day))
+                totals[borough][0] += 1
+                totals[borough][1] += found or 0
+                if borough in GRID_BOROUGHS:
+                    expected[name, borough, code, category, day] = (found or 0, found is None)
+    counted = query(
+        pipeline,
+        "select borough_code, count(*), sum(offence_count) from fct_ward_crime_monthly "
+        "group by borough_code",
+    )
+    assert {borough: [rows, offences] for borough, rows, offences in counted} == totals
+    rows = query(
+        pipeline,
+        "select source_file, borough_code, ward_code, minor_category_key, month, offence_count, "
+        "is_zero_filled from fct_ward_crime_monthly where borough_code in (?, ?, ?, ?)",
+        *GRID_BOROUGHS,
+    )
+    actual = {tuple(row[:5]): (row[5], row[6]) for row in rows}
+    assert len(actual) == len(rows), "one row per file, borough, ward, category and month"
+    assert actual == expected
+    # Heathrow Villages' two rows are one ward of Hillingdon, their cells summed.
+    heathrow = {key for key in actual if key[2] == "E05013570"}
+    assert heathrow and {key[1] for key in heathrow} == {"E09000017"}
+    assert any(count for key, (count, _) in actual.items() if key in heathrow)
+
+
 def test_the_crosswalk_beats_the_borough_share_split_for_barnet(pipeline: PipelineRun) -> None:
     rows = query(
         pipeline,

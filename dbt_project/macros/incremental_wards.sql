@@ -311,16 +311,29 @@
     ) }}
 {%- endmacro %}
 
+{% macro ward_grid_changed(plan) -%}
+    {#- int_ward_crime__latest_release's first step when it recomputes some keys: the keys, held
+        once for the steps that read the staging rows of them. -#}
+    {%- if not plan['full'] %}
+changed as materialized (
+
+    {{ ward_grid_keys(plan['new_files']) }}
+
+),
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro ward_grid_where(plan) -%}
     {#- int_ward_crime__latest_release reads the staging rows of the keys it recomputes (the
-        new files' months first, which DuckDB filters as it scans). -#}
+        new files' months first, which DuckDB filters as it scans; the keys are the step
+        `ward_grid_changed` makes). -#}
     {%- if not plan['full'] -%}
         {%- set staged = ref('stg_met__ward_crime').identifier -%}
         where
             month between {{ plan['first_month'] }} and {{ plan['last_month'] }}
             and exists (
                 select 1
-                from ({{ ward_grid_keys(plan['new_files']) }}) as changed
+                from changed
                 where
                     changed.borough_code is not distinct from {{ staged }}.borough_code
                     and changed.is_ward_2022 = {{ staged }}.is_ward_2022

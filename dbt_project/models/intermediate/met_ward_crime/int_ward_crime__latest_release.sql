@@ -3,6 +3,12 @@
 -- it, for each borough, ward generation and month, the latest release that contains it. Narrow
 -- on purpose (codes, not names): at London scale it is millions of rows, and names are joined
 -- where a mart needs them.
+-- Built without aggregating or joining the grid's own rows: the recorded rows of the chosen
+-- releases pass through, and only what a file omits is made (its zero rows, from each of its rows
+-- read once, at its first month). A ward a file carries on more than one row for one category
+-- (Heathrow Villages under two boroughs' names) is summed as before, on its rows alone. Grouping
+-- and joining every row by file, ward, category and month took most of the model's time and
+-- spilled to disk under the memory cap (docs/decisions.md, "The ward grid passes rows through").
 -- An incremental table, keyed on borough, ward generation and month, and read by every ward
 -- model (docs/decisions.md, "A new ward release costs what is new"). When the raw files it reads
 -- are the ones it read last time plus new ones, it deletes and recomputes only the keys the new
@@ -21,11 +27,15 @@
 {%- do ward_grid_log(plan) %}
 
 with
+{{ ward_grid_changed(plan) }}
 
-recorded as materialized (
+-- Not materialized: each step below reads the staging view again, filtered as it scans, rather
+-- than DuckDB holding every row read for the steps that read them (which spilled).
+recorded as not materialized (
 
     select
         source_file,
+        source_row,
         release_month,
         loaded_at,
         ward_code,
@@ -71,8 +81,41 @@ chosen as (
 
 ),
 
--- A file carries each of its wards in every one of its months (zeros included), so the wards of
--- the rows read are the file's wards.
+-- A file carries each of its rows (a ward and a category) in every one of its months, zeros
+-- included (the landing refuses an empty cell), so its rows are those read at the first month
+-- read of each borough and ward generation.
+first_months as (
+
+    select
+        source_file,
+        borough_code,
+        is_ward_2022,
+        min(month) as month
+    from releases
+    group by source_file, borough_code, is_ward_2022
+
+),
+
+file_rows as materialized (
+
+    select
+        recorded.source_file,
+        recorded.source_row,
+        recorded.borough_code,
+        recorded.is_ward_2022,
+        recorded.ward_code,
+        recorded.ward_name,
+        recorded.minor_category_key
+    from recorded
+    inner join first_months
+        on
+        recorded.source_file = first_months.source_file
+        and recorded.borough_code is not distinct from first_months.borough_code
+        and recorded.is_ward_2022 = first_months.is_ward_2022
+        and recorded.month = first_months.month
+
+),
+
 file_wards as (
 
     select distinct
@@ -81,7 +124,32 @@ file_wards as (
         is_ward_2022,
         ward_code,
         ward_name
-    from recorded
+    from file_rows
+
+),
+
+-- Wards a file carries on more than one row for a category, or under more than one borough or
+-- name (a ward's generation follows from its code): their rows are summed and joined, as every
+-- ward's were before. Their codes are one list, tested row by row: joined to the rows read,
+-- DuckDB built its hash table on those millions of rows, not on this handful, and spilled.
+summed_wards as (
+
+    select
+        source_file,
+        ward_code
+    from file_rows
+    group by source_file, ward_code
+    having
+        count(*) > count(distinct minor_category_key)
+        or count(distinct coalesce(borough_code, '')) > 1
+        or count(distinct ward_name) > 1
+
+),
+
+summed_codes as (
+
+    select coalesce(list(distinct ward_code), []) as ward_codes
+    from summed_wards
 
 ),
 
@@ -118,49 +186,159 @@ file_categories as (
 
 ),
 
-counts as (
+passed_through as (
 
     select
-        source_file,
-        ward_code,
-        minor_category_key,
-        month,
-        cast(sum(offence_count) as bigint) as offence_count
+        recorded.source_file,
+        recorded.release_month,
+        recorded.ward_code,
+        recorded.ward_name,
+        recorded.borough_code,
+        recorded.is_ward_2022,
+        recorded.category_scheme,
+        recorded.major_category_key,
+        recorded.minor_category_key,
+        recorded.month,
+        recorded.offence_count,
+        false as is_zero_filled
     from recorded
-    group by source_file, ward_code, minor_category_key, month
+    inner join chosen
+        on
+        recorded.source_file = chosen.source_file
+        and recorded.borough_code = chosen.borough_code
+        and recorded.is_ward_2022 = chosen.is_ward_2022
+        and recorded.month = chosen.month
+    where not list_contains((select summed_codes.ward_codes from summed_codes), recorded.ward_code)
 
 ),
 
-final as (
+-- The categories a file carries that it has no row of for a ward: zero in each chosen month.
+omitted as (
+
+    select
+        file_wards.source_file,
+        file_wards.borough_code,
+        file_wards.is_ward_2022,
+        file_wards.ward_code,
+        file_wards.ward_name,
+        file_categories.category_scheme,
+        file_categories.major_category_key,
+        file_categories.minor_category_key
+    from file_wards
+    inner join file_categories
+        on file_wards.source_file = file_categories.source_file
+    left join file_rows
+        on
+        file_wards.source_file = file_rows.source_file
+        and file_wards.ward_code = file_rows.ward_code
+        and file_categories.minor_category_key = file_rows.minor_category_key
+    where
+        file_rows.source_file is null
+        and not list_contains(
+            (select summed_codes.ward_codes from summed_codes), file_wards.ward_code
+        )
+
+),
+
+zero_filled as (
 
     select
         chosen.source_file,
         chosen.release_month,
-        file_wards.ward_code,
-        file_wards.ward_name,
+        omitted.ward_code,
+        omitted.ward_name,
+        chosen.borough_code,
+        chosen.is_ward_2022,
+        omitted.category_scheme,
+        omitted.major_category_key,
+        omitted.minor_category_key,
+        chosen.month,
+        cast(0 as bigint) as offence_count,
+        true as is_zero_filled
+    from chosen
+    inner join omitted
+        on
+        chosen.source_file = omitted.source_file
+        and chosen.borough_code = omitted.borough_code
+        and chosen.is_ward_2022 = omitted.is_ward_2022
+
+),
+
+summed_file_wards as (
+
+    select
+        source_file,
+        borough_code,
+        is_ward_2022,
+        ward_code,
+        ward_name
+    from file_wards
+    where list_contains((select summed_codes.ward_codes from summed_codes), ward_code)
+
+),
+
+summed_counts as (
+
+    select
+        recorded.source_file,
+        recorded.ward_code,
+        recorded.minor_category_key,
+        recorded.month,
+        cast(sum(recorded.offence_count) as bigint) as offence_count
+    from recorded
+    where list_contains((select summed_codes.ward_codes from summed_codes), recorded.ward_code)
+    group by recorded.source_file, recorded.ward_code, recorded.minor_category_key, recorded.month
+
+),
+
+summed as (
+
+    select
+        chosen.source_file,
+        chosen.release_month,
+        summed_file_wards.ward_code,
+        summed_file_wards.ward_name,
         chosen.borough_code,
         chosen.is_ward_2022,
         file_categories.category_scheme,
         file_categories.major_category_key,
         file_categories.minor_category_key,
         chosen.month,
-        coalesce(counts.offence_count, 0) as offence_count,
-        counts.offence_count is null as is_zero_filled,
-        {{ ward_built_at() }} as built_at
+        coalesce(summed_counts.offence_count, 0) as offence_count,
+        summed_counts.offence_count is null as is_zero_filled
     from chosen
-    inner join file_wards
+    inner join summed_file_wards
         on
-        chosen.source_file = file_wards.source_file
-        and chosen.borough_code = file_wards.borough_code
-        and chosen.is_ward_2022 = file_wards.is_ward_2022
+        chosen.source_file = summed_file_wards.source_file
+        and chosen.borough_code = summed_file_wards.borough_code
+        and chosen.is_ward_2022 = summed_file_wards.is_ward_2022
     inner join file_categories
         on chosen.source_file = file_categories.source_file
-    left join counts
+    left join summed_counts
         on
-        chosen.source_file = counts.source_file
-        and file_wards.ward_code = counts.ward_code
-        and file_categories.minor_category_key = counts.minor_category_key
-        and chosen.month = counts.month
+        chosen.source_file = summed_counts.source_file
+        and summed_file_wards.ward_code = summed_counts.ward_code
+        and file_categories.minor_category_key = summed_counts.minor_category_key
+        and chosen.month = summed_counts.month
+
+),
+
+final as (
+
+    select
+        *,
+        {{ ward_built_at() }} as built_at
+    from passed_through
+    union all
+    select
+        *,
+        {{ ward_built_at() }} as built_at
+    from zero_filled
+    union all
+    select
+        *,
+        {{ ward_built_at() }} as built_at
+    from summed
 
 )
 
