@@ -323,22 +323,22 @@ summed as (
 
 ),
 
+grid as (
+
+    select * from passed_through
+    union all
+    select * from zero_filled
+    union all
+    select * from summed
+
+),
+
 final as (
 
     select
         *,
         {{ ward_built_at() }} as built_at
-    from passed_through
-    union all
-    select
-        *,
-        {{ ward_built_at() }} as built_at
-    from zero_filled
-    union all
-    select
-        *,
-        {{ ward_built_at() }} as built_at
-    from summed
+    from grid
 
 )
 
