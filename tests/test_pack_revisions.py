@@ -26,6 +26,7 @@ import yaml
 from orchestration.lib.boroughs import Borough
 from orchestration.publish.pack import build_pack
 from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
+from tests.support.reference import seed_rows
 
 # On the worker that runs the session's refresh (tests/conftest.py), whose marts this reads.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
@@ -35,23 +36,17 @@ SEPTEMBER = dt.date(2021, 9, 1)
 CRIME_DIR = SAMPLE_RAW / "met" / "recorded_crime"
 PUBLISHED_THEN = CRIME_DIR / "MPS_Borough_Level_Crime_most_recent_24_months_201909-202108.csv"
 NOW = CRIME_DIR / "MPS_Borough_Level_Crime_Historical_201004-202201.csv"
-SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 LAYOUT = "mps_2019"
-
-
-def _seed(name: str) -> list[dict[str, str]]:
-    with (SEEDS / name).open(newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def barnet_august_by_measure(path: Path) -> dict[str, int]:
     """Barnet's 202108 counts in one raw file, summed into the board's measures."""
     categories = {
         (row["source_major_text"].lower(), row["source_minor_text"].lower()): row
-        for row in _seed("crime_category_map.csv")
+        for row in seed_rows("crime_category_map")
         if row["source_layout"] == LAYOUT
     }
-    measures = [row for row in _seed("kpi_measures.csv") if row["category_scheme"] == LAYOUT]
+    measures = [row for row in seed_rows("kpi_measures") if row["category_scheme"] == LAYOUT]
     totals = {row["measure"]: 0 for row in measures}
     with path.open(newline="", encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
@@ -111,8 +106,8 @@ def test_the_september_pack_lists_the_august_figures_the_later_release_revised(
     min_offences = variables["vars"]["revision_min_change_offences"]
     then = barnet_august_by_measure(PUBLISHED_THEN)
     now = barnet_august_by_measure(NOW)
-    labels = {row["measure"]: row["measure_label"] for row in _seed("kpi_measures.csv")}
-    order = {row["measure"]: int(row["sort_order"]) for row in _seed("kpi_measures.csv")}
+    labels = {row["measure"]: row["measure_label"] for row in seed_rows("kpi_measures")}
+    order = {row["measure"]: int(row["sort_order"]) for row in seed_rows("kpi_measures")}
     expected = sorted(
         (m for m in then if moved(then[m], now[m], min_pct, min_offences)), key=order.__getitem__
     )

@@ -19,8 +19,8 @@ import pytest
 from orchestration.lib.boroughs import Borough
 from orchestration.lib.duck import published
 from orchestration.publish.pack import build_pack
-from tests.conftest import PROJECT_ROOT, SAMPLE_RAW, PipelineRun
-from tests.support.reference import MEASURE_ROWS, month_add
+from tests.conftest import SAMPLE_RAW, PipelineRun
+from tests.support.reference import MEASURE_ROWS, month_add, seed_rows
 
 # On the worker that runs the session's refresh (tests/conftest.py), with every test that reads it.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("session")]
@@ -160,13 +160,11 @@ def test_a_borough_whose_wards_did_not_change_has_nothing_apportioned(
 
 def _minor_keys() -> dict[tuple[str, str], str]:
     """(major, minor) as the 2019-layout files write them -> the canonical minor category."""
-    seed = PROJECT_ROOT / "dbt_project" / "seeds" / "crime_category_map.csv"
-    with seed.open(newline="", encoding="utf-8") as handle:
-        return {
-            (row["source_major_text"], row["source_minor_text"]): row["minor_category_key"]
-            for row in csv.DictReader(handle)
-            if row["source_layout"] == "mps_2019"
-        }
+    return {
+        (row["source_major_text"], row["source_minor_text"]): row["minor_category_key"]
+        for row in seed_rows("crime_category_map")
+        if row["source_layout"] == "mps_2019"
+    }
 
 
 def test_the_ward_fact_is_the_files_cells_with_the_omitted_zeros(pipeline: PipelineRun) -> None:
@@ -209,11 +207,6 @@ def test_the_ward_fact_is_the_files_cells_with_the_omitted_zeros(pipeline: Pipel
     }
 
 
-def _seed(name: str) -> list[dict[str, str]]:
-    with (PROJECT_ROOT / "dbt_project" / "seeds" / f"{name}.csv").open(newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 # Boroughs whose grid is compared row by row: the City (an alias and a handful of wards),
 # Hillingdon (Heathrow Villages), Bexley (its codes did not change in 2022) and Barnet.
 GRID_BOROUGHS = ("E09000001", "E09000017", "E09000004", BARNET.code)
@@ -228,15 +221,15 @@ def test_every_boroughs_ward_grid_is_its_latest_files_rows_and_omitted_zeros(
     for the ward and category. Worked out from the two files with the csv module and the seeds
     that place a ward (wards_2022, borough_name_aliases) and name a category
     (crime_category_map): every borough's row count and offences, and four boroughs row by row."""
-    wards_2022 = {row["ward_code"]: row["borough_code"] for row in _seed("wards_2022")}
+    wards_2022 = {row["ward_code"]: row["borough_code"] for row in seed_rows("wards_2022")}
     aliases = {
-        row["source_name"].lower(): row["borough_code"] for row in _seed("borough_name_aliases")
+        row["source_name"].lower(): row["borough_code"] for row in seed_rows("borough_name_aliases")
     }
     categories = {
         (row["source_major_text"].lower(), row["source_minor_text"].lower()): row[
             "minor_category_key"
         ]
-        for row in _seed("crime_category_map")
+        for row in seed_rows("crime_category_map")
         if row["source_layout"] == "mps_2019"
     }
     wards: dict[str, set[tuple]] = defaultdict(set)  # file -> (borough, is 2022, code, name)

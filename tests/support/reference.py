@@ -30,6 +30,15 @@ MEASURES = list(MEASURE_ROWS)
 NOT_RANKED = {"London Heathrow and London City Airports", "City of London", "Unknown"}
 
 
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    """A dbt seed's rows, read with the csv module (`name` without `.csv`)."""
+    with (SEEDS / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def month_add(month: str, delta: int) -> str:
     """'202105' + (-12) -> '202005'."""
     year, mon = int(month[:4]), int(month[4:])
