@@ -35,7 +35,6 @@ recorded as not materialized (
 
     select
         source_file,
-        source_row,
         release_month,
         loaded_at,
         ward_code,
@@ -100,7 +99,6 @@ file_rows as materialized (
 
     select
         recorded.source_file,
-        recorded.source_row,
         recorded.borough_code,
         recorded.is_ward_2022,
         recorded.ward_code,
